@@ -1,0 +1,75 @@
+"""Settings for one pipeline run: defaults, then environment (ETL_*), then explicit overrides (CLI flags)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+DEFAULT_SHARD_SIZE = 500
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+# Bump when a change to the code or the suites must invalidate cached task results.
+PIPELINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where to read, where to write, and how to cut the work."""
+
+    input_dir: Path = Path("seeds")
+    warehouse_dir: Path = Path("warehouse")
+    state_dir: Path = Path(".state")
+    expectations_dir: Path | None = None
+    shard_size: int = DEFAULT_SHARD_SIZE
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def resolved(self) -> Settings:
+        """Return a copy with absolute paths."""
+        return replace(
+            self,
+            input_dir=self.input_dir.resolve(),
+            warehouse_dir=self.warehouse_dir.resolve(),
+            state_dir=self.state_dir.resolve(),
+            expectations_dir=self.expectations_dir.resolve() if self.expectations_dir else None,
+        )
+
+
+_ENV_NAMES = {
+    "input_dir": "ETL_INPUT_DIR",
+    "warehouse_dir": "ETL_WAREHOUSE_DIR",
+    "state_dir": "ETL_STATE_DIR",
+    "expectations_dir": "ETL_EXPECTATIONS_DIR",
+    "shard_size": "ETL_SHARD_SIZE",
+    "max_bytes": "ETL_MAX_BYTES",
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build Settings from defaults, then `environ` (ETL_* names), then non-None `overrides`."""
+    environ = os.environ if environ is None else environ
+    types = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, object] = {}
+    for name, env_name in _ENV_NAMES.items():
+        if env_name in environ and environ[env_name] != "":
+            values[name] = _coerce(name, environ[env_name])
+    for name, value in overrides.items():
+        if name not in types:
+            raise TypeError(f"unknown setting {name!r}")
+        if value is not None:
+            values[name] = _coerce(name, value)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.shard_size < 1:
+        raise ValueError("shard size must be at least 1")
+    if settings.max_bytes < 1:
+        raise ValueError("max bytes must be at least 1")
+    return settings
+
+
+def _coerce(name: str, value: object) -> object:
+    if name in ("shard_size", "max_bytes"):
+        return int(value)  # type: ignore[arg-type]
+    if name.endswith("_dir"):
+        return Path(str(value))
+    return value

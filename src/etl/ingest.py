@@ -1,0 +1,287 @@
+"""Ingest stage: find input files, read bytes, decode to normalized text, give each document its id.
+
+Only this module reads input files. Everything that cannot become a document becomes a quarantine
+record with a short reason code and a sentence a person understands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from charset_normalizer import from_bytes
+
+log = logging.getLogger(__name__)
+
+# Single-byte encodings our sources use when they are not UTF-8 (Cyrillic first, then Western).
+_LEGACY_ENCODINGS = ["cp1251", "koi8_r", "cp866", "mac_cyrillic", "iso8859_5", "cp1252", "latin_1"]
+_BINARY_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "an executable"),
+)
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# C0/C1 controls except tab and newline, plus lone surrogates: never valid in a document.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
+
+DOCUMENT_INPUT_COLUMNS = ["doc_id", "source_path", "content_sha256", "text", "char_count", "encoding"]
+QUARANTINE_COLUMNS = [
+    "source_path", "doc_id", "stage", "reason", "detail", "raw_sha256", "run_id", "quarantined_at",
+]
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One entry found under the input root; `problem` is set when it must not be read."""
+
+    source_path: str  # relative to the input root, POSIX
+    absolute_path: str
+    size: int
+    problem: str | None = None  # reason code
+    problem_detail: str | None = None
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """The result of decoding raw bytes: text, or a reason why there is none."""
+
+    text: str | None
+    encoding: str | None
+    reason: str | None = None
+    detail: str | None = None
+
+
+def discover_files(input_root: Path) -> list[InputFile]:
+    """List every file under `input_root`, sorted; symlinks leaving the root or pointing to folders are flagged, never followed."""
+    root = input_root.resolve()
+    found: list[InputFile] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        current = Path(dirpath)
+        for name in list(dirnames):
+            path = current / name
+            if path.is_symlink():
+                # os.walk does not descend into it; record it so nothing goes unaccounted.
+                found.append(_flag(root, path, "symlink", "a symbolic link to a folder; links to folders are not followed"))
+        for name in filenames:
+            path = current / name
+            found.append(_inspect(root, path))
+    found.sort(key=lambda f: f.source_path)
+    return found
+
+
+def _relative(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _flag(root: Path, path: Path, reason: str, detail: str) -> InputFile:
+    return InputFile(_relative(root, path), str(path), 0, reason, detail)
+
+
+def _inspect(root: Path, path: Path) -> InputFile:
+    try:
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                return _flag(root, path, "symlink", "a symbolic link whose target is missing or loops")
+            if not target.is_relative_to(root):
+                return _flag(root, path, "symlink", "a symbolic link to a file outside the input folder; not followed")
+            if not target.is_file():
+                return _flag(root, path, "not_regular", "a symbolic link to something that is not a regular file")
+            info = target.stat()
+            return InputFile(_relative(root, path), str(target), info.st_size)
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode):
+            return _flag(root, path, "not_regular", "not a regular file (a device, socket or pipe)")
+        return InputFile(_relative(root, path), str(path), info.st_size)
+    except OSError as error:
+        return _flag(root, path, "unreadable", f"could not be inspected: {error.strerror or error}")
+
+
+def read_limited(path: str, max_bytes: int) -> bytes | None:
+    """Read at most `max_bytes` bytes; return None when the file is larger (it is never read whole)."""
+    with open(path, "rb") as handle:
+        raw = handle.read(max_bytes + 1)
+    return None if len(raw) > max_bytes else raw
+
+
+def decode_bytes(raw: bytes) -> DecodedText:
+    """Decode raw bytes of a text file (UTF-8 with or without BOM, UTF-16/32, cp1251, KOI8-R, ...)."""
+    if not raw.strip():
+        return DecodedText(None, None, "empty", "the file is empty or holds only whitespace")
+    for magic, what in _BINARY_MAGIC:
+        if raw.startswith(magic):
+            return DecodedText(None, None, "binary", f"the file is {what}, not text")
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return _strict(raw, encoding)
+    utf16 = _guess_utf16(raw)
+    if utf16:
+        return _strict(raw, utf16)
+    try:
+        return DecodedText(raw.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError as error:
+        if error.start >= len(raw) - 3 and error.reason == "unexpected end of data":
+            log.warning("UTF-8 input cut inside a character at byte %d; the incomplete character is dropped", error.start)
+            return DecodedText(raw[: error.start].decode("utf-8"), "utf-8")
+    if _looks_binary(raw):
+        return DecodedText(None, None, "binary", "the file holds control bytes of binary data, not text")
+    best = from_bytes(raw, cp_isolation=_LEGACY_ENCODINGS).best()
+    if best is None:
+        return DecodedText(None, None, "undecodable", "no text encoding fits the file's bytes")
+    return DecodedText(str(best), best.encoding)
+
+
+def _strict(raw: bytes, encoding: str) -> DecodedText:
+    try:
+        return DecodedText(raw.decode(encoding), encoding.replace("-sig", ""))
+    except UnicodeDecodeError as error:
+        return DecodedText(None, None, "undecodable", f"the file claims {encoding} but byte {error.start} is invalid")
+
+
+def _guess_utf16(raw: bytes) -> str | None:
+    """Recognise BOM-less UTF-16 by its NUL bytes falling on one side of each pair."""
+    sample = raw[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _looks_binary(raw: bytes) -> bool:
+    sample = raw[:8192]
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
+    return controls > 0.05 * len(sample)
+
+
+def normalize_text(text: str) -> str:
+    """NFC, `\\n` newlines, no control characters, no trailing spaces, no BOM."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_CHARS.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def doc_id_for(normalized_text: str) -> str:
+    """The document id: sha256 of the normalized text."""
+    return sha256_hex(normalized_text.encode("utf-8"))
+
+
+def ingest_files(files: Iterable[InputFile], max_bytes: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read and decode `files`; return (documents with DOCUMENT_INPUT_COLUMNS, quarantine rows)."""
+    documents: list[dict] = []
+    quarantined: list[dict] = []
+    for item in files:
+        if item.problem:
+            quarantined.append(quarantine_row(item.source_path, None, "ingest", item.problem, item.problem_detail or "", None))
+            continue
+        if item.size > max_bytes:
+            quarantined.append(quarantine_row(
+                item.source_path, None, "ingest", "too_large",
+                f"the file has {item.size} bytes, above the limit of {max_bytes} (--max-bytes)", None))
+            continue
+        try:
+            raw = read_limited(item.absolute_path, max_bytes)
+        except OSError as error:
+            quarantined.append(quarantine_row(item.source_path, None, "ingest", "unreadable",
+                                              f"the file could not be read: {error.strerror or error}", None))
+            continue
+        if raw is None:
+            quarantined.append(quarantine_row(item.source_path, None, "ingest", "too_large",
+                                              f"the file grew above the limit of {max_bytes} bytes while being read", None))
+            continue
+        raw_sha = sha256_hex(raw)
+        decoded = decode_bytes(raw)
+        text = normalize_text(decoded.text) if decoded.text is not None else None
+        if decoded.reason or not text or not text.strip():
+            reason = decoded.reason or "empty"
+            detail = decoded.detail or "no text is left after removing control characters and whitespace"
+            quarantined.append(quarantine_row(item.source_path, None, "ingest", reason, detail, raw_sha))
+            continue
+        documents.append({
+            "doc_id": doc_id_for(text),
+            "source_path": item.source_path,
+            "content_sha256": raw_sha,
+            "text": text,
+            "char_count": len(text),
+            "encoding": decoded.encoding,
+        })
+    for row in quarantined:
+        log.warning("quarantined %s: %s (%s)", row["source_path"], row["reason"], row["detail"])
+    docs = pd.DataFrame(documents, columns=DOCUMENT_INPUT_COLUMNS)
+    docs["char_count"] = docs["char_count"].astype("int64")
+    return docs, quarantine_frame(quarantined)
+
+
+def quarantine_row(source_path: str | None, doc_id: str | None, stage: str, reason: str, detail: str,
+                   raw_sha256: str | None) -> dict:
+    """One quarantine record as a dict with QUARANTINE_COLUMNS; run_id and quarantined_at are set at publish."""
+    return {
+        "source_path": source_path, "doc_id": doc_id, "stage": stage, "reason": reason, "detail": detail,
+        "raw_sha256": raw_sha256, "run_id": None, "quarantined_at": None,
+    }
+
+
+def quarantine_frame(rows: Iterable[Mapping]) -> pd.DataFrame:
+    """Quarantine rows as a DataFrame with QUARANTINE_COLUMNS (also when empty)."""
+    frame = pd.DataFrame(list(rows), columns=QUARANTINE_COLUMNS)
+    frame["quarantined_at"] = pd.to_datetime(frame["quarantined_at"], utc=True)
+    return frame
+
+
+def split_known_and_duplicates(
+    docs: pd.DataFrame, published: Mapping[str, str],
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Drop documents already published (same doc_id and path: skipped) and duplicates (same doc_id, other path).
+
+    `published` maps doc_id -> source_path of documents already in the warehouse. Within `docs`, the
+    original of a group of identical documents is the one with the smallest source_path, so the choice
+    does not depend on the order files were read in. Returns (new documents, duplicate quarantine rows,
+    number skipped as unchanged).
+    """
+    ordered = docs.sort_values("source_path", kind="stable")
+    keep: list[int] = []
+    duplicates: list[dict] = []
+    skipped = 0
+    first_path: dict[str, str] = {}
+    for index, row in ordered.iterrows():
+        doc_id, path = row["doc_id"], row["source_path"]
+        original = published.get(doc_id) or first_path.get(doc_id)
+        if original is None:
+            first_path[doc_id] = path
+            keep.append(index)
+        elif original == path:
+            skipped += 1
+        else:
+            duplicates.append(quarantine_row(
+                path, doc_id, "ingest", "duplicate",
+                f"same text as {original}, which is published under that path", row["content_sha256"]))
+    return docs.loc[sorted(keep)].reset_index(drop=True), quarantine_frame(duplicates), skipped

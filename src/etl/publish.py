@@ -1,0 +1,268 @@
+"""Publish stage: the only writer of the warehouse.
+
+Layout: every table is a folder of Parquet parts. `warehouse/<table>` is a symbolic link to
+`.current/<table>`, and `.current` links to one complete snapshot under `.snapshots/`. A run builds a
+new snapshot in a temporary folder (hard links to the unchanged parts, new parts for new rows), then
+swaps `.current` by rename, which is atomic: readers see the previous snapshot or the new one, never a mix,
+whatever moment the process dies at.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from etl.schemas import SCHEMA_VERSION, TABLES
+
+log = logging.getLogger(__name__)
+
+SNAPSHOTS = ".snapshots"
+CURRENT = ".current"
+DQ_DOCS = "_dq_docs"
+_KEEP_SNAPSHOTS = 2
+
+
+def current_snapshot(warehouse: Path) -> Path | None:
+    """The folder of the snapshot readers see now, or None for an empty warehouse."""
+    link = warehouse / CURRENT
+    if not link.is_symlink():
+        return None
+    target = warehouse / os.readlink(link)
+    return target if target.is_dir() else None
+
+
+def read_table(warehouse: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read one table of the current snapshot; an empty frame with the table's columns when it has no rows."""
+    snapshot = current_snapshot(warehouse)
+    schema = TABLES.get(table)
+    folder = snapshot / table if snapshot else None
+    parts = sorted(folder.glob("*.parquet")) if folder and folder.is_dir() else []
+    if not parts:
+        if schema is None:
+            return pd.DataFrame(columns=columns or [])
+        empty = schema.empty_table()
+        return empty.select(columns).to_pandas() if columns else empty.to_pandas()
+    dataset = pads.dataset([str(p) for p in parts], format="parquet", schema=schema)
+    return dataset.to_table(columns=columns).to_pandas()
+
+
+def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
+    """Cast `frame` to the table's schema (columns in schema order; missing nullable columns become null)."""
+    schema = TABLES[table]
+    data = {}
+    for field in schema:
+        if field.name in frame.columns:
+            values = frame[field.name]
+            data[field.name] = pa.array(_plain(values, field.type), type=field.type, from_pandas=True)
+        else:
+            data[field.name] = pa.nulls(len(frame), type=field.type)
+    arrow = pa.table(data, schema=schema)
+    metadata = {b"etl.schema_version": SCHEMA_VERSION.encode(), b"etl.table": table.encode()}
+    return arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **metadata})
+
+
+def _plain(values: pd.Series, arrow_type: pa.DataType) -> list | pd.Series:
+    if pa.types.is_date32(arrow_type):
+        return [None if _missing(v) else (v.date() if hasattr(v, "date") and callable(v.date) else v) for v in values]
+    if pa.types.is_timestamp(arrow_type):
+        return pd.to_datetime(values, utc=True)
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_boolean(arrow_type):
+        return [None if _missing(v) else v for v in values]
+    if pa.types.is_string(arrow_type):
+        return [None if _missing(v) else str(v) for v in values]
+    return values
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.DataFrame],
+                     replacements: Mapping[str, pd.DataFrame] | None = None, dq_docs: Path | None = None) -> Path:
+    """Make a new snapshot = current + `appends` (new parts) with `replacements` (whole tables), and swap it in.
+
+    Returns the new snapshot folder. Raises before the swap leaves the previous snapshot current.
+    """
+    replacements = replacements or {}
+    warehouse.mkdir(parents=True, exist_ok=True)
+    snapshots = warehouse / SNAPSHOTS
+    snapshots.mkdir(exist_ok=True)
+    previous = current_snapshot(warehouse)
+    building = snapshots / f"tmp-{run_id}-{uuid.uuid4().hex[:8]}"
+    building.mkdir()
+    for table in sorted(set(TABLES) | set(appends) | set(replacements)):
+        folder = building / table
+        folder.mkdir()
+        if table not in replacements and previous is not None and (previous / table).is_dir():
+            for part in sorted((previous / table).glob("*.parquet")):
+                os.link(part, folder / part.name)
+        frame = replacements.get(table, appends.get(table))
+        if frame is not None and (len(frame) or table in replacements):
+            _write_part(to_arrow(frame, table), folder / f"part-{run_id}.parquet")
+    if dq_docs is not None and dq_docs.is_dir():
+        shutil.copytree(dq_docs, building / DQ_DOCS)
+    elif previous is not None and (previous / DQ_DOCS).is_dir():
+        shutil.copytree(previous / DQ_DOCS, building / DQ_DOCS, copy_function=os.link)
+    _fsync_tree(building)
+    final = snapshots / run_id
+    if final.exists():
+        final = snapshots / f"{run_id}-{uuid.uuid4().hex[:8]}"
+    os.rename(building, final)
+    _swap_link(warehouse / CURRENT, Path(SNAPSHOTS) / final.name)
+    _ensure_table_links(warehouse, [p.name for p in final.iterdir()])
+    _collect_garbage(warehouse, keep=final)
+    log.info("published snapshot %s", final.name)
+    return final
+
+
+def _write_part(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _, filenames in os.walk(root):
+        for name in filenames:
+            with open(os.path.join(dirpath, name), "rb") as handle:
+                os.fsync(handle.fileno())
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    tmp = link.with_name(f"{link.name}.tmp-{uuid.uuid4().hex[:8]}")
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    _fsync_dir(link.parent)
+
+
+def _ensure_table_links(warehouse: Path, names: list[str]) -> None:
+    for name in names:
+        link = warehouse / name
+        target = Path(CURRENT) / name
+        if link.is_symlink() and Path(os.readlink(link)) == target:
+            continue
+        if link.exists() and not link.is_symlink():
+            raise FileExistsError(f"{link} exists and is not managed by the pipeline; move it away")
+        _swap_link(link, target)
+
+
+def _collect_garbage(warehouse: Path, keep: Path) -> None:
+    """Remove unfinished snapshot folders and all but the newest complete snapshots."""
+    snapshots = warehouse / SNAPSHOTS
+    complete = []
+    for entry in snapshots.iterdir():
+        if entry == keep:
+            continue
+        if entry.name.startswith("tmp-"):
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            complete.append(entry)
+    complete.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in complete[_KEEP_SNAPSHOTS - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+QUARANTINE_KEY = ["source_path", "stage", "reason", "raw_sha256"]
+
+
+def new_quarantine_rows(candidates: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
+    """Rows of `candidates` not already in `existing` (same file, stage, reason and bytes): re-runs add nothing."""
+    if candidates.empty:
+        return candidates
+    candidates = candidates.drop_duplicates(subset=QUARANTINE_KEY + ["doc_id", "detail"])
+    if existing.empty:
+        return candidates.reset_index(drop=True)
+    seen = set(existing[QUARANTINE_KEY].astype(object).where(existing[QUARANTINE_KEY].notna(), None)
+               .itertuples(index=False, name=None))
+    keys = candidates[QUARANTINE_KEY].astype(object).where(candidates[QUARANTINE_KEY].notna(), None)
+    fresh = [key not in seen for key in keys.itertuples(index=False, name=None)]
+    return candidates[fresh].reset_index(drop=True)
+
+
+def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataFrame, summary,
+                parameters: Mapping, suites: list, started_at, flow_run_id: str | None,
+                extra_tables: Mapping[str, pd.DataFrame] | None = None,
+                replaced_tables: Mapping[str, pd.DataFrame] | None = None):
+    """Stamp the run's rows, check conservation (blocking), build Data Docs and swap in the new snapshot.
+
+    `results` are the GateResults of every stage (quarantined rows and dq_results); returns `summary`
+    completed with the counts. Raises ConservationError before anything is swapped in.
+    """
+    import json
+    import tempfile
+    from datetime import datetime, timezone
+
+    from etl.runs import file_level_quarantine
+    from etl.validate import build_data_docs
+
+    now = datetime.now(timezone.utc)
+    quarantined = pd.concat([r.quarantined for r in results if len(r.quarantined)] or [pd.DataFrame(columns=QUARANTINE_KEY)],
+                            ignore_index=True)
+    dq_results = pd.concat([r.dq_results for r in results if len(r.dq_results)] or [pd.DataFrame()], ignore_index=True)
+    files_quarantined = file_level_quarantine(quarantined) if len(quarantined) else quarantined
+    summary.published = len(documents)
+    summary.quarantined = int(files_quarantined["source_path"].nunique()) if len(files_quarantined) else 0
+    summary.quarantined_by_reason = (files_quarantined.drop_duplicates("source_path")["reason"].value_counts().to_dict()
+                                     if len(files_quarantined) else {})
+    if not summary.conserved:
+        raise ConservationError(
+            f"conservation check failed: {summary.files_seen} files seen != {summary.published} published + "
+            f"{summary.quarantined} quarantined + {summary.skipped_unchanged} skipped")
+
+    documents = documents.copy()
+    documents["run_id"] = run_id
+    documents["ingested_at"] = now
+    existing_quarantine = read_table(warehouse, "quarantine", QUARANTINE_KEY)
+    quarantine_rows = new_quarantine_rows(quarantined, existing_quarantine) if len(quarantined) else quarantined
+    if len(quarantine_rows):
+        quarantine_rows = quarantine_rows.assign(run_id=run_id, quarantined_at=now)
+    dq_rows = dq_results.assign(run_id=run_id, checked_at=now) if len(dq_results) else dq_results
+    conservation = {"run_id": run_id, "stage": "publish", "suite": "run", "expectation": "conservation",
+                    "severity": "block", "success": True, "element_count": summary.files_seen, "unexpected_count": 0,
+                    "observed": f"{summary.files_seen} = {summary.published} + {summary.quarantined} + "
+                                f"{summary.skipped_unchanged}", "checked_at": now}
+    dq_rows = pd.concat([dq_rows, pd.DataFrame([conservation])], ignore_index=True) if len(dq_rows) else pd.DataFrame([conservation])
+    summary.gates = dq_rows.drop(columns=["run_id", "checked_at"]).to_dict("records")
+    summary.status = "completed"
+    run_row = pd.DataFrame([{
+        "run_id": run_id, "flow_run_id": flow_run_id, "started_at": started_at, "finished_at": now,
+        "status": "completed", "files_seen": summary.files_seen, "published": summary.published,
+        "quarantined": summary.quarantined, "skipped_unchanged": summary.skipped_unchanged,
+        "parameters": json.dumps(dict(parameters), sort_keys=True),
+    }])
+    appends = {"documents": documents, "quarantine": quarantine_rows, "dq_results": dq_rows, "runs": run_row,
+               **(extra_tables or {})}
+    with tempfile.TemporaryDirectory(prefix="dq-docs-", dir=warehouse if warehouse.is_dir() else None) as docs_dir:
+        validations = [(f"{r.dq_results['stage'].iloc[0]}-{number}", r.validation_json)
+                       for number, r in enumerate(results) if r.validation_json and len(r.dq_results)]
+        try:
+            build_data_docs(validations, suites, Path(docs_dir) / "site", run_id)
+        except Exception as error:  # Data Docs are a convenience; never lose a run over them
+            log.warning("could not build Data Docs: %s", error)
+        publish_snapshot(warehouse, run_id, appends, replaced_tables, Path(docs_dir) / "site")
+    return summary
+
+
+class ConservationError(RuntimeError):
+    """Files seen != published + quarantined + skipped: something would be lost; nothing is published."""

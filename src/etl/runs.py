@@ -1,0 +1,80 @@
+"""Run bookkeeping: run ids, shards, the conservation check and the run summary. No I/O."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, unique run id such as 20261122T003000Z-1a2b3c."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def shard(items: Sequence, size: int) -> list[list]:
+    """Cut `items` into consecutive batches of at most `size`."""
+    return [list(items[start:start + size]) for start in range(0, len(items), size)]
+
+
+@dataclass
+class RunSummary:
+    """What a run did, file by file accounted for."""
+
+    run_id: str
+    files_seen: int = 0
+    published: int = 0
+    quarantined: int = 0
+    skipped_unchanged: int = 0
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    gates: list[dict] = field(default_factory=list)
+    duration_s: float = 0.0
+    status: str = "running"
+    reason: str | None = None
+
+    @property
+    def conserved(self) -> bool:
+        """Every file seen is published, quarantined or skipped as unchanged: nothing is lost."""
+        return self.files_seen == self.published + self.quarantined + self.skipped_unchanged
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, default=str)
+
+    def lines(self) -> list[str]:
+        """The human summary printed at the end of a run."""
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(self.quarantined_by_reason.items())) or "none"
+        out = [
+            f"run {self.run_id}: {self.status}" + (f" ({self.reason})" if self.reason else ""),
+            f"files seen {self.files_seen}, published {self.published}, quarantined {self.quarantined} "
+            f"({reasons}), skipped as unchanged {self.skipped_unchanged}",
+            f"duration {self.duration_s:.1f} s",
+        ]
+        return out
+
+    def markdown(self) -> str:
+        """The summary and the gate results as a Markdown artifact."""
+        rows = "\n".join(
+            f"| {g['stage']} | {g['suite']} | {g['expectation']} | {g['severity']} | {'pass' if g['success'] else 'FAIL'} "
+            f"| {g.get('unexpected_count') or 0} |" for g in self.gates)
+        reasons = "\n".join(f"- {k}: {v}" for k, v in sorted(self.quarantined_by_reason.items())) or "- none"
+        return (
+            f"# ETL run {self.run_id}: {self.status}\n\n"
+            + (f"**Reason:** {self.reason}\n\n" if self.reason else "")
+            + f"| files seen | published | quarantined | skipped unchanged | duration (s) |\n|---|---|---|---|---|\n"
+            f"| {self.files_seen} | {self.published} | {self.quarantined} | {self.skipped_unchanged} | {self.duration_s:.1f} |\n\n"
+            f"## Quarantined by reason\n{reasons}\n\n"
+            f"## Gate results\n| stage | suite | expectation | severity | result | unexpected |\n|---|---|---|---|---|---|\n{rows}\n"
+        )
+
+
+def file_level_quarantine(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine rows that stand for a whole input file (not for a derived row such as one fact)."""
+    return quarantine[quarantine["stage"].isin(FILE_STAGES)]
+
+
+FILE_STAGES = ("ingest", "language", "fields", "validate")

@@ -1,0 +1,295 @@
+"""Quality gates: Great Expectations suites loaded from JSON, each expectation with a severity.
+
+`block`: the stage's output is unusable; the caller stops the stage and everything after it.
+`quarantine`: the rows that fail move to the quarantine table with the expectation's name as reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from etl.ingest import quarantine_frame, quarantine_row
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+SEVERITIES = ("block", "quarantine")
+DQ_COLUMNS = [
+    "run_id", "stage", "suite", "expectation", "severity", "success", "element_count", "unexpected_count",
+    "observed", "checked_at",
+]
+# Unexpected rows kept in the stored result (Data Docs); the full list is used for quarantine only.
+_STORED_UNEXPECTED = 20
+
+
+class SuiteError(ValueError):
+    """A suite file is invalid: unknown expectation type, missing severity, or a count mismatch."""
+
+
+class GateBlocked(RuntimeError):
+    """A `block` expectation failed: the stage's output must not be used."""
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """A suite as loaded from expectations/<name>.json."""
+
+    name: str
+    stage: str
+    row_id: str
+    expectations: tuple[dict, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever the suite's content changes (part of task cache keys)."""
+        return json.dumps({"name": self.name, "expectations": list(self.expectations)}, sort_keys=True)
+
+
+@dataclass
+class GateResult:
+    """What a gate lets through, what it quarantines, and one dq_results row per expectation."""
+
+    passed: pd.DataFrame
+    quarantined: pd.DataFrame
+    dq_results: pd.DataFrame
+    blocked_by: list[str] = field(default_factory=list)
+    validation_json: dict | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blocked_by)
+
+
+def default_expectations_dir() -> Path:
+    """expectations/ beside src/ in a checkout."""
+    return Path(__file__).resolve().parents[2] / "expectations"
+
+
+def load_suites(directory: Path) -> dict[str, SuiteSpec]:
+    """Load every suite in `directory`, keyed by stage; raise SuiteError when GX would silently drop anything."""
+    from great_expectations.core import ExpectationSuite
+
+    suites: dict[str, SuiteSpec] = {}
+    paths = sorted(directory.glob("*.json"))
+    if not paths:
+        raise SuiteError(f"no suite files in {directory}")
+    for path in paths:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as error:
+            raise SuiteError(f"{path.name}: not valid JSON: {error}") from error
+        expectations = raw.get("expectations") or []
+        meta = raw.get("meta") or {}
+        stage, row_id = meta.get("stage"), meta.get("row_id", "doc_id")
+        if not stage:
+            raise SuiteError(f"{path.name}: meta.stage is missing")
+        for number, expectation in enumerate(expectations):
+            severity = (expectation.get("meta") or {}).get("severity")
+            if severity not in SEVERITIES:
+                raise SuiteError(f"{path.name}: expectation {number} ({expectation.get('type')}) has severity {severity!r}; "
+                                 f"use one of {SEVERITIES}")
+            if not (expectation.get("meta") or {}).get("name"):
+                raise SuiteError(f"{path.name}: expectation {number} ({expectation.get('type')}) has no meta.name")
+        with _GX_LOCK:
+            try:
+                built = ExpectationSuite(name=raw.get("name", path.stem), expectations=[dict(e) for e in expectations])
+            except Exception as error:  # GX raises its own error types for a bad configuration
+                raise SuiteError(f"{path.name}: {error}") from error
+        # GX logs and drops an expectation it cannot build (e.g. a misspelled type); count to catch it.
+        if len(built.expectations) != len(expectations):
+            raise SuiteError(f"{path.name}: {len(expectations)} expectations in the file, "
+                             f"GX accepted {len(built.expectations)}; check the expectation types")
+        if stage in suites:
+            raise SuiteError(f"{path.name}: a second suite for stage {stage!r}")
+        suites[stage] = SuiteSpec(raw.get("name", path.stem), stage, row_id, tuple(expectations))
+        log.info("loaded suite %s for stage %s: %d expectations", path.name, stage, len(expectations))
+    return suites
+
+
+_GX_LOCK = threading.RLock()
+_GX_STATE: dict[str, object] = {}
+
+
+def _new_context():
+    """A fresh in-memory GX context, made the active project (gx.get_context would return a shared one)."""
+    from great_expectations.data_context import EphemeralDataContext
+    from great_expectations.data_context.data_context.context_factory import project_manager
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    context = EphemeralDataContext(project_config=DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults()))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    project_manager.set_project(context)
+    return context
+
+
+def _gx_batch(frame: pd.DataFrame):
+    """A GX batch over `frame` in a process-wide ephemeral context (GX is not thread-safe: hold _GX_LOCK)."""
+    from great_expectations.data_context.data_context.context_factory import project_manager
+
+    if "definition" not in _GX_STATE:
+        context = _new_context()
+        _GX_STATE["context"] = context
+        source = context.data_sources.add_pandas("etl")
+        _GX_STATE["definition"] = source.add_dataframe_asset("stage_output").add_batch_definition_whole_dataframe("all")
+    project_manager.set_project(_GX_STATE["context"])  # a Data Docs build may have switched it
+    return _GX_STATE["definition"].get_batch(batch_parameters={"dataframe": frame})  # type: ignore[attr-defined]
+
+
+def run_gate(frame: pd.DataFrame, suite: SuiteSpec,
+             source_paths: Mapping[str, str] | None = None) -> GateResult:
+    """Validate `frame` against `suite`; split off rows failing `quarantine` expectations; report `block` failures.
+
+    `source_paths` maps doc_id -> source_path so quarantined rows name their file.
+    """
+    from great_expectations.core import ExpectationSuite
+
+    checked_at = datetime.now(timezone.utc)  # replaced at publish when served from cache
+    source_paths = source_paths or {}
+    frame = frame.reset_index(drop=True)
+    with _GX_LOCK:
+        # GX's pandas backend cannot hash python objects such as dates or lists: validate a view without them.
+        batch = _gx_batch(_validation_view(frame))
+        gx_suite = ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations])
+        result = batch.validate(
+            gx_suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [suite.row_id]})
+    dq_rows: list[dict] = []
+    failing_ids: dict[object, list[str]] = {}
+    blocked_by: list[str] = []
+    for item in result.results:
+        config = item.expectation_config
+        meta = config.meta or {}
+        name, severity = meta["name"], meta["severity"]
+        details = item.result or {}
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            # An expectation that cannot even be evaluated is a broken gate: block.
+            blocked_by.append(f"{name}: {item.exception_info.get('exception_message')}")
+            dq_rows.append(_dq_row(suite, name, severity, False, len(frame), None, "error", checked_at))
+            continue
+        dq_rows.append(_dq_row(suite, name, severity, bool(item.success), details.get("element_count", len(frame)),
+                               details.get("unexpected_count"), _observed(details), checked_at))
+        if item.success:
+            continue
+        if severity == "block":
+            blocked_by.append(f"{name} ({config.type}): {_observed(details)}")
+        else:
+            for entry in details.get("unexpected_index_list") or []:
+                row_key = entry.get(suite.row_id) if isinstance(entry, dict) else entry
+                failing_ids.setdefault(row_key, []).append(name)
+    quarantined = []
+    if failing_ids and not blocked_by:
+        id_column = frame[suite.row_id]
+        for row_key, names in failing_ids.items():
+            matches = frame[id_column == row_key]
+            for _, row in matches.iterrows():
+                doc_id = row.get("doc_id")
+                detail = _detail(suite, names, row)
+                quarantined.append(quarantine_row(source_paths.get(doc_id, row.get("source_path")), doc_id, suite.stage,
+                                                  names[0], detail, row.get("content_sha256")))
+        passed = frame[~id_column.isin(list(failing_ids))].reset_index(drop=True)
+    else:
+        passed = frame
+    for reason in blocked_by:
+        log.error("gate %s blocked: %s", suite.name, reason)
+    for row in quarantined:
+        log.warning("gate %s quarantined %s: %s", suite.name, row["source_path"], row["detail"])
+    return GateResult(passed, quarantine_frame(quarantined), dq_frame(dq_rows), blocked_by, _stored_json(result))
+
+
+def _validation_view(frame: pd.DataFrame) -> pd.DataFrame:
+    view = frame.copy()
+    for column in view.columns:
+        if view[column].dtype == object:
+            sample = view[column].dropna()
+            if len(sample) and not isinstance(sample.iloc[0], str):
+                view[column] = view[column].map(lambda value: None if value is None or value is pd.NA else str(value))
+    return view
+
+
+def _detail(suite: SuiteSpec, names: list[str], row: pd.Series) -> str:
+    checks = ", ".join(sorted(set(names)))
+    if suite.row_id == "doc_id":
+        return f"the document failed the {suite.stage} check(s) {checks}"
+    return f"{suite.row_id} {row[suite.row_id]} failed the {suite.stage} check(s) {checks}"
+
+
+def _observed(details: Mapping) -> str:
+    if "observed_value" in details:
+        return json.dumps(details["observed_value"], default=str, ensure_ascii=False)[:500]
+    if details.get("unexpected_count"):
+        sample = details.get("partial_unexpected_list") or []
+        return (f"{details['unexpected_count']} unexpected of {details.get('element_count')}; e.g. "
+                + json.dumps(sample[:3], default=str, ensure_ascii=False))[:500]
+    return ""
+
+
+def _dq_row(suite: SuiteSpec, name: str, severity: str, success: bool, element_count: int | None,
+            unexpected_count: int | None, observed: str, checked_at: datetime) -> dict:
+    return {
+        "run_id": None, "stage": suite.stage, "suite": suite.name, "expectation": name, "severity": severity,
+        "success": success, "element_count": element_count, "unexpected_count": unexpected_count,
+        "observed": observed, "checked_at": checked_at,
+    }
+
+
+def dq_frame(rows: Iterable[Mapping]) -> pd.DataFrame:
+    """dq_results rows as a DataFrame with DQ_COLUMNS (also when empty)."""
+    frame = pd.DataFrame(list(rows), columns=DQ_COLUMNS)
+    frame["success"] = frame["success"].astype("bool")
+    frame["element_count"] = frame["element_count"].astype("Int64")
+    frame["unexpected_count"] = frame["unexpected_count"].astype("Int64")
+    frame["checked_at"] = pd.to_datetime(frame["checked_at"], utc=True)
+    return frame
+
+
+def _stored_json(result) -> dict:
+    """The GX validation result as JSON, with unexpected lists cut short, for Data Docs."""
+    data = result.to_json_dict()
+    for item in data.get("results", []):
+        details = item.get("result") or {}
+        for key in ("unexpected_list", "unexpected_index_list", "partial_unexpected_list",
+                    "partial_unexpected_index_list", "partial_unexpected_counts"):
+            if isinstance(details.get(key), list):
+                details[key] = details[key][:_STORED_UNEXPECTED]
+        details.pop("unexpected_index_query", None)
+    return data
+
+
+def build_data_docs(validations: Iterable[tuple[str, dict]], suites: Iterable[SuiteSpec], out_dir: Path, run_id: str) -> None:
+    """Render GX Data Docs for `validations` ((batch name, stored result JSON) pairs) into `out_dir`."""
+    from great_expectations.core import ExpectationSuite
+    from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    with _GX_LOCK:
+        context = _new_context()
+        context.add_data_docs_site("local_site", {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        for suite in suites:
+            context.suites.add(ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations]))
+        for batch_name, stored in validations:
+            loaded = expectationSuiteValidationResultSchema.load(stored)
+            key = ValidationResultIdentifier(ExpectationSuiteIdentifier(loaded.suite_name),
+                                             RunIdentifier(run_name=run_id), batch_name)
+            context.validation_results_store.set(key, loaded)
+        context.build_data_docs()
