@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from charset_normalizer import from_bytes
 log = logging.getLogger(__name__)
 
 # Single-byte encodings our sources use when they are not UTF-8 (Cyrillic first, then Western).
-_LEGACY_ENCODINGS = ["cp1251", "koi8_r", "cp866", "mac_cyrillic", "iso8859_5", "cp1252", "latin_1"]
+_LEGACY_ENCODINGS = ["cp1251", "koi8_r", "cp866", "iso8859_5", "cp1252"]
 _BINARY_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (b"\xff\xd8\xff", "a JPEG image"),
@@ -144,10 +145,20 @@ def decode_bytes(raw: bytes) -> DecodedText:
             return DecodedText(raw[: error.start].decode("utf-8"), "utf-8")
     if _looks_binary(raw):
         return DecodedText(None, None, "binary", "the file holds control bytes of binary data, not text")
-    best = from_bytes(raw, cp_isolation=_LEGACY_ENCODINGS).best()
+    best = _best_legacy_match(raw)
     if best is None:
         return DecodedText(None, None, "undecodable", "no text encoding fits the file's bytes")
     return DecodedText(str(best), best.encoding)
+
+
+def _best_legacy_match(raw: bytes):
+    """charset-normalizer's best guess, with near-ties broken by how common the encoding is in our sources."""
+    matches = list(from_bytes(raw, cp_isolation=_LEGACY_ENCODINGS))
+    if not matches:
+        return None
+    best = matches[0]
+    close = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.05]
+    return min(close, key=lambda m: _LEGACY_ENCODINGS.index(m.encoding) if m.encoding in _LEGACY_ENCODINGS else 99)
 
 
 def _strict(raw: bytes, encoding: str) -> DecodedText:
@@ -158,17 +169,21 @@ def _strict(raw: bytes, encoding: str) -> DecodedText:
 
 
 def _guess_utf16(raw: bytes) -> str | None:
-    """Recognise BOM-less UTF-16 by its NUL bytes falling on one side of each pair."""
-    sample = raw[:4096]
-    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+    """Recognise BOM-less UTF-16: the high byte of each pair takes very few values (0x00 for ASCII, 0x04 for Cyrillic)."""
+    sample = raw[: 4096 - 4096 % 2] if len(raw) >= 4096 else raw[: len(raw) - len(raw) % 2]
+    if len(sample) < 8:
         return None
-    even_nuls = sample[0::2].count(0)
-    odd_nuls = sample[1::2].count(0)
-    half = len(sample) // 2
-    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
-        return "utf-16-le"
-    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
-        return "utf-16-be"
+    for encoding, high in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        counts = Counter(high)
+        top_two = sum(n for _, n in counts.most_common(2))
+        if top_two >= 0.9 * len(high) and (counts[0] + counts[4]) >= 0.5 * len(high) and counts[0] < len(high):
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            printable = sum(1 for ch in text[:2048] if ch.isprintable() or ch in "\n\r\t")
+            if printable >= 0.95 * min(len(text), 2048):
+                return encoding
     return None
 
 

@@ -1,0 +1,119 @@
+"""The whole flow on the real seeds, through the `etl` command, against the hand-checked gold."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import SEEDS
+from etl.cli import main
+from etl.publish import read_table
+from etl.validate import default_expectations_dir
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+def _run(warehouse: Path, *extra: str, input_dir: Path = SEEDS) -> int:
+    return main(["run", "--input", str(input_dir), "--warehouse", str(warehouse), *extra])
+
+
+@pytest.fixture(scope="module")
+def seeded_warehouse(tmp_path_factory, prefect_server) -> Path:
+    warehouse = tmp_path_factory.mktemp("seeded") / "warehouse"
+    assert _run(warehouse) == 0
+    return warehouse
+
+
+def test_seeds_published_as_in_gold(seeded_warehouse: Path, gold: list[dict]) -> None:
+    documents = read_table(seeded_warehouse, "documents").set_index("source_path")
+    assert len(documents) == 5
+    for expected in gold:
+        doc = documents.loc[expected["file"]]
+        assert doc["lang"] == expected["lang"], expected["file"]
+        assert doc["title"] == expected["title"], expected["file"]
+        published = doc["published_date"]
+        assert (str(published) if pd.notna(published) else None) == expected["published"], expected["file"]
+        assert (doc["source_agency"] if pd.notna(doc["source_agency"]) else None) == expected["source_agency"]
+        body_lines = {line.strip() for line in doc["body"].split("\n")}
+        for boilerplate in expected["boilerplate"]:
+            assert boilerplate not in body_lines, (expected["file"], boilerplate)
+        assert doc["body"] and doc["char_count"] > len(doc["body"]) * 0.5
+
+
+def test_tables_readable_with_duckdb_pandas_polars(seeded_warehouse: Path) -> None:
+    import duckdb
+    import polars as pl
+
+    pattern = str(seeded_warehouse / "documents" / "**" / "*.parquet")
+    assert duckdb.sql(f"select count(*) from '{pattern}'").fetchall()[0][0] == 5
+    assert len(pd.read_parquet(seeded_warehouse / "documents")) == 5
+    assert pl.read_parquet(pattern).height == 5
+    schema = pl.read_parquet(pattern).schema
+    assert schema["published_date"] == pl.Date and schema["char_count"] == pl.Int64
+
+
+def test_run_recorded_with_conservation_and_gate_results(seeded_warehouse: Path) -> None:
+    runs = read_table(seeded_warehouse, "runs")
+    first = runs.sort_values("started_at").iloc[0]
+    assert first["files_seen"] == first["published"] + first["quarantined"] + first["skipped_unchanged"]
+    dq = read_table(seeded_warehouse, "dq_results")
+    assert set(dq["stage"]) >= {"ingest", "language", "fields", "validate", "publish"}
+    assert dq["success"].all()
+    assert (seeded_warehouse / "_dq_docs" / "index.html").is_file()
+
+
+def test_second_run_adds_nothing_and_skips_all(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    assert _run(warehouse) == 0
+    before = {t: read_table(warehouse, t) for t in ("documents", "quarantine")}
+    assert _run(warehouse) == 0
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(read_table(warehouse, table), frame)
+    last = read_table(warehouse, "runs").sort_values("started_at").iloc[-1]
+    assert (last["published"], last["skipped_unchanged"], last["quarantined"]) == (0, 5, 0)
+
+
+def _suites_with(tmp_path: Path, stage_file: str, expectation: dict) -> Path:
+    folder = tmp_path / "expectations"
+    shutil.copytree(default_expectations_dir(), folder)
+    suite = json.loads((folder / stage_file).read_text())
+    suite["expectations"].append(expectation)
+    (folder / stage_file).write_text(json.dumps(suite))
+    return folder
+
+
+def test_block_failure_keeps_previous_tables_and_exits_non_zero(tmp_path: Path, capsys) -> None:
+    warehouse = tmp_path / "warehouse"
+    assert _run(warehouse) == 0
+    snapshot = {t: read_table(warehouse, t) for t in ("documents", "quarantine", "dq_results", "runs")}
+    suites = _suites_with(tmp_path, "language.json", {
+        "type": "expect_column_values_to_be_in_set", "kwargs": {"column": "lang", "value_set": ["en"]},
+        "meta": {"name": "english_only", "severity": "block"}})
+    new_input = tmp_path / "input"
+    shutil.copytree(SEEDS, new_input)
+    (new_input / "extra.txt").write_text("Новая статья о репатриации\n\nВ Казахстан вернули 12 детей из Сирии, "
+                                         "сообщает пресс-служба МИД.", encoding="utf-8")
+    assert _run(warehouse, "--expectations", str(suites), input_dir=new_input) == 1
+    assert "english_only" in capsys.readouterr().out
+    for table, frame in snapshot.items():
+        pd.testing.assert_frame_equal(read_table(warehouse, table), frame)
+
+
+def test_quarantine_failure_moves_only_failing_rows(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    suites = _suites_with(tmp_path, "fields.json", {
+        "type": "expect_column_values_to_not_match_regex",
+        "kwargs": {"column": "title", "regex": "^Kazakhstan takes part"},
+        "meta": {"name": "title_not_blacklisted", "severity": "quarantine"}})
+    assert _run(warehouse, "--expectations", str(suites)) == 0
+    documents = read_table(warehouse, "documents")
+    quarantine = read_table(warehouse, "quarantine")
+    assert len(documents) == 4 and "003_adb1bb14aa2d7c78.txt" not in set(documents["source_path"])
+    assert quarantine[["source_path", "reason", "stage"]].values.tolist() == [
+        ["003_adb1bb14aa2d7c78.txt", "title_not_blacklisted", "fields"]]
+    run = read_table(warehouse, "runs").iloc[0]
+    assert (run["published"], run["quarantined"]) == (4, 1)

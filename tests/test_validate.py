@@ -1,0 +1,82 @@
+"""Suites load strictly; gates split rows by severity."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etl.validate import SuiteError, default_expectations_dir, load_suites, run_gate
+
+
+def test_project_suites_load_with_every_expectation_kept() -> None:
+    suites = load_suites(default_expectations_dir())
+    assert {"ingest", "language", "fields", "validate"} <= set(suites)
+    for path in default_expectations_dir().glob("*.json"):
+        raw = json.loads(path.read_text())
+        assert len(suites[raw["meta"]["stage"]].expectations) == len(raw["expectations"])
+
+
+def _write_suite(folder: Path, expectations: list[dict], name: str = "probe") -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(
+        {"name": name, "meta": {"stage": name, "row_id": "doc_id"}, "expectations": expectations}))
+    return folder
+
+
+@pytest.mark.parametrize("expectation, message", [
+    ({"type": "expect_column_values_to_not_be_nul", "kwargs": {"column": "x"},
+      "meta": {"name": "typo", "severity": "block"}}, "typo"),
+    ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x"},
+      "meta": {"name": "no_severity"}}, "severity"),
+    ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x"},
+      "meta": {"name": "bad_severity", "severity": "warn"}}, "severity"),
+    ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "x"},
+      "meta": {"severity": "block"}}, "meta.name"),
+])
+def test_invalid_suites_are_refused(tmp_path: Path, expectation: dict, message: str) -> None:
+    folder = _write_suite(tmp_path / "suites", [expectation])
+    with pytest.raises(SuiteError, match=message if message != "typo" else "expectation"):
+        load_suites(folder)
+
+
+def test_quarantine_expectation_moves_only_failing_rows(tmp_path: Path) -> None:
+    folder = _write_suite(tmp_path / "suites", [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "title"},
+         "meta": {"name": "no_title", "severity": "quarantine"}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "char_count", "min_value": 1},
+         "meta": {"name": "positive_length", "severity": "block"}},
+    ])
+    suite = load_suites(folder)["probe"]
+    frame = pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "source_path": ["a.txt", "b.txt", "c.txt"],
+                          "title": ["One", None, "Three"], "char_count": [3, 4, 5]})
+    result = run_gate(frame, suite)
+    assert not result.blocked
+    assert list(result.passed["doc_id"]) == ["d1", "d3"]
+    assert result.quarantined[["source_path", "doc_id", "reason"]].values.tolist() == [["b.txt", "d2", "no_title"]]
+    assert dict(zip(result.dq_results["expectation"], result.dq_results["success"])) == {
+        "no_title": False, "positive_length": True}
+
+
+def test_block_expectation_reports_and_keeps_rows(tmp_path: Path) -> None:
+    folder = _write_suite(tmp_path / "suites", [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "char_count", "min_value": 1},
+         "meta": {"name": "positive_length", "severity": "block"}},
+    ])
+    suite = load_suites(folder)["probe"]
+    frame = pd.DataFrame({"doc_id": ["d1", "d2"], "char_count": [3, 0]})
+    result = run_gate(frame, suite)
+    assert result.blocked and "positive_length" in result.blocked_by[0]
+    assert result.quarantined.empty
+    assert result.dq_results.loc[0, "unexpected_count"] == 1
+
+
+def test_gate_on_empty_frame_passes() -> None:
+    suite = load_suites(default_expectations_dir())["ingest"]
+    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in ["doc_id", "source_path"]}).assign(
+        char_count=pd.Series([], dtype="int64"))
+    result = run_gate(frame, suite)
+    assert not result.blocked and result.passed.empty and result.dq_results["success"].all()
