@@ -1,152 +1,304 @@
-"""The ETL flow: ingest -> language -> fields -> validate -> publish, mapped over shards of documents.
+"""The ETL flow: ingest -> language -> fields -> validate -> entities -> facts -> stories -> publish.
 
-Wiring only: every task calls one function of `etl` and passes its output through the stage's gate.
-A `block` failure fails the task; the flow then stops before publish, so the warehouse keeps its
-previous snapshot, and the run ends failed with the gate's reason.
+Wiring only: each task calls one `etl` function on one shard and passes its output through the stage's
+gate. A `block` failure fails the task; the flow then stops before publish, so the warehouse keeps its
+previous snapshot, and the run ends failed with the gate's reason. Task results are persisted under
+<state_dir>/results and keyed by content (shard contents, code, suites), never by run id, so a new run
+reuses every shard that already finished.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
+from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
 
-from etl.config import PIPELINE_VERSION
+import etl
+from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
+from etl.entities import entities_frame
+from etl.facts import consistency_checks, facts_frame, repatriations_frame
 from etl.fields import add_fields
 from etl.ingest import InputFile, discover_files, ingest_files, quarantine_frame, split_known_and_duplicates
 from etl.language import add_language
 from etl.publish import ConservationError, publish_run, read_table
 from etl.runs import RunSummary, new_run_id, shard
-from etl.validate import GateBlocked, GateResult, SuiteSpec, default_expectations_dir, load_suites, run_gate
+from etl.stories import assign_stories
+from etl.validate import (
+    GateBlocked,
+    GateResult,
+    SuiteSpec,
+    consistency_dq_rows,
+    default_expectations_dir,
+    load_suites,
+    mark_offsets,
+    run_gate,
+)
+
+DOCUMENT_STAGES = ("language", "fields", "validate")
+HELPER_COLUMNS = ["row_key", "offset_ok", "country_code"]
 
 
 class RunFailed(RuntimeError):
-    """A stage could not complete; the warehouse was left as it was."""
+    """A stage could not complete; the warehouse was left as it was. Carries the run's summary."""
+
+    def __init__(self, message: str, summary: dict | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or {}
 
 
-def _gated(frame: pd.DataFrame, suite: SuiteSpec, quarantine: pd.DataFrame | None = None) -> GateResult:
-    result = run_gate(frame, suite)
+class InjectedFailure(RuntimeError):
+    """Raised on purpose (ETL_INJECT_FAILURE=stage:shard) to test re-running only what failed."""
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the library's source and data files: any code change invalidates cached results."""
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    package = Path(etl.__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".json", ".tsv", ".txt"):
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _key(*parts: object) -> str:
+    digest = hashlib.sha256(code_version().encode())
+    for part in parts:
+        digest.update(b"\x00" + str(part).encode())
+    return digest.hexdigest()
+
+
+def _files_key(context, parameters: dict) -> str:
+    """Ingest results depend on the files' bytes: path, size and mtime stand for them without reading."""
+    stats = []
+    for item in parameters["files"]:
+        try:
+            info = os.stat(item.absolute_path)
+            stats.append((item.source_path, item.absolute_path, info.st_size, info.st_mtime_ns, item.problem))
+        except OSError:
+            stats.append((item.source_path, item.absolute_path, None, None, item.problem))
+    return _key("ingest", stats, parameters["max_bytes"], parameters["suite"].fingerprint)
+
+
+def _docs_key(context, parameters: dict) -> str:
+    """Later stages depend on the shard's documents (by id and path) and the stage's suite."""
+    docs = parameters["docs"]
+    ids = list(zip(docs["doc_id"], docs["source_path"])) if len(docs) else []
+    return _key(context.task.name, ids, parameters["suite"].fingerprint)
+
+
+def _transient(task, task_run, state) -> bool:
+    """Retry I/O errors only; a deterministic error would fail the same way again."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _maybe_inject_failure(stage: str, shard_number: int) -> None:
+    if os.environ.get("ETL_INJECT_FAILURE") == f"{stage}:{shard_number}":
+        raise InjectedFailure(f"failure injected into {stage} shard {shard_number} (ETL_INJECT_FAILURE)")
+
+
+def _gated(frame: pd.DataFrame, suite: SuiteSpec, quarantine: pd.DataFrame | None = None,
+           source_paths: dict | None = None) -> GateResult:
+    result = run_gate(frame, suite, source_paths)
     if quarantine is not None and len(quarantine):
         result.quarantined = pd.concat([quarantine, result.quarantined], ignore_index=True)
     if result.blocked:
         raise GateBlocked(f"gate {suite.name} blocked: " + "; ".join(result.blocked_by))
+    result.passed = result.passed.drop(columns=[c for c in HELPER_COLUMNS if c in result.passed.columns])
     return result
 
 
-@task(name="ingest", retries=2, retry_delay_seconds=[1, 4])
-def ingest_task(files: list[InputFile], max_bytes: int, suite: SuiteSpec) -> GateResult:
+_CACHED = {"persist_result": True, "cache_result_in_memory": False}
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_transient,
+      cache_key_fn=_files_key, **_CACHED)
+def ingest_task(files: list[InputFile], max_bytes: int, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
+    _maybe_inject_failure("ingest", shard_number)
     docs, quarantined = ingest_files(files, max_bytes)
     return _gated(docs, suite, quarantined)
 
 
-@task(name="language")
-def language_task(docs: pd.DataFrame, suite: SuiteSpec) -> GateResult:
+@task(name="language", cache_key_fn=_docs_key, **_CACHED)
+def language_task(docs: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
+    _maybe_inject_failure("language", shard_number)
     return _gated(add_language(docs), suite)
 
 
-@task(name="fields")
-def fields_task(docs: pd.DataFrame, suite: SuiteSpec) -> GateResult:
+@task(name="fields", cache_key_fn=_docs_key, **_CACHED)
+def fields_task(docs: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
+    _maybe_inject_failure("fields", shard_number)
     return _gated(add_fields(docs), suite)
 
 
-@task(name="validate")
-def validate_task(docs: pd.DataFrame, suite: SuiteSpec) -> GateResult:
+@task(name="validate", cache_key_fn=_docs_key, **_CACHED)
+def validate_task(docs: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
+    _maybe_inject_failure("validate", shard_number)
     return _gated(docs, suite)
+
+
+@task(name="entities", cache_key_fn=_docs_key, **_CACHED)
+def entities_task(docs: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
+    _maybe_inject_failure("entities", shard_number)
+    entities = entities_frame(docs)
+    looks_like_country = (entities["entity_type"] == "LOC") & entities["canonical_id"].str.fullmatch(r"[A-Z]{2}").fillna(False)
+    entities = entities.assign(
+        row_key=entities["doc_id"] + ":" + entities["start"].astype(str) + ":" + entities["end"].astype(str)
+        + ":" + entities["entity_type"],
+        country_code=entities["canonical_id"].where(looks_like_country, None))
+    return _gated(mark_offsets(entities, docs, "text"), suite, source_paths=dict(zip(docs.doc_id, docs.source_path)))
+
+
+@task(name="facts", cache_key_fn=_docs_key, **_CACHED)
+def facts_task(docs: pd.DataFrame, entities: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
+    _maybe_inject_failure("facts", shard_number)
+    facts = mark_offsets(facts_frame(docs, entities), docs, None)
+    result = _gated(facts, suite, source_paths=dict(zip(docs.doc_id, docs.source_path)))
+    result.dq_results = pd.concat([result.dq_results, consistency_dq_rows(consistency_checks(result.passed))],
+                                  ignore_index=True)
+    return result
+
+
+@task(name="stories")
+def stories_task(documents: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    return assign_stories(documents, entities, facts)
 
 
 @task(name="publish")
 def publish_task(warehouse_dir: str, run_id: str, results: list[GateResult], documents: pd.DataFrame,
                  summary: RunSummary, parameters: dict, suites: list[SuiteSpec], started_at: datetime,
-                 flow_run_id: str | None) -> RunSummary:
+                 extra_tables: dict, replaced_tables: dict) -> RunSummary:
     return publish_run(Path(warehouse_dir), run_id, results, documents, summary, parameters, suites,
-                       started_at, flow_run_id)
+                       started_at, summary.flow_run_id, extra_tables, replaced_tables)
 
 
-def _collect(stage: str, futures) -> list[GateResult]:
+def _collect(stage: str, futures, summary: RunSummary) -> list[GateResult]:
     """Wait for every shard of a stage; raise RunFailed naming the failed shards after all have finished."""
     results, failures = [], []
+    tally = summary.tasks.setdefault(stage, {"executed": [], "reused": [], "failed": []})
     for number, future in enumerate(futures):
         future.wait()
         if future.state.is_completed():
             results.append(future.result())
+            tally["reused" if future.state.name == "Cached" else "executed"].append(number)
         else:
-            error = future.result(raise_on_failure=False)
-            failures.append(f"shard {number}: {error}")
+            failures.append(f"shard {number}: {future.result(raise_on_failure=False)}")
+            tally["failed"].append(number)
     if failures:
         raise RunFailed(f"stage {stage} failed: " + " | ".join(failures))
     return results
 
 
-def _frames(results: list[GateResult], shard_size: int) -> list[pd.DataFrame]:
-    passed = [r.passed for r in results if len(r.passed)]
-    if not passed:
-        return []
-    merged = pd.concat(passed, ignore_index=True)
-    return [merged.iloc[i:i + shard_size].reset_index(drop=True) for i in range(0, len(merged), shard_size)]
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _reshard(frame: pd.DataFrame, shard_size: int) -> list[pd.DataFrame]:
+    return [frame.iloc[i:i + shard_size].reset_index(drop=True) for i in range(0, len(frame), shard_size)]
+
+
+def _shard_numbers(items: list) -> list[int]:
+    return list(range(len(items)))
 
 
 @flow(name="etl-pipeline", version=PIPELINE_VERSION)
-def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", shard_size: int = 500,
-                 max_bytes: int = 20 * 1024 * 1024, expectations_dir: str | None = None) -> dict:
+def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", shard_size: int = DEFAULT_SHARD_SIZE,
+                 max_bytes: int = DEFAULT_MAX_BYTES, expectations_dir: str | None = None,
+                 state_dir: str = ".state") -> dict:
     """Run every stage over the files under `input_dir` and publish a new snapshot of `warehouse_dir`."""
-    logger = get_run_logger()
     clock = time.monotonic()
     started_at = datetime.now(timezone.utc)
-    run_id = new_run_id(started_at)
-    parameters = {"input_dir": input_dir, "warehouse_dir": warehouse_dir, "shard_size": shard_size,
-                  "max_bytes": max_bytes, "expectations_dir": expectations_dir}
     flow_run = get_run_context().flow_run
-    summary = RunSummary(run_id=run_id)
+    summary = RunSummary(run_id=new_run_id(started_at), flow_run_id=str(flow_run.id) if flow_run else None)
+    parameters = {"input_dir": input_dir, "warehouse_dir": warehouse_dir, "shard_size": shard_size,
+                  "max_bytes": max_bytes, "expectations_dir": expectations_dir, "state_dir": state_dir}
     results: list[GateResult] = []
     try:
-        suites = load_suites(Path(expectations_dir) if expectations_dir else default_expectations_dir())
-        files = discover_files(Path(input_dir))
-        summary.files_seen = len(files)
-        logger.info("run %s: %d files under %s in %d shard(s)", run_id, len(files), input_dir,
-                    -(-len(files) // shard_size))
-
-        ingested = _collect("ingest", ingest_task.map(shard(files, shard_size), unmapped(max_bytes),
-                                                       unmapped(suites["ingest"])))
-        results += ingested
-        known = read_table(Path(warehouse_dir), "documents", ["doc_id", "source_path"])
-        all_docs = pd.concat([r.passed for r in ingested], ignore_index=True) if ingested else pd.DataFrame()
-        new_docs, duplicates, skipped = split_known_and_duplicates(all_docs, dict(zip(known.doc_id, known.source_path)))
-        summary.skipped_unchanged = skipped
-        results.append(GateResult(new_docs.iloc[0:0], duplicates, pd.DataFrame()))
-        logger.info("ingest: %d new documents, %d duplicates, %d unchanged", len(new_docs), len(duplicates), skipped)
-
-        stage_input = _frames([GateResult(new_docs, quarantine_frame([]), pd.DataFrame())], shard_size)
-        for stage, stage_task, suite_key in (("language", language_task, "language"),
-                                             ("fields", fields_task, "fields"),
-                                             ("validate", validate_task, "validate")):
-            stage_results = _collect(stage, stage_task.map(stage_input, unmapped(suites[suite_key])))
-            results += stage_results
-            stage_input = _frames(stage_results, shard_size)
-            logger.info("%s: %d documents passed", stage, sum(len(f) for f in stage_input))
-
-        documents = pd.concat(stage_input, ignore_index=True) if stage_input else pd.DataFrame()
-        summary.duration_s = time.monotonic() - clock
-        summary = publish_task(warehouse_dir, run_id, results, documents, summary, parameters,
-                               list(suites.values()), started_at, str(flow_run.id) if flow_run else None)
+        with temporary_settings(updates={PREFECT_LOCAL_STORAGE_PATH: Path(state_dir).resolve() / "results"}):
+            _run_stages(parameters, summary, results, started_at, clock)
     except (RunFailed, GateBlocked, ConservationError) as error:
         summary.status, summary.reason = "failed", str(error)
         summary.duration_s = time.monotonic() - clock
-        summary.gates = _gate_rows(results)
+        frames = [r.dq_results for r in results if len(r.dq_results)]
+        summary.gates = pd.concat(frames, ignore_index=True).to_dict("records") if frames else []
         _report(summary)
-        raise RunFailed(str(error)) from error
+        raise RunFailed(str(error), json.loads(summary.to_json())) from error
     _report(summary)
     return json.loads(summary.to_json())
 
 
-def _gate_rows(results: list[GateResult]) -> list[dict]:
-    frames = [r.dq_results for r in results if len(r.dq_results)]
-    return pd.concat(frames, ignore_index=True).to_dict("records") if frames else []
+def _run_stages(parameters: dict, summary: RunSummary, results: list[GateResult], started_at: datetime,
+                clock: float) -> None:
+    logger = get_run_logger()
+    shard_size, warehouse = parameters["shard_size"], Path(parameters["warehouse_dir"])
+    expectations = parameters["expectations_dir"]
+    suites = load_suites(Path(expectations) if expectations else default_expectations_dir())
+    files = discover_files(Path(parameters["input_dir"]))
+    summary.files_seen = len(files)
+    file_shards = shard(files, shard_size)
+    logger.info("run %s: %d files in %d shard(s)", summary.run_id, len(files), len(file_shards))
+
+    ingested = _collect("ingest", ingest_task.map(file_shards, unmapped(parameters["max_bytes"]),
+                                                   unmapped(suites["ingest"]), _shard_numbers(file_shards)), summary)
+    results += ingested
+    known = read_table(warehouse, "documents", ["doc_id", "source_path"])
+    new_docs, duplicates, summary.skipped_unchanged = split_known_and_duplicates(
+        _concat([r.passed for r in ingested]) if any(len(r.passed) for r in ingested) else
+        pd.DataFrame(columns=["doc_id", "source_path", "content_sha256"]),
+        dict(zip(known["doc_id"], known["source_path"])))
+    results.append(GateResult(new_docs.iloc[0:0], duplicates, pd.DataFrame()))
+    logger.info("ingest: %d new, %d duplicates, %d unchanged", len(new_docs), len(duplicates), summary.skipped_unchanged)
+
+    doc_shards = _reshard(new_docs, shard_size)
+    stage_tasks = {"language": language_task, "fields": fields_task, "validate": validate_task}
+    for stage in DOCUMENT_STAGES:
+        stage_results = _collect(stage, stage_tasks[stage].map(doc_shards, unmapped(suites[stage]),
+                                                               _shard_numbers(doc_shards)), summary)
+        results += stage_results
+        doc_shards = _reshard(_concat([r.passed for r in stage_results]), shard_size)
+        logger.info("%s: %d documents passed (%d shards)", stage, sum(len(f) for f in doc_shards), len(doc_shards))
+    documents = _concat(doc_shards)
+
+    entity_results = _collect("entities", entities_task.map(doc_shards, unmapped(suites["entities"]),
+                                                            _shard_numbers(doc_shards)), summary)
+    results += entity_results
+    fact_results = _collect("facts", facts_task.map(doc_shards, [r.passed for r in entity_results],
+                                                    unmapped(suites["facts"]), _shard_numbers(doc_shards)), summary)
+    results += fact_results
+    entities, facts = _concat([r.passed for r in entity_results]), _concat([r.passed for r in fact_results])
+    logger.info("entities: %d mentions; facts: %d counted facts", len(entities), len(facts))
+
+    # Stories can join a new document to an old one, so they are recomputed over the whole warehouse.
+    story_docs = ["doc_id", "lang", "title", "body", "published_date", "source_path"]
+    all_documents = _concat([read_table(warehouse, "documents", story_docs), documents[story_docs] if len(documents) else
+                             pd.DataFrame(columns=story_docs)])
+    stories = stories_task(all_documents, _concat([read_table(warehouse, "entities"), entities]),
+                           _concat([read_table(warehouse, "facts"), facts]))
+    repatriations = repatriations_frame(facts, documents) if len(facts) else pd.DataFrame()
+    summary.duration_s = time.monotonic() - clock
+    published = publish_task(
+        parameters["warehouse_dir"], summary.run_id, results, documents, summary, parameters,
+        list(suites.values()), started_at,
+        {"entities": entities, "facts": facts, "repatriations": repatriations}, {"stories": stories})
+    summary.__dict__.update(published.__dict__)
 
 
 def _report(summary: RunSummary) -> None:

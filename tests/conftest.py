@@ -36,8 +36,10 @@ def prefect_server():
 
 
 @pytest.fixture(autouse=True)
-def _restore_environment():
+def _restore_environment(tmp_path_factory):
+    """Each test gets its own state folder (task results, run journal) and leaves the environment as it found it."""
     saved = dict(os.environ)
+    os.environ["ETL_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))
     yield
     os.environ.clear()
     os.environ.update(saved)

@@ -24,8 +24,6 @@ def prepare_environment(state_dir: Path) -> None:
         "PREFECT_HOME": str(state_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "etl",
-        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
-        "PREFECT_LOCAL_STORAGE_PATH": str(state_dir / "results"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
         "GX_ANALYTICS_ENABLED": "false",
         "TQDM_DISABLE": "1",
@@ -44,29 +42,70 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(input_dir=args.input, warehouse_dir=args.warehouse, shard_size=args.shard_size,
                              max_bytes=args.max_bytes, state_dir=args.state_dir,
                              expectations_dir=args.expectations).resolved()
-    if not settings.input_dir.is_dir():
-        _say(f"error: input folder {settings.input_dir} does not exist")
+    parameters = {
+        "input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
+        "shard_size": settings.shard_size, "max_bytes": settings.max_bytes,
+        "expectations_dir": str(settings.expectations_dir) if settings.expectations_dir else None,
+        "state_dir": str(settings.state_dir),
+    }
+    return run_pipeline(parameters, settings.state_dir, args.wait)
+
+
+def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, show_shards: bool = False) -> int:
+    """Run the flow once under the warehouse lock, journal the outcome, print the summary; return the exit code."""
+    from etl.journal import record_run
+    from etl.locking import WarehouseBusy, warehouse_lock
+    from etl.runs import RunSummary
+
+    if not Path(parameters["input_dir"]).is_dir():
+        _say(f"error: input folder {parameters['input_dir']} does not exist")
         return 2
-    prepare_environment(settings.state_dir)
+    prepare_environment(state_dir)
     from flows.pipeline import RunFailed, etl_pipeline
 
     try:
-        summary = etl_pipeline(
-            input_dir=str(settings.input_dir), warehouse_dir=str(settings.warehouse_dir),
-            shard_size=settings.shard_size, max_bytes=settings.max_bytes,
-            expectations_dir=str(settings.expectations_dir) if settings.expectations_dir else None)
-    except RunFailed as error:
-        _say(f"error: run failed: {error}")
-        return 1
-    except Exception as error:  # an unexpected failure still ends with one clear line
-        _say(f"error: run failed: {type(error).__name__}: {error}")
-        return 1
-    reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary["quarantined_by_reason"].items())) or "none"
-    _say(f"run {summary['run_id']} completed")
-    _say(f"files seen {summary['files_seen']}, published {summary['published']}, "
-         f"quarantined {summary['quarantined']} ({reasons}), skipped as unchanged {summary['skipped_unchanged']}")
-    _say(f"duration {summary['duration_s']:.1f} s; warehouse: {settings.warehouse_dir}")
+        with warehouse_lock(Path(parameters["warehouse_dir"]), wait_seconds):
+            try:
+                outcome = etl_pipeline(**parameters)
+            except RunFailed as error:
+                record_run(state_dir, parameters, "failed", error.summary, str(error))
+                _print_summary(RunSummary(**error.summary) if error.summary else None, show_shards)
+                _say(f"error: run failed: {error}")
+                return 1
+            except Exception as error:  # an unexpected failure still ends with one clear line
+                record_run(state_dir, parameters, "failed", {}, f"{type(error).__name__}: {error}")
+                _say(f"error: run failed: {type(error).__name__}: {error}")
+                return 1
+    except WarehouseBusy as error:
+        _say(f"error: {error}")
+        return 3
+    record_run(state_dir, parameters, "completed", outcome, None)
+    _print_summary(RunSummary(**outcome), show_shards)
+    _say(f"warehouse: {parameters['warehouse_dir']}")
     return 0
+
+
+def _print_summary(summary, show_shards: bool) -> None:
+    if summary is None:
+        return
+    for line in summary.lines():
+        _say(line)
+    if show_shards:
+        for line in summary.shard_lines():
+            _say("  " + line)
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from etl.journal import last_failed_run
+
+    state_dir = load_settings(state_dir=args.state_dir).resolved().state_dir
+    failed = last_failed_run(state_dir)
+    if failed is None:
+        _say("no failed run to re-run")
+        return 0
+    _say(f"re-running failed run {failed.get('run_id') or '?'} (flow run {failed.get('flow_run_id') or '?'}) "
+         f"with its parameters: {failed['parameters']}")
+    return run_pipeline(failed["parameters"], state_dir, args.wait, show_shards=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,7 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")
     run.add_argument("--state-dir", type=Path, default=None, help="Prefect home and task results (default .state/, env ETL_STATE_DIR)")
     run.add_argument("--expectations", type=Path, default=None, help="folder of GX suites (default: the project's expectations/)")
+    run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run holding the warehouse (default: stop at once)")
     run.set_defaults(handler=cmd_run)
+    rerun = commands.add_parser("rerun", help="re-run the last failed run with its parameters, reusing finished work")
+    rerun.add_argument("--failed", action="store_true", required=True, help="re-run the last failed run")
+    rerun.add_argument("--state-dir", type=Path, default=None, help="state folder of the failed run (default .state/)")
+    rerun.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the warehouse lock")
+    rerun.set_defaults(handler=cmd_rerun)
     return parser
 
 

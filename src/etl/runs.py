@@ -27,12 +27,14 @@ class RunSummary:
     """What a run did, file by file accounted for."""
 
     run_id: str
+    flow_run_id: str | None = None
     files_seen: int = 0
     published: int = 0
     quarantined: int = 0
     skipped_unchanged: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     gates: list[dict] = field(default_factory=list)
+    tasks: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # stage -> executed/reused/failed shards
     duration_s: float = 0.0
     status: str = "running"
     reason: str | None = None
@@ -52,9 +54,19 @@ class RunSummary:
             f"run {self.run_id}: {self.status}" + (f" ({self.reason})" if self.reason else ""),
             f"files seen {self.files_seen}, published {self.published}, quarantined {self.quarantined} "
             f"({reasons}), skipped as unchanged {self.skipped_unchanged}",
+            f"tasks: {self.count_tasks('executed')} executed, {self.count_tasks('reused')} reused from earlier runs, "
+            f"{self.count_tasks('failed')} failed",
             f"duration {self.duration_s:.1f} s",
         ]
         return out
+
+    def count_tasks(self, kind: str) -> int:
+        return sum(len(t.get(kind, [])) for t in self.tasks.values())
+
+    def shard_lines(self) -> list[str]:
+        """Per stage: which shards were recomputed, reused or failed."""
+        return [f"{stage}: recomputed {t['executed'] or 'none'}, reused {t['reused'] or 'none'}"
+                + (f", failed {t['failed']}" if t["failed"] else "") for stage, t in self.tasks.items()]
 
     def markdown(self) -> str:
         """The summary and the gate results as a Markdown artifact."""

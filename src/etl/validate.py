@@ -88,7 +88,7 @@ def load_suites(directory: Path) -> dict[str, SuiteSpec]:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as error:
             raise SuiteError(f"{path.name}: not valid JSON: {error}") from error
-        expectations = raw.get("expectations") or []
+        expectations = [_resolve_value_sets(e) for e in raw.get("expectations") or []]
         meta = raw.get("meta") or {}
         stage, row_id = meta.get("stage"), meta.get("row_id", "doc_id")
         if not stage:
@@ -114,6 +114,19 @@ def load_suites(directory: Path) -> dict[str, SuiteSpec]:
         suites[stage] = SuiteSpec(raw.get("name", path.stem), stage, row_id, tuple(expectations))
         log.info("loaded suite %s for stage %s: %d expectations", path.name, stage, len(expectations))
     return suites
+
+
+def _resolve_value_sets(expectation: dict) -> dict:
+    """Fill `kwargs.value_set` from reference data named in `meta.value_set_from` (so the JSON holds no copy of ISO 3166)."""
+    source = (expectation.get("meta") or {}).get("value_set_from")
+    if not source:
+        return expectation
+    if source != "iso3166_alpha2":
+        raise SuiteError(f"unknown meta.value_set_from {source!r}")
+    import pycountry
+
+    codes = sorted({country.alpha_2 for country in pycountry.countries} | {"XK"})  # Kosovo: user-assigned, widely used
+    return {**expectation, "kwargs": {**expectation["kwargs"], "value_set": codes}}
 
 
 _GX_LOCK = threading.RLock()
@@ -293,3 +306,38 @@ def build_data_docs(validations: Iterable[tuple[str, dict]], suites: Iterable[Su
                                              RunIdentifier(run_name=run_id), batch_name)
             context.validation_results_store.set(key, loaded)
         context.build_data_docs()
+
+
+def mark_offsets(rows: pd.DataFrame, documents: pd.DataFrame, expected_column: str | None) -> pd.DataFrame:
+    """Add `offset_ok`: body[start:end] is non-empty and equals rows[expected_column] (or lies in `evidence` when None).
+
+    The check a suite gates on with severity block; offsets that do not point into the body make every
+    downstream join wrong.
+    """
+    bodies = dict(zip(documents["doc_id"], documents["body"]))
+    marks = []
+    for row in rows.itertuples(index=False):
+        body = bodies.get(row.doc_id)
+        start, end = int(row.start), int(row.end)
+        piece = body[start:end] if isinstance(body, str) and 0 <= start < end <= len(body) else None
+        if piece is None:
+            marks.append(False)
+        elif expected_column is None:
+            marks.append(piece in (row.evidence or ""))
+        else:
+            marks.append(piece == getattr(row, expected_column))
+    return rows.assign(offset_ok=pd.Series(marks, index=rows.index, dtype="bool"))
+
+
+def consistency_dq_rows(checks: Iterable[Mapping]) -> pd.DataFrame:
+    """dq_results rows for breakdown/total consistency checks: recorded (severity `record`), never gating or fixing."""
+    now = datetime.now(timezone.utc)
+    rows = [{
+        "run_id": None, "stage": "facts", "suite": "consistency", "expectation": f"{check['kind']}_consistency",
+        "severity": "record", "success": bool(check["success"]), "element_count": 1,
+        "unexpected_count": 0 if check["success"] else 1,
+        "observed": f"doc {str(check.get('doc_id'))[:12]} fact {check.get('fact_id')}: expected {check.get('expected')}, "
+                    f"observed {check.get('observed')}",
+        "checked_at": now,
+    } for check in checks]
+    return dq_frame(rows)

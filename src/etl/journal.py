@@ -1,0 +1,52 @@
+"""The run journal: one JSON line per `etl run` attempt in <state>/runs.jsonl, failed runs included.
+
+The warehouse's `runs` table only holds completed runs (a failed run publishes nothing); operators find
+failed runs and their parameters here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+JOURNAL = "runs.jsonl"
+
+
+def record_run(state_dir: Path, parameters: dict, status: str, summary: dict, error: str | None) -> None:
+    """Append one attempt to the journal."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    entry = {
+        "recorded_at": datetime.now(timezone.utc).isoformat(), "status": status, "error": error,
+        "run_id": summary.get("run_id"), "flow_run_id": summary.get("flow_run_id"), "parameters": parameters,
+        "tasks": summary.get("tasks", {}),
+    }
+    with open(state_dir / JOURNAL, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def read_journal(state_dir: Path) -> list[dict]:
+    """Every recorded attempt, oldest first; unreadable lines are skipped."""
+    path = state_dir / JOURNAL
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue
+    return entries
+
+
+def last_failed_run(state_dir: Path) -> dict | None:
+    """The newest attempt if it failed and no later attempt with the same parameters completed."""
+    entries = read_journal(state_dir)
+    for position in range(len(entries) - 1, -1, -1):
+        entry = entries[position]
+        if entry["status"] == "failed":
+            later = entries[position + 1:]
+            if not any(e["status"] == "completed" and e["parameters"] == entry["parameters"] for e in later):
+                return entry
+            return None
+    return None
