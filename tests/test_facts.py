@@ -1,0 +1,353 @@
+"""Counted facts: number reading, subjects, qualifiers, breakdowns, totals, attribution, seeds against gold."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from etl.facts import (FACT_COLUMNS, QUALIFIERS, REPATRIATION_COLUMNS, SUBJECTS, consistency_checks, extract_facts,
+                       facts_frame, repatriations_frame)
+from etl.numbers import find_numbers, parse_number_words
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+GOLD = json.loads((SHARED / "acceptance" / "seeds_gold.json").read_text(encoding="utf-8"))
+# gold names one subject outside the contract's set
+GOLD_SUBJECT = {"ethnic_groups": "other"}
+
+
+def _entity(doc_id: str, body: str, kind: str, text: str, canonical_id: str | None = None,
+            canonical_name: str | None = None, after: str = "") -> dict:
+    start = body.index(text, body.index(after) if after else 0)
+    return {"entity_id": f"{doc_id}:{start}", "doc_id": doc_id, "entity_type": kind, "text": text, "start": start,
+            "end": start + len(text), "canonical_name": canonical_name or text, "canonical_id": canonical_id,
+            "confidence": 1.0, "extractor": "hand"}
+
+
+# --- numbers ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("words, lang, value", [
+    (["шести"], "ru", 6),
+    (["двух"], "ru", 2),
+    (["трёх"], "ru", 3),
+    (["пятисот"], "ru", 500),
+    (["семистах", "двадцати", "пяти"], "ru", 725),
+    (["две", "тысячи", "триста"], "ru", 2300),
+    (["полторы", "тысячи"], "ru", 1500),
+    (["two", "hundred"], "en", 200),
+    (["two", "hundred", "and", "fifty"], "en", 250),
+    (["twenty-five"], "en", 25),
+    (["алты"], "kk", 6),
+    (["бір", "мың", "алты", "жүз"], "kk", 1600),
+    (["жүз"], "kk", 100),
+    (["он", "бес"], "kk", 15),
+    (["эки", "жүз", "элүү"], "ky", 250),
+    (["олти"], "uz", 6),
+    (["olti"], "uz", 6),
+    (["ikki", "yuz"], "uz", 200),
+    (["to‘qqiz"], "uz", 9),
+    (["dozens"], "en", None),
+    (["five", "two"], "en", None),
+])
+def test_parse_number_words(words, lang, value):
+    assert parse_number_words(words, lang) == value
+
+
+@pytest.mark.parametrize("text, lang, expected", [
+    ("более 1,6 тысячи детей", "ru", [("1,6 тысячи", 1600)]),
+    ("1 600 детей и 1,600 children and 1.600 people", "en", [("1 600", 1600), ("1,600", 1600), ("1.600", 1600)]),
+    ("2 млн человек, 10 тыс. человек", "ru", [("2 млн", 2_000_000), ("10 тыс.", 10_000)]),
+    ("1.6 thousand children", "en", [("1.6 thousand", 1600)]),
+    ("20 миллионнан астам адам", "kk", [("20 миллионнан", 20_000_000)]),
+    ("700-ден астам адам, 100дөн ашык", "kk", [("700-ден", 700), ("100дөн", 100)]),
+    ("10-15 детей", "ru", [("10-15", 15)]),
+    ("57th session, 57-ой сессии, 5-летний, 2024-2025 годах", "ru", []),
+    ("21.09.2016 в 10:30, тел. +7 (7172) 72-07-07, 50% и 2,5", "ru", []),
+    ("тысячи жизней и тысячам детей, thousands of people", "ru", []),
+    ("свыше тысячи людей", "ru", [("тысячи", 1000)]),
+    ("one of them, бір әйел", "kk", []),
+])
+def test_find_numbers(text, lang, expected):
+    assert [(text[s.start:s.end], s.value) for s in find_numbers(text, lang)] == expected
+
+
+# --- one sentence, one fact ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang, text, expected", [
+    # en
+    ("en", "Representatives of more than 130 countries took part.", [("130", 130, "countries", "more_than")]),
+    ("en", "It restored the rights of over 700 women and children returned from Syria.",
+     [("700", 700, "women_and_children", "more_than")]),
+    ("en", "Nearly two hundred Kazakh citizens were evacuated.", [("two hundred", 200, "persons", "less_than")]),
+    ("en", "At least 35 orphans returned home in three stages.",
+     [("35", 35, "orphans", "at_least"), ("three", 3, "stages", "exact")]),
+    ("en", "Some 600 returnee children attend school.", [("600", 600, "children", "about")]),
+    ("en", "Up to 40 families may be brought back.", [("40", 40, "families", "less_than")]),
+    ("en", "Fewer than 10 men remain in the camp.", [("10", 10, "men", "less_than")]),
+    ("en", "The number of returnees reached 600.", [("600", 600, "persons", "exact")]),
+    ("en", "In 2019 children were returned within the 57th session, 25 years of independence, 1951 Convention.", []),
+    ("en", "Article 5 applies to the 5-year-old boy; call +7 (7172) 72-07-07; 50% of them; in the XX century.", []),
+    ("en", "More than 20 million people watched it.", [("20 million", 20_000_000, "persons", "more_than")]),
+    ("en", "It restored the rights of 2000 children.", [("2000", 2000, "children", "exact")]),
+    # ru
+    ("ru", "Тогда 81 ребенок, являющийся гражданином Кыргызстана, был возвращен из Ирака.",
+     [("81", 81, "children", "exact")]),
+    ("ru", "В рамках шести этапов операции «Айкол».", [("шести", 6, "stages", "exact")]),
+    ("ru", "Около двухсот женщин и детей вернулись на родину.", [("двухсот", 200, "women_and_children", "about")]),
+    ("ru", "Почти 50 семей получили жилье.", [("50", 50, "families", "less_than")]),
+    ("ru", "Не менее 30 детей-сирот возвращены.", [("30", 30, "orphans", "at_least")]),
+    ("ru", "Из Ирака доставлены трое детей, еще пятерых граждан эвакуировали.",
+     [("трое", 3, "children", "exact"), ("пятерых", 5, "persons", "exact")]),
+    ("ru", "Представители 120 государств-членов ООН на 57-ой сессии.", [("120", 120, "countries", "exact")]),
+    ("ru", "Число жертв выросло до 832 человек.", [("832", 832, "persons", "exact")]),
+    ("ru", "Дети в возрасте до 5 лет, с 1 января 2008 граждане России, в 2021 году.", []),
+    ("ru", "Свыше тысячи людей погибли.", [("тысячи", 1000, "persons", "more_than")]),
+    # kk
+    ("kk", "Сириядан 600-ден астам адам елге оралды.", [("600-ден", 600, "persons", "more_than")]),
+    ("kk", "Шамамен алты жүз әйел мен бала қайтарылды.", [("алты жүз", 600, "women_and_children", "about")]),
+    ("kk", "Кемінде 30 жетім бала бес кезеңде қайтарылды.",
+     [("30", 30, "orphans", "at_least"), ("бес", 5, "stages", "exact")]),
+    ("kk", "130-дан астам мемлекеттің өкілдері қатысты.", [("130-дан", 130, "countries", "more_than")]),
+    ("kk", "Он мыңдаған адам үйлерінен кетті, 44 жастағы әйел.", []),
+    # ky
+    ("ky", "Ирактан 79 бала мекенине кайтарылды.", [("79", 79, "children", "exact")]),
+    ("ky", "1000ден ашык киши каза болду.", [("1000ден", 1000, "persons", "more_than")]),
+    ("ky", "460 адамдан ашык жаран кайтарылды.", [("460", 460, "persons", "more_than")]),
+    ("ky", "Болжол менен эки жүз аял жана бала.", [("эки жүз", 200, "women_and_children", "about")]),
+    ("ky", "32 жашар киши камакка алынды.", []),
+    # uz
+    ("uz", "Suriyadan 531 nafar fuqaro vataniga qaytarildi.", [("531", 531, "persons", "exact")]),
+    ("uz", "300 dan ortiq ayol va bola qaytarildi.", [("300", 300, "women_and_children", "more_than")]),
+    ("uz", "Qariyb yuz oila, olti bosqich.", [("yuz", 100, "families", "about"), ("olti", 6, "stages", "exact")]),
+    ("uz", "Kamida 20 nafar yetim bola.", [("20", 20, "orphans", "at_least")]),
+    ("uz", "«Меҳр» операцияси доирасида 98 нафар аёл ва бола қайтарилди.",
+     [("98", 98, "women_and_children", "exact")]),
+    ("uz", "32 yoshli erkak, 2019 yilda.", []),
+])
+def test_extract_one_sentence(lang, text, expected):
+    facts = extract_facts("doc", text, lang)
+    assert [(text[f.start:f.end], f.value, f.subject, f.qualifier) for f in facts] == expected
+
+
+# --- breakdowns, totals, consistency ---------------------------------------------------------------------
+
+SEED_004_PARAGRAPH = (
+    "Тогда 81 ребенок, являющийся гражданином Кыргызстана, был возвращен из Ирака.\n\n"
+    "С 2022 по 2024 год в рамках шести этапов операции «Айкол» в Кыргызстан были возвращены 460 человек из "
+    "лагерей в Сирии (145 женщин и 315 детей), дополнительно из Сирии и Турции в 2024-2025 годах были возвращены "
+    "еще 10 женщин и детей. Всего был репатриирован 551 человек."
+)
+
+
+def _by_value(facts):
+    return {f.value: f for f in facts}
+
+
+def test_breakdown_and_total_are_consistent():
+    facts = _by_value(extract_facts("d", SEED_004_PARAGRAPH, "ru"))
+    assert facts[145].parent_fact_id == facts[460].fact_id == facts[315].parent_fact_id
+    assert {facts[v].consistency for v in (81, 460, 145, 315, 10, 551)} == {"ok"}
+    assert facts[6].consistency == "n/a" and facts[6].parent_fact_id is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Вернули 460 человек в рамках 6 этапов (145 женщин и 315 детей).", {145: 460, 315: 460, 6: None}),
+    ("Вернули 460 человек. Из них 145 женщин и 315 детей.", {145: 460, 315: 460}),
+    ("Returned were 754 citizens, including 524 children and 3 camps.", {524: 754, 3: None}),
+    ("Вернули 460 человек. Вернули 30 детей (из 5 лагерей).", {30: None, 5: None}),
+    ("Вернули 460 человек, оның ішінде 400 бала.", {400: 460}),
+    ("Kazakhstan hosted 30 countries: 145 women attended.", {145: None}),
+])
+def test_breakdown_parents(text, expected):
+    facts = _by_value(extract_facts("d", text, None))
+    value_of = {f.fact_id: f.value for f in facts.values()}
+    assert {v: value_of.get(facts[v].parent_fact_id) for v in expected} == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # parts larger than the whole
+    ("Вернули 460 человек (245 женщин и 315 детей).", {460: "mismatch", 245: "mismatch", 315: "mismatch"}),
+    # "more than" lets the parts add up to more
+    ("Вернули более 460 человек (245 женщин и 315 детей).", {460: "ok", 245: "ok", 315: "ok"}),
+    ("Returned were 754 citizens, including 524 children and 187 women.", {754: "ok", 524: "ok", 187: "ok"}),
+    ("Из Сирии вывезены 595 граждан. Из них 406 детей.", {595: "ok", 406: "ok"}),
+    ("Бардыгы 460 адам кайтарылды: 145 аял жана 315 бала.", {460: "ok", 145: "ok", 315: "ok"}),
+    ("Some 600 people, of whom 400 were children, were brought back.", {600: "ok", 400: "ok"}),
+    ("2019 жылы 231 адам қайтарылды. 2021 жылы 111 адам қайтарылды. Барлығы 342 адам елге оралды.",
+     {231: "ok", 111: "ok", 342: "ok"}),
+    ("In 2019, 231 people were returned. In 2021, 111 more were returned. In total, 400 people were returned.",
+     {231: "n/a", 400: "n/a"}),
+    ("531 nafar fuqaro qaytarildi, shundan 367 nafari bolalar.", {531: "ok", 367: "ok"}),
+    # a total that does not add up, and a total with nothing to add up
+    ("В марте вернули 81 ребенка. В мае вернули 460 человек. Всего было возвращено 600 человек.",
+     {81: "mismatch", 460: "mismatch", 600: "mismatch"}),
+    ("In total, 600 people were returned.", {600: "n/a"}),
+    # a larger non-exact figure before the list ends it
+    ("Более 1600 детей репатриированы. Вернули 100 детей. Затем вернули 50 детей. Всего вернули 150 детей.",
+     {1600: "n/a", 100: "ok", 50: "ok", 150: "ok"}),
+])
+def test_consistency(text, expected):
+    facts = _by_value(extract_facts("d", text, None))
+    assert {v: facts[v].consistency for v in expected} == expected
+
+
+def test_consistency_checks_rederived_from_table_match_extraction(tmp_path):
+    docs = pd.DataFrame([{"doc_id": "a", "body": SEED_004_PARAGRAPH, "lang": "ru"},
+                         {"doc_id": "b", "body": "Вернули 460 человек (245 женщин и 315 детей).", "lang": "ru"}])
+    frame = facts_frame(docs, pd.DataFrame())
+    frame.to_parquet(tmp_path / "facts.parquet")
+    checks = consistency_checks(pd.read_parquet(tmp_path / "facts.parquet"))
+    summary = sorted((c["kind"], c["expected"], c["observed"], c["success"]) for c in checks)
+    assert summary == [("breakdown", 460, 460, True), ("breakdown", 460, 560, False), ("total", 551, 551, True)]
+    by_id = frame.set_index("fact_id")["consistency"]
+    for check in checks:
+        assert by_id[check["fact_id"]] == ("ok" if check["success"] else "mismatch")
+
+
+# --- attribution -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, value, years", [
+    ("С 2022 по 2024 год были возвращены 460 человек.", 460, (2022, 2024)),
+    ("В 2024-2025 годах были возвращены еще 10 женщин и детей.", 10, (2024, 2025)),
+    ("In 2019, 231 people were returned.", 231, (2019, 2019)),
+    ("Since 2019 more than 700 people have returned.", 700, (2019, None)),
+    ("С 2019 года более 1,6 тысячи детей репатриированы.", 1600, (2019, None)),
+    ("2019-2021 жылдары 720 азамат қайтарылды.", 720, (2019, 2021)),
+    ("2019 yildan beri 531 nafar fuqaro qaytarildi.", 531, (2019, None)),
+    ("Тогда 81 ребенок был возвращен.", 81, (None, None)),
+])
+def test_years_from_the_sentence(text, value, years):
+    fact = _by_value(extract_facts("d", text, None))[value]
+    assert (fact.year_from, fact.year_to) == years
+
+
+def test_years_prefer_the_clause_of_the_number():
+    facts = _by_value(extract_facts("d", SEED_004_PARAGRAPH, "ru"))
+    assert (facts[460].year_from, facts[460].year_to) == (2022, 2024)
+    assert (facts[10].year_from, facts[10].year_to) == (2024, 2025)
+    assert (facts[145].year_from, facts[145].year_to) == (2022, 2024)
+
+
+def test_country_and_operation_from_entities():
+    body = SEED_004_PARAGRAPH
+    entities = pd.DataFrame([
+        _entity("d", body, "LOC", "Кыргызстана", "KG"), _entity("d", body, "LOC", "Ирака", "IQ"),
+        _entity("d", body, "OPERATION", "Айкол", canonical_name="Aikol"),
+        _entity("d", body, "LOC", "Кыргызстан", "KG", after="Айкол"),
+        _entity("d", body, "LOC", "Сирии", "SY", after="Айкол"),
+        _entity("d", body, "LOC", "Турции", "TR"),
+    ])
+    facts = _by_value(extract_facts("d", body, "ru", entities))
+    # the Central Asian destination wins over the origin in the same sentence
+    assert facts[81].country == "KG"
+    assert facts[460].country == "KG" and facts[460].operation == "Aikol"
+    assert facts[145].country == "KG"  # inherited by the breakdown part
+    assert facts[10].country == "KG"  # the clause names only SY/TR, the sentence names KG
+    assert facts[551].country is None and facts[551].operation is None
+
+
+def test_country_falls_back_to_any_country_of_the_clause():
+    body = "Из Сирии вывезены 40 детей."
+    entities = pd.DataFrame([_entity("d", body, "LOC", "Сирии", "SY")])
+    assert extract_facts("d", body, "ru", entities)[0].country == "SY"
+
+
+# --- tables ----------------------------------------------------------------------------------------------
+
+def test_facts_frame_types_and_offsets():
+    docs = pd.DataFrame([{"doc_id": "a", "body": SEED_004_PARAGRAPH, "lang": "ru"},
+                         {"doc_id": "b", "body": "", "lang": None},
+                         {"doc_id": "c", "body": "No figures here.", "lang": "en"}])
+    frame = facts_frame(docs, pd.DataFrame(columns=["doc_id"]))
+    assert list(frame.columns) == FACT_COLUMNS
+    assert str(frame["value"].dtype) == "int64" and str(frame["start"].dtype) == "int64"
+    assert str(frame["year_from"].dtype) == "Int64" and str(frame["year_to"].dtype) == "Int64"
+    assert set(frame["doc_id"]) == {"a"} and frame["fact_id"].is_unique
+    for row in frame.itertuples():
+        assert row.evidence in SEED_004_PARAGRAPH and SEED_004_PARAGRAPH[row.start:row.end] in row.evidence
+    assert set(frame["subject"]) <= set(SUBJECTS) and set(frame["qualifier"]) <= set(QUALIFIERS)
+    empty = facts_frame(docs.iloc[1:], pd.DataFrame())
+    assert list(empty.columns) == FACT_COLUMNS and len(empty) == 0
+
+
+def test_fact_ids_are_stable():
+    first = [f.fact_id for f in extract_facts("a", SEED_004_PARAGRAPH, "ru")]
+    assert first == [f.fact_id for f in extract_facts("a", SEED_004_PARAGRAPH, "ru")]
+    assert set(first).isdisjoint(f.fact_id for f in extract_facts("b", SEED_004_PARAGRAPH, "ru"))
+
+
+def test_repatriations_frame_keeps_people_returned():
+    body = SEED_004_PARAGRAPH + "\nВ конференции участвовали 30 стран. В лагерях остаются 200 детей."
+    docs = pd.DataFrame([{"doc_id": "a", "body": body, "lang": "ru"}])
+    documents = pd.DataFrame([{"doc_id": "a", "title": "T", "source_agency": "24.kg",
+                               "published_date": pd.Timestamp("2025-01-02").date(), "lang": "ru"}])
+    out = repatriations_frame(facts_frame(docs, pd.DataFrame()), documents)
+    assert list(out.columns) == REPATRIATION_COLUMNS
+    assert sorted(out["value"]) == [10, 81, 145, 315, 460, 551]
+    assert sorted(out.loc[out["parent_fact_id"].isna(), "value"]) == [10, 81, 460, 551]
+    assert set(out["source_agency"]) == {"24.kg"} and set(out["title"]) == {"T"}
+
+
+# --- seeds against the gold file -------------------------------------------------------------------------
+
+def _seed_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    for gold in GOLD:
+        body = (SEEDS / gold["file"]).read_text(encoding="utf-8")
+        rows.append({"doc_id": gold["file"][:3], "source_path": gold["file"], "body": body, "lang": gold["lang"],
+                     "title": gold["title"]})
+    docs = pd.DataFrame(rows)
+    return docs, facts_frame(docs, pd.DataFrame())
+
+
+def test_seed_counts_match_gold_subjects_and_breakdowns():
+    _, facts = _seed_frames()
+    for gold in GOLD:
+        mine = facts[facts["doc_id"] == gold["file"][:3]]
+        by_value = {int(r.value): r for r in mine.itertuples()}
+        assert set(by_value) == {c["value"] for c in gold["counts"]}, gold["file"]
+        for count in gold["counts"]:
+            fact = by_value[count["value"]]
+            assert fact.subject == GOLD_SUBJECT.get(count["what"], count["what"]), count
+            assert fact.qualifier == count["qualifier"], count
+            parent = mine.loc[mine["fact_id"] == fact.parent_fact_id, "value"].tolist()
+            assert parent == ([count["part_of"]] if "part_of" in count else []), count
+        if gold.get("consistency"):
+            assert set(mine.loc[mine["value"].isin([81, 460, 145, 315, 10, 551]), "consistency"]) == {"ok"}
+
+
+def test_seed_scores_with_acceptance_scorer(tmp_path):
+    docs, facts = _seed_frames()
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "facts").mkdir()
+    docs.drop(columns=["body"]).to_parquet(tmp_path / "documents" / "part-0.parquet")
+    facts.to_parquet(tmp_path / "facts" / "part-0.parquet")
+    result = subprocess.run([sys.executable, str(SHARED / "acceptance" / "score.py"), str(tmp_path),
+                             str(SHARED / "acceptance" / "seeds_gold.json"), "--json"],
+                            capture_output=True, text=True, check=False)
+    report = json.loads(result.stdout.splitlines()[0])
+    assert report["counts"]["f1"] >= 0.95 and report["counts_q"]["f1"] >= 0.95, report
+
+
+# --- robustness ------------------------------------------------------------------------------------------
+
+_ALPHABET = st.sampled_from(list("0123456789 ,.-–()%:\n") + list("абвгдеёжзийклмнопрстуфхцчшщыьэюя")
+                            + list("әғқңөұүһі") + list("abcdefghijklmnopqrstuvwxyz'ʻ")
+                            + ["более ", "тысячи ", "детей ", " и ", "женщин ", "children ", "more than ", "всего ",
+                               "(", ")", "из них ", "адам ", "астам ", "nafar ", "bola ", "шести ", "2019 "])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join), st.sampled_from(["ru", "en", "kk", "ky", "uz", None]))
+def test_any_text_gives_well_formed_facts(body, lang):
+    facts = extract_facts("h", body, lang)
+    for f in facts:
+        assert 0 <= f.start < f.end <= len(body) and f.value > 0
+        assert f.subject in SUBJECTS and f.qualifier in QUALIFIERS and f.consistency in ("ok", "mismatch", "n/a")
+        assert body[f.start:f.end] in f.evidence and f.evidence in body
