@@ -35,6 +35,17 @@ def prefect_server():
         yield
 
 
+@pytest.fixture(scope="session")
+def seeded_warehouse(tmp_path_factory, prefect_server) -> Path:
+    """A warehouse built once per session by `etl run` on the seeds (read-only for tests)."""
+    from etl.cli import main
+
+    warehouse = tmp_path_factory.mktemp("seeded") / "warehouse"
+    state = tmp_path_factory.mktemp("seeded-state")
+    assert main(["run", "--input", str(SEEDS), "--warehouse", str(warehouse), "--state-dir", str(state)]) == 0
+    return warehouse
+
+
 @pytest.fixture(autouse=True)
 def _restore_environment(tmp_path_factory):
     """Each test gets its own state folder (task results, run journal) and leaves the environment as it found it."""

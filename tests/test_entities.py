@@ -169,7 +169,6 @@ def _seed_docs() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not SCORER.exists(), reason="shared acceptance scorer not present")
 def test_seeds_meet_gold_floors(tmp_path: Path) -> None:
     docs = _seed_docs()

@@ -21,13 +21,6 @@ def _run(warehouse: Path, *extra: str, input_dir: Path = SEEDS) -> int:
     return main(["run", "--input", str(input_dir), "--warehouse", str(warehouse), *extra])
 
 
-@pytest.fixture(scope="module")
-def seeded_warehouse(tmp_path_factory, prefect_server) -> Path:
-    warehouse = tmp_path_factory.mktemp("seeded") / "warehouse"
-    assert _run(warehouse) == 0
-    return warehouse
-
-
 def test_seeds_published_as_in_gold(seeded_warehouse: Path, gold: list[dict]) -> None:
     documents = read_table(seeded_warehouse, "documents").set_index("source_path")
     assert len(documents) == 5
