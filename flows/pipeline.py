@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import get_run_context
 from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
 
@@ -45,6 +46,9 @@ from etl.validate import (
 )
 
 DOCUMENT_STAGES = ("language", "fields", "validate")
+# Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
+progress = logging.getLogger("etl.progress")
+QUARANTINE_ARTIFACT_ROWS = 1000
 HELPER_COLUMNS = ["row_key", "offset_ok", "country_code"]
 
 
@@ -190,17 +194,22 @@ def publish_task(warehouse_dir: str, run_id: str, results: list[GateResult], doc
 
 
 def _collect(stage: str, futures, summary: RunSummary) -> list[GateResult]:
-    """Wait for every shard of a stage; raise RunFailed naming the failed shards after all have finished."""
+    """Wait for every shard of a stage, logging progress; raise RunFailed naming the failed shards at the end."""
     results, failures = [], []
     tally = summary.tasks.setdefault(stage, {"executed": [], "reused": [], "failed": []})
+    started, rows = time.monotonic(), 0
     for number, future in enumerate(futures):
         future.wait()
         if future.state.is_completed():
             results.append(future.result())
+            rows += len(results[-1].passed)
             tally["reused" if future.state.name == "Cached" else "executed"].append(number)
         else:
             failures.append(f"shard {number}: {future.result(raise_on_failure=False)}")
             tally["failed"].append(number)
+        elapsed = max(time.monotonic() - started, 1e-6)
+        progress.info("%s: shard %d/%d done, %d rows, %.0f rows/s", stage, number + 1, len(futures), rows,
+                      rows / elapsed, extra={"stage": stage, "done": number + 1, "total": len(futures)})
     if failures:
         raise RunFailed(f"stage {stage} failed: " + " | ".join(failures))
     return results
@@ -307,3 +316,11 @@ def _report(summary: RunSummary) -> None:
         logger.info(line)
     create_markdown_artifact(markdown=summary.markdown(), key="etl-run-summary",
                              description=f"ETL run {summary.run_id}: {summary.status}")
+    # Stable keys: the Artifacts page keeps the history of each across runs.
+    gate_rows = [{k: row.get(k) for k in ("stage", "suite", "expectation", "severity", "success", "element_count",
+                                          "unexpected_count", "observed")} for row in summary.gates]
+    create_table_artifact(table=gate_rows or [{"stage": "-", "expectation": "no gate ran"}], key="etl-gate-results",
+                          description=f"Gate results of run {summary.run_id}")
+    create_table_artifact(table=summary.quarantine_rows or [{"source_path": "-", "reason": "nothing quarantined"}],
+                          key="etl-quarantined-files",
+                          description=f"Files quarantined by run {summary.run_id} (first {QUARANTINE_ARTIFACT_ROWS})")

@@ -110,3 +110,18 @@ def test_quarantine_failure_moves_only_failing_rows(tmp_path: Path) -> None:
         ["003_adb1bb14aa2d7c78.txt", "title_not_blacklisted", "fields"]]
     run = read_table(warehouse, "runs").iloc[0]
     assert (run["published"], run["quarantined"]) == (4, 1)
+
+
+def test_data_docs_readable_offline(seeded_warehouse: Path) -> None:
+    import re
+
+    site = seeded_warehouse / "_dq_docs"
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 5
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r'<(?:link|script|img)[^>]+(?:href|src)="https?://', html), page.name
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for stage in ("ingest", "language", "fields", "documents", "entities", "facts"):
+        assert f">{stage}<" in index
+    assert "<style>" in index

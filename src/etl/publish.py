@@ -225,6 +225,9 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     summary.quarantined = int(files_quarantined["source_path"].nunique()) if len(files_quarantined) else 0
     summary.quarantined_by_reason = (files_quarantined.drop_duplicates("source_path")["reason"].value_counts().to_dict()
                                      if len(files_quarantined) else {})
+    summary.quarantine_rows = (files_quarantined[["source_path", "stage", "reason", "detail"]].head(1000)
+                               .astype(object).where(lambda f: f.notna(), None).to_dict("records")
+                               if len(files_quarantined) else [])
     if not summary.conserved:
         raise ConservationError(
             f"conservation check failed: {summary.files_seen} files seen != {summary.published} published + "

@@ -34,6 +34,7 @@ class RunSummary:
     skipped_unchanged: int = 0
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     gates: list[dict] = field(default_factory=list)
+    quarantine_rows: list[dict] = field(default_factory=list)  # file-level quarantine of this run (capped)
     tasks: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # stage -> executed/reused/failed shards
     duration_s: float = 0.0
     status: str = "running"
