@@ -291,6 +291,7 @@ def test_repatriations_frame_keeps_people_returned():
     assert list(out.columns) == REPATRIATION_COLUMNS
     assert sorted(out["value"]) == [10, 81, 145, 315, 460, 551]
     assert sorted(out.loc[out["parent_fact_id"].isna(), "value"]) == [10, 81, 460, 551]
+    assert sorted(out.loc[out["parent_fact_id"].isna() & ~out["is_total"], "value"]) == [10, 81, 460]
     assert set(out["source_agency"]) == {"24.kg"} and set(out["title"]) == {"T"}
 
 

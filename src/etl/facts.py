@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 FACT_COLUMNS = ["fact_id", "doc_id", "value", "subject", "qualifier", "country", "operation", "year_from",
                 "year_to", "parent_fact_id", "consistency", "evidence", "start", "end", "extractor"]
 REPATRIATION_COLUMNS = ["fact_id", "doc_id", "country", "operation", "year_from", "year_to", "subject",
-                        "qualifier", "value", "parent_fact_id", "title", "source_agency", "published_date", "lang"]
+                        "qualifier", "value", "parent_fact_id", "is_total", "title", "source_agency", "published_date",
+                        "lang"]
 FACT_COLUMN_DOCS = {
     "fact_id": "stable id: hash of (doc_id, start, end, value)",
     "doc_id": "document (join documents.doc_id)",
@@ -783,6 +784,19 @@ def consistency_checks(facts: pd.DataFrame | Sequence[Fact]) -> list[dict]:
     return out
 
 
+def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
+    """fact_ids of the figures the text marks as a total ("всего", "in total", "барлығы", "jami", ...)."""
+    by_doc: dict[str, list[Fact]] = {}
+    for f in _as_facts(facts):
+        by_doc.setdefault(f.doc_id, []).append(f)
+    totals: set[str] = set()
+    for doc_facts in by_doc.values():
+        doc_facts.sort(key=lambda f: f.start)
+        marks, _ = _totals_from_evidence(doc_facts)
+        totals.update(f.fact_id for f, is_total in zip(doc_facts, marks) if is_total and f.parent_fact_id is None)
+    return totals
+
+
 def _as_facts(facts: pd.DataFrame | Sequence[Fact]) -> list[Fact]:
     if isinstance(facts, pd.DataFrame):
         names = [f.name for f in fields(Fact)]
@@ -879,10 +893,12 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 def repatriations_frame(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """One row per counted fact about people returned or repatriated, with the document's title, agency, date, lang.
 
-    Rows with a parent_fact_id are parts of a breakdown (e.g. the women and the children of one return):
-    sum `value` over rows where parent_fact_id is null, or the parts are counted twice.
+    Rows with a parent_fact_id are parts of a breakdown (e.g. the women and the children of one return), and
+    rows with is_total sum up other rows ("Всего ... 551"): sum `value` over rows where parent_fact_id is null
+    and is_total is false, or people are counted twice.
     """
     people = facts[facts["subject"].isin(PEOPLE) & facts["evidence"].map(lambda e: has_return_cue(str(e)))]
+    people = people.assign(is_total=people["fact_id"].isin(stated_totals(facts)).astype("bool"))
     meta_columns = ["title", "source_agency", "published_date", "lang"]
     meta = documents.reindex(columns=["doc_id", *meta_columns]).drop_duplicates("doc_id")
     meta["doc_id"] = meta["doc_id"].astype("string")

@@ -42,7 +42,8 @@ TABLES: dict[str, pa.Schema] = {
     "repatriations": pa.schema([
         ("fact_id", pa.string()), ("doc_id", pa.string()), ("country", pa.string()), ("operation", pa.string()),
         ("year_from", pa.int64()), ("year_to", pa.int64()), ("subject", pa.string()), ("qualifier", pa.string()),
-        ("value", pa.int64()), ("parent_fact_id", pa.string()), ("title", pa.string()), ("source_agency", pa.string()),
+        ("value", pa.int64()), ("parent_fact_id", pa.string()), ("is_total", pa.bool_()), ("title", pa.string()),
+        ("source_agency", pa.string()),
         ("published_date", pa.date32()), ("lang", pa.string()),
     ]),
     "runs": pa.schema([
@@ -133,8 +134,9 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "year_to": "last year of the period",
         "subject": "who was moved: persons, women, children, women_and_children, men, orphans, families",
         "qualifier": "exact, more_than, about, at_least, less_than",
-        "value": "number of people; sum only rows whose parent_fact_id is null (others are parts of a breakdown)",
-        "parent_fact_id": "set for a part of a breakdown",
+        "value": "number of people; sum only rows with parent_fact_id null and is_total false",
+        "parent_fact_id": "set for a part of a breakdown (its whole is another row)",
+        "is_total": "true for a figure the text marks as a total of other rows (\"Всего ... 551\")",
         "title": "the document's title",
         "source_agency": "the document's agency",
         "published_date": "the document's date",
