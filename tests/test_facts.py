@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import re
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -352,3 +354,18 @@ def test_any_text_gives_well_formed_facts(body, lang):
         assert 0 <= f.start < f.end <= len(body) and f.value > 0
         assert f.subject in SUBJECTS and f.qualifier in QUALIFIERS and f.consistency in ("ok", "mismatch", "n/a")
         assert body[f.start:f.end] in f.evidence and f.evidence in body
+
+
+@pytest.mark.parametrize("sentence", [
+    "Currently, participants in this process are the 9 countries in the region (Central Asia, Turkey, Afghanistan).",
+    "Более 80 стран мира, включая Казахстан, столкнулись с проблемой.",
+])
+def test_a_count_of_countries_is_not_tied_to_one_country(sentence: str) -> None:
+    countries = [(m.start(), m.end(), code) for code, word in (("TR", "Turkey"), ("KZ", "Казахстан"))
+                 for m in [re.search(word, sentence)] if m]
+    entities = pd.DataFrame([{"entity_id": code, "doc_id": "d", "entity_type": "LOC", "text": sentence[s:e],
+                              "start": s, "end": e, "canonical_name": code, "canonical_id": code,
+                              "confidence": 1.0, "extractor": "test"} for s, e, code in countries])
+    facts = extract_facts("d", sentence, None, entities)
+    assert [f.subject for f in facts] == ["countries"]
+    assert facts[0].country is None

@@ -549,7 +549,8 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
         years = _pick_year(body, d, (s_start, s_end), clause, drafts)
         facts.append(Fact(
             fact_id=ids[i], doc_id=doc_id, value=d.value, subject=d.subject, qualifier=d.qualifier,
-            country=_pick_country(countries, d, (s_start, s_end), clause),
+            # A count of countries is not about one country ("the 9 countries in the region (..., Turkey)").
+            country=None if d.subject == "countries" else _pick_country(countries, d, (s_start, s_end), clause),
             operation=_pick_nearest(operations, d, [clause, (s_start, s_end)]),
             year_from=years[0], year_to=years[1],
             parent_fact_id=ids[parents[i]] if parents.get(i) is not None else None,
