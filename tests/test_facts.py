@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
-import re
-
 import pytest
 from hypothesis import given, settings, strategies as st
 
