@@ -335,8 +335,8 @@ _WORD_START = re.compile(r"(?<![\w.@/-])\w+")
 
 
 def _alias_index() -> dict[str, list[tuple[re.Pattern[str], str]]]:
-    """Gazetteer aliases keyed by their folded first word, longest alias first; values are (pattern, canonical spelling)."""
-    index: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+    """Gazetteer aliases keyed by their folded first word, longest alias first; values are (pattern, alias, agency name)."""
+    index: dict[str, list[tuple[re.Pattern[str], str, str]]] = {}
     seen: set[str] = set()
     for agency in _DATA["agencies"]:
         flags = 0 if agency.get("case_sensitive") else re.IGNORECASE
@@ -346,7 +346,7 @@ def _alias_index() -> dict[str, list[tuple[re.Pattern[str], str]]]:
                 continue
             seen.add(alias.casefold())
             pattern = re.compile(re.escape(alias).replace(r"\ ", r"\s+") + r"(?![\w-]|\.\w)", flags)
-            index.setdefault(first_word.group(0).casefold(), []).append((pattern, alias))
+            index.setdefault(first_word.group(0).casefold(), []).append((pattern, alias, agency["name"]))
     for candidates in index.values():
         candidates.sort(key=lambda c: len(c[1]), reverse=True)
     return index
@@ -405,20 +405,15 @@ def _is_institution_domain(domain: str) -> bool:
     return ".".join(labels) in _INSTITUTION_DOMAINS or any(label in _INSTITUTION_LABELS for label in labels[:-1])
 
 
-def _agency_spelling(written: str, canonical: str) -> str:
-    """The name as written, with the gazetteer's casing when the text shouts or whispers it (KAZINFORM)."""
-    written = " ".join(written.split())
-    return canonical if written.isupper() or written.islower() else written
-
-
 def _agency_mentions(text: str) -> list[_Mention]:
     """Known agencies, domains and "агентство «X»" / "X News Agency" names, leftmost first, no overlaps."""
     found: list[tuple[int, int, int, str]] = []  # (start, priority, end, name); lower priority wins a tie
     for word in _WORD_START.finditer(text):
-        for pattern, display in _ALIAS_INDEX.get(word.group(0).casefold(), ()):
+        for pattern, _alias, agency_name in _ALIAS_INDEX.get(word.group(0).casefold(), ()):
             m = pattern.match(text, word.start())
             if m:
-                found.append((m.start(), 0, m.end(), _agency_spelling(m.group(0), display)))
+                # One name per agency whatever the script or spelling: Казинформ, ҚазАқпарат -> Kazinform.
+                found.append((m.start(), 0, m.end(), agency_name))
                 break
     for m in _DOMAIN.finditer(text):
         if not _is_institution_domain(m.group(1)):
