@@ -295,18 +295,20 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[GateResult]
     entities, facts = _concat([r.passed for r in entity_results]), _concat([r.passed for r in fact_results])
     logger.info("entities: %d mentions; facts: %d counted facts", len(entities), len(facts))
 
-    # Stories can join a new document to an old one, so they are recomputed over the whole warehouse.
-    story_docs = ["doc_id", "lang", "title", "body", "published_date", "source_path"]
-    all_documents = _concat([read_table(warehouse, "documents", story_docs), documents[story_docs] if len(documents) else
-                             pd.DataFrame(columns=story_docs)])
-    stories = stories_task(all_documents, _concat([read_table(warehouse, "entities"), entities]),
-                           _concat([read_table(warehouse, "facts"), facts]))
+    # Stories can join a new document to an old one, so they are recomputed over the whole warehouse,
+    # and only when there is something new.
+    replaced: dict[str, pd.DataFrame] = {}
+    if len(documents):
+        story_columns = ["doc_id", "lang", "title", "body", "published_date", "source_path"]
+        all_documents = _concat([read_table(warehouse, "documents", story_columns), documents[story_columns]])
+        replaced["stories"] = stories_task(all_documents, _concat([read_table(warehouse, "entities"), entities]),
+                                           _concat([read_table(warehouse, "facts"), facts]))
     repatriations = repatriations_frame(facts, documents) if len(facts) else pd.DataFrame()
     summary.duration_s = time.monotonic() - clock
     published = publish_task(
         parameters["warehouse_dir"], summary.run_id, results, documents, summary, parameters,
         list(suites.values()), started_at,
-        {"entities": entities, "facts": facts, "repatriations": repatriations}, {"stories": stories})
+        {"entities": entities, "facts": facts, "repatriations": repatriations}, replaced)
     summary.__dict__.update(published.__dict__)
 
 

@@ -125,3 +125,38 @@ def test_data_docs_readable_offline(seeded_warehouse: Path) -> None:
     for stage in ("ingest", "language", "fields", "documents", "entities", "facts"):
         assert f">{stage}<" in index
     assert "<style>" in index
+
+
+def test_entities_and_facts_point_into_published_bodies(seeded_warehouse: Path) -> None:
+    documents = read_table(seeded_warehouse, "documents").set_index("doc_id")
+    entities = read_table(seeded_warehouse, "entities")
+    facts = read_table(seeded_warehouse, "facts")
+    assert len(entities) > 20 and len(facts) >= 10
+    for row in entities.itertuples():
+        assert documents.loc[row.doc_id, "body"][row.start:row.end] == row.text
+    for row in facts.itertuples():
+        assert documents.loc[row.doc_id, "body"][row.start:row.end] in row.evidence
+    # one id per canonical entity across documents and languages
+    kazakhstan = entities[entities["canonical_id"] == "KZ"]
+    assert kazakhstan["entity_id"].nunique() == 1 and kazakhstan["doc_id"].nunique() == 5
+
+
+def test_same_story_in_two_languages_shares_a_story_id(seeded_warehouse: Path, gold: list[dict]) -> None:
+    documents = read_table(seeded_warehouse, "documents")
+    stories = read_table(seeded_warehouse, "stories").merge(documents[["doc_id", "source_path"]], on="doc_id")
+    story_of = dict(zip(stories["source_path"], stories["story_id"]))
+    assert len(story_of) == 5
+    for expected in gold:
+        twin = expected.get("same_story_as")
+        if twin:
+            assert story_of[expected["file"]] == story_of[twin]
+    assert len(set(story_of.values())) == 5 - sum(1 for g in gold if g.get("same_story_as"))
+
+
+def test_repatriations_join_document_fields(seeded_warehouse: Path) -> None:
+    repatriations = read_table(seeded_warehouse, "repatriations")
+    assert {"KG"} <= set(repatriations["country"].dropna())
+    kyrgyz = repatriations[(repatriations["country"] == "KG") & repatriations["parent_fact_id"].isna()
+                           & ~repatriations["is_total"]]
+    assert sorted(kyrgyz["value"]) == [10, 81, 460]
+    assert set(repatriations["lang"]) <= {"en", "ru"} and repatriations["title"].notna().all()
