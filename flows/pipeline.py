@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -21,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.context import get_run_context
-from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+from prefect.context import FlowRunContext, get_run_context
+from prefect.filesystems import LocalFileSystem
 
 import etl
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
@@ -74,6 +76,15 @@ def code_version() -> str:
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+@contextmanager
+def results_under(folder: Path) -> Iterator[None]:
+    """Persist the task results of the current flow run under `folder` (the run's store is fixed at its start)."""
+    context = FlowRunContext.get()
+    store = context.result_store.model_copy(update={"result_storage": LocalFileSystem(basepath=str(folder))})
+    with context.model_copy(update={"result_store": store}):
+        yield
 
 
 def _key(*parts: object) -> str:
@@ -241,7 +252,7 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
                   "max_bytes": max_bytes, "expectations_dir": expectations_dir, "state_dir": state_dir}
     results: list[GateResult] = []
     try:
-        with temporary_settings(updates={PREFECT_LOCAL_STORAGE_PATH: Path(state_dir).resolve() / "results"}):
+        with results_under(Path(state_dir).resolve() / "results"):
             _run_stages(parameters, summary, results, started_at, clock)
     except (RunFailed, GateBlocked, ConservationError) as error:
         summary.status, summary.reason = "failed", str(error)

@@ -45,3 +45,24 @@ def test_every_cli_command_is_documented() -> None:
     commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction").choices
     for name in commands:
         assert f"etl {name}" in README, f"`etl {name}` is not documented in README.md"
+
+
+def _operate_commands() -> list[str]:
+    section = README.split("## Operate", 1)[1].split("\n## ", 1)[0]
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)\n```", section, flags=re.S):
+        commands += [line.strip() for line in block.splitlines() if line.strip()]
+    return commands
+
+
+def test_operate_commands_are_exercised_by_the_server_test() -> None:
+    """Every command of the Operate section is run by tests/test_server.py (PostgreSQL excepted, as documented)."""
+    server_test = (PROJECT / "tests" / "test_server.py").read_text(encoding="utf-8")
+    commands = _operate_commands()
+    assert len(commands) >= 8
+    for command in commands:
+        if "postgresql" in command.lower() or command == "prefect server start --host 127.0.0.1":
+            continue  # PostgreSQL is optional; the test starts the server on a free port instead of 4200
+        program = command.split()[0] if not command.startswith("export") else "PREFECT_API_URL"
+        words = [w for w in re.findall(r"[a-z][\w-]+", command) if w not in ("etl", "prefect")][:2]
+        assert program in server_test and all(w in server_test for w in words), command

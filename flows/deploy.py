@@ -1,0 +1,64 @@
+"""The flow that deployments run: `etl_pipeline` under the warehouse lock, journaled like `etl run`.
+
+`etl serve` serves it (flow.serve), prefect.yaml deploys it to a process work pool, and
+`prefect flow-run retry <id> --entrypoint flows/deploy.py:locked_pipeline` re-runs any failed run with it.
+A run triggered through a deployment does not go through the `etl` command, so this flow does what
+`etl run` does around the pipeline: one writer per warehouse (etl.locking.warehouse_lock, fail at once
+if it is held) and one line per attempt in <state_dir>/runs.jsonl, so `etl rerun --failed` sees served
+runs too. It has the same name and parameters as `etl_pipeline`: in the UI its runs are runs of the flow
+`etl-pipeline`, and a failed `etl run` can be retried with it.
+
+Relative paths are resolved against the working directory of the run (for a work pool, the project
+folder set by prefect.yaml's pull step), so the lock, the journal and the results are always keyed by
+absolute paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow
+from prefect.context import FlowRunContext
+
+from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
+from etl.journal import record_run
+from etl.locking import WarehouseBusy, warehouse_lock
+from flows.pipeline import RunFailed, etl_pipeline
+
+
+def absolute_parameters(input_dir: str, warehouse_dir: str, shard_size: int, max_bytes: int,
+                        expectations_dir: str | None, state_dir: str) -> dict:
+    """The pipeline's parameters with every folder made absolute (the form `etl run` journals)."""
+    return {
+        "input_dir": str(Path(input_dir).resolve()), "warehouse_dir": str(Path(warehouse_dir).resolve()),
+        "shard_size": int(shard_size), "max_bytes": int(max_bytes),
+        "expectations_dir": str(Path(expectations_dir).resolve()) if expectations_dir else None,
+        "state_dir": str(Path(state_dir).resolve()),
+    }
+
+
+@flow(name="etl-pipeline", version=PIPELINE_VERSION)
+def locked_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", shard_size: int = DEFAULT_SHARD_SIZE,
+                    max_bytes: int = DEFAULT_MAX_BYTES, expectations_dir: str | None = None,
+                    state_dir: str = ".state") -> dict:
+    """Run the pipeline once under the warehouse lock; a held lock fails the run at once, naming the holder."""
+    parameters = absolute_parameters(input_dir, warehouse_dir, shard_size, max_bytes, expectations_dir, state_dir)
+    state = Path(parameters["state_dir"])
+    attempt = {"flow_run_id": str(FlowRunContext.get().flow_run.id)}
+    try:
+        with warehouse_lock(Path(parameters["warehouse_dir"])):
+            try:
+                # The pipeline's body, run inside this flow run: one flow run per attempt, tasks and the
+                # summary artifact attached to it; etl_pipeline puts task results in <state_dir>/results.
+                outcome = etl_pipeline.fn(**parameters)
+            except RunFailed as error:
+                record_run(state, parameters, "failed", error.summary or attempt, str(error))
+                raise
+            except Exception as error:
+                record_run(state, parameters, "failed", attempt, f"{type(error).__name__}: {error}")
+                raise
+    except WarehouseBusy as error:
+        record_run(state, parameters, "failed", attempt, str(error))
+        raise
+    record_run(state, parameters, "completed", outcome, None)
+    return outcome
