@@ -160,3 +160,15 @@ def test_repatriations_join_document_fields(seeded_warehouse: Path) -> None:
                            & ~repatriations["is_total"]]
     assert sorted(kyrgyz["value"]) == [10, 81, 460]
     assert set(repatriations["lang"]) <= {"en", "ru"} and repatriations["title"].notna().all()
+
+
+def test_duplicate_in_one_shard_is_quarantined_not_blocking(tmp_path: Path) -> None:
+    source = tmp_path / "input"
+    shutil.copytree(SEEDS, source)
+    shutil.copy(source / "000_05cf54e97c6ddfc7.txt", source / "copy of 000.txt")
+    warehouse = tmp_path / "warehouse"
+    assert _run(warehouse, input_dir=source) == 0
+    quarantine = read_table(warehouse, "quarantine")
+    assert quarantine[["source_path", "reason"]].values.tolist() == [["copy of 000.txt", "duplicate"]]
+    assert "000_05cf54e97c6ddfc7.txt" in quarantine.loc[0, "detail"]
+    assert len(read_table(warehouse, "documents")) == 5
