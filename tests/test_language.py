@@ -271,3 +271,13 @@ def test_udhr_uzbek_cyrillic_floor() -> None:
     paras = [" ".join("".join(p.itertext()).split()) for p in root.iter("{http://www.unhchr.ch/udhr}para")]
     accuracy = sum(detect_language(para).lang == "uz" for para in paras) / len(paras)
     assert accuracy >= 0.95
+
+
+
+def test_language_without_an_iso639_1_code_is_reported_unknown() -> None:
+    from etl.language import _detect_segment, detect_script
+
+    text = "АрџЏ»"  # cp1251 mojibake; fastText's best guess is Karachay-Balkar, which has no two-letter code
+    assert len(_detect_segment(text, detect_script(text))[0]) == 3
+    guess = detect_language(text)
+    assert guess.lang is None and guess.confidence == 0.0 and guess.script == "Cyrl"

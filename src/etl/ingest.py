@@ -1,11 +1,17 @@
 """Ingest stage: find input files, read bytes, decode to normalized text, give each document its id.
 
 Only this module reads input files. Everything that cannot become a document becomes a quarantine
-record with a short reason code and a sentence a person understands.
+record with a short reason code and a sentence a person understands. Files are never read whole above
+the byte limit, never followed out of the input root, and never opened when they are not regular files.
+
+HTML pages (text that opens with a doctype or an <html>, <head> or <body> tag) are reduced to their
+visible text: the <title> first, then one line per block element, without script, style, navigation
+and footer. Markup inside an ordinary text (a quoted <script> tag) is kept verbatim as data.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -15,6 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -74,22 +81,48 @@ def discover_files(input_root: Path) -> list[InputFile]:
     """List every file under `input_root`, sorted; symlinks leaving the root or pointing to folders are flagged, never followed."""
     root = input_root.resolve()
     found: list[InputFile] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unlistable(error: OSError) -> None:
+        # os.walk would skip the folder silently; record it so its files are not lost without a trace.
+        path = Path(error.filename)
+        if path != root:
+            found.append(_flag(root, path, "unreadable", f"the folder could not be listed: {error.strerror or error}"))
+        else:
+            raise error
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
         current = Path(dirpath)
         for name in list(dirnames):
             path = current / name
             if path.is_symlink():
                 # os.walk does not descend into it; record it so nothing goes unaccounted.
                 found.append(_flag(root, path, "symlink", "a symbolic link to a folder; links to folders are not followed"))
+            elif _has_undecodable_name(root, path):
+                # Its files could not be named in any table: record the folder itself, do not descend.
+                dirnames.remove(name)
+                found.append(_flag(root, path, "bad_name", "the folder name is not valid UTF-8; rename the folder"))
         for name in filenames:
             path = current / name
+            if _has_undecodable_name(root, path):
+                found.append(_flag(root, path, "bad_name", "the file name is not valid UTF-8; rename the file"))
+                continue
             found.append(_inspect(root, path))
     found.sort(key=lambda f: f.source_path)
     return found
 
 
 def _relative(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
+    # Names that are not UTF-8 arrive as lone surrogates (surrogateescape); no table can store those.
+    raw = os.fsencode(path.relative_to(root).as_posix())
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _has_undecodable_name(root: Path, path: Path) -> bool:
+    try:
+        path.relative_to(root).as_posix().encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _flag(root: Path, path: Path, reason: str, detail: str) -> InputFile:
@@ -118,14 +151,29 @@ def _inspect(root: Path, path: Path) -> InputFile:
 
 
 def read_limited(path: str, max_bytes: int) -> bytes | None:
-    """Read at most `max_bytes` bytes; return None when the file is larger (it is never read whole)."""
-    with open(path, "rb") as handle:
+    """Read at most `max_bytes` bytes of a regular file; None when it is larger; OSError when it is not regular."""
+    # No following a link swapped in since discovery, no blocking on a pipe: check what was opened.
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
         raw = handle.read(max_bytes + 1)
     return None if len(raw) > max_bytes else raw
 
 
 def decode_bytes(raw: bytes) -> DecodedText:
-    """Decode raw bytes of a text file (UTF-8 with or without BOM, UTF-16/32, cp1251, KOI8-R, ...)."""
+    """Decode raw bytes of a text file (UTF-8 with or without BOM, UTF-16/32, cp1251, KOI8-R, ...); never raises.
+
+    Returns text, or no text and a reason: empty, binary or undecodable. HTML pages come back as their visible text;
+    UTF-8 with a few corrupt bytes comes back with U+FFFD in their place (a log warning says how many).
+    """
+    decoded = _decode(raw)
+    if decoded.text is not None and _HTML_PAGE.match(decoded.text):
+        return DecodedText(html_to_text(decoded.text), decoded.encoding)
+    return decoded
+
+
+def _decode(raw: bytes) -> DecodedText:
     if not raw.strip():
         return DecodedText(None, None, "empty", "the file is empty or holds only whitespace")
     for magic, what in _BINARY_MAGIC:
@@ -133,22 +181,44 @@ def decode_bytes(raw: bytes) -> DecodedText:
             return DecodedText(None, None, "binary", f"the file is {what}, not text")
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
-            return _strict(raw, encoding)
+            return _strict(raw, encoding, len(bom))
     utf16 = _guess_utf16(raw)
     if utf16:
-        return _strict(raw, utf16)
+        if len(raw) % 2:
+            log.warning("UTF-16 input has an odd number of bytes; the last byte is dropped")
+        return _strict(raw[: len(raw) - len(raw) % 2], utf16, 0)
+    # Before UTF-8: NUL and other control bytes are valid UTF-8, so binary data would otherwise pass as text.
+    if _looks_binary(raw):
+        return DecodedText(None, None, "binary", "the file holds control bytes of binary data, not text")
     try:
         return DecodedText(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as error:
         if error.start >= len(raw) - 3 and error.reason == "unexpected end of data":
             log.warning("UTF-8 input cut inside a character at byte %d; the incomplete character is dropped", error.start)
             return DecodedText(raw[: error.start].decode("utf-8"), "utf-8")
-    if _looks_binary(raw):
-        return DecodedText(None, None, "binary", "the file holds control bytes of binary data, not text")
+    damaged = _damaged_utf8(raw)
+    if damaged is not None:
+        return DecodedText(damaged, "utf-8")
     best = _best_legacy_match(raw)
     if best is None:
         return DecodedText(None, None, "undecodable", "no text encoding fits the file's bytes")
     return DecodedText(str(best), best.encoding)
+
+
+def _damaged_utf8(raw: bytes) -> str | None:
+    """UTF-8 text with a few corrupt bytes, which become U+FFFD; None when the bytes are not mostly UTF-8.
+
+    A legacy encoding read as UTF-8 fails on nearly every non-ASCII byte, so a text with many valid
+    multi-byte characters and a few bad sequences (one stray byte makes up to 3, plus one per KiB) is
+    UTF-8 that was damaged, not cp1251.
+    """
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - raw.count("\ufffd".encode("utf-8"))
+    multibyte = sum(1 for ch in text if ord(ch) > 0x7F) - text.count("\ufffd")
+    if bad > 3 + len(raw) // 1024 or multibyte < 20 * bad:
+        return None
+    log.warning("UTF-8 input has %d invalid byte sequence(s); each is replaced by U+FFFD", bad)
+    return text
 
 
 def _best_legacy_match(raw: bytes):
@@ -161,36 +231,95 @@ def _best_legacy_match(raw: bytes):
     return min(close, key=lambda m: _LEGACY_ENCODINGS.index(m.encoding) if m.encoding in _LEGACY_ENCODINGS else 99)
 
 
-def _strict(raw: bytes, encoding: str) -> DecodedText:
+def _strict(raw: bytes, encoding: str, bom_length: int) -> DecodedText:
     try:
         return DecodedText(raw.decode(encoding), encoding.replace("-sig", ""))
     except UnicodeDecodeError as error:
-        return DecodedText(None, None, "undecodable", f"the file claims {encoding} but byte {error.start} is invalid")
+        # utf-8-sig counts positions after its BOM; the others count from the first byte.
+        position = error.start + (bom_length if encoding == "utf-8-sig" else 0)
+        return DecodedText(None, None, "undecodable", f"the file claims {encoding} but byte {position} is invalid")
 
 
 def _guess_utf16(raw: bytes) -> str | None:
     """Recognise BOM-less UTF-16: the high byte of each pair takes very few values (0x00 for ASCII, 0x04 for Cyrillic)."""
-    sample = raw[: 4096 - 4096 % 2] if len(raw) >= 4096 else raw[: len(raw) - len(raw) % 2]
+    sample = raw[: min(4096, len(raw) - len(raw) % 2)]
     if len(sample) < 8:
         return None
     for encoding, high in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
         counts = Counter(high)
         top_two = sum(n for _, n in counts.most_common(2))
-        if top_two >= 0.9 * len(high) and (counts[0] + counts[4]) >= 0.5 * len(high) and counts[0] < len(high):
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            printable = sum(1 for ch in text[:2048] if ch.isprintable() or ch in "\n\r\t")
-            if printable >= 0.95 * min(len(text), 2048):
+        if top_two >= 0.9 * len(high) and (counts[0] + counts[4]) >= 0.5 * len(high):
+            # The sample may end inside a surrogate pair: replace rather than fail; printable text decides.
+            text = sample.decode(encoding, errors="replace")
+            printable = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t")
+            if printable >= 0.95 * len(text):
                 return encoding
     return None
 
 
 def _looks_binary(raw: bytes) -> bool:
-    sample = raw[:8192]
+    """More than 5% control bytes (not tab, newlines, form feed) at the start or the end: binary, not text."""
+    sample = raw[:8192] + raw[-8192:] if len(raw) > 16384 else raw
     controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
     return controls > 0.05 * len(sample)
+
+
+_HTML_PAGE = re.compile(r"\A\s*(?:<!--.*?-->\s*|<\?xml[^>]*>\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
+# Whole subtrees that are not article text; <title> is kept from <head>.
+_HTML_SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "nav", "footer", "aside", "form",
+                        "button", "select"})
+_HTML_BLOCK = frozenset({"address", "article", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption", "figure",
+                         "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "ol", "p", "pre", "section",
+                         "table", "td", "th", "title", "tr", "ul"})
+
+
+class _VisibleText(HTMLParser):
+    """Collects the visible text of a page, one line per block element."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._skipping: list[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "title" and not self._skipping and not self.title and not self._in_title:
+            self._in_title = True
+        elif tag in _HTML_SKIP or tag == "title":
+            # Only the page's first <title> counts: an <svg> holds <title> elements of its own.
+            self._skipping.append(tag)
+        if tag in _HTML_BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title" and self._in_title:
+            self._in_title = False
+        elif tag in self._skipping:
+            # Close the innermost open element of that name and anything left open inside it.
+            del self._skipping[len(self._skipping) - 1 - self._skipping[::-1].index(tag):]
+        if tag in _HTML_BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page: its <title> line, then the body's text with a line per block element."""
+    parser = _VisibleText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError) as error:  # html.parser gives up on a few malformed constructs
+        log.warning("HTML page could not be parsed to the end (%s); keeping the text read so far", error)
+    title = " ".join("".join(parser.title).split())
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    body = "\n\n".join(line for line in lines if line)
+    return f"{title}\n\n{body}" if title else body
 
 
 def normalize_text(text: str) -> str:

@@ -289,6 +289,9 @@ def detect_language(text: str) -> LanguageGuess:
     if not votes:
         return LanguageGuess(lang=None, confidence=0.0, script=doc_script)
     lang = max(votes, key=votes.__getitem__)
+    if len(lang) != 2:
+        # A language without an ISO 639-1 code (krc, ceb, ...) is unknown to the contract, not a new code.
+        return LanguageGuess(lang=None, confidence=0.0, script=doc_script)
     return LanguageGuess(lang=lang, confidence=min(1.0, support[lang] / total_weight), script=doc_script)
 
 

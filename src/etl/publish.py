@@ -13,7 +13,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -90,7 +90,8 @@ def _missing(value: object) -> bool:
 
 
 def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.DataFrame],
-                     replacements: Mapping[str, pd.DataFrame] | None = None, dq_docs: Path | None = None) -> Path:
+                     replacements: Mapping[str, pd.DataFrame] | None = None,
+                     build_docs: Callable[[Path], None] | None = None) -> Path:
     """Make a new snapshot = current + `appends` (new parts) with `replacements` (whole tables), and swap it in.
 
     Returns the new snapshot folder. Raises before the swap leaves the previous snapshot current.
@@ -111,9 +112,12 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
         frame = replacements.get(table, appends.get(table))
         if frame is not None and (len(frame) or table in replacements):
             _write_part(to_arrow(frame, table), folder / f"part-{run_id}.parquet")
-    if dq_docs is not None and dq_docs.is_dir():
-        shutil.copytree(dq_docs, building / DQ_DOCS)
-    elif previous is not None and (previous / DQ_DOCS).is_dir():
+    if build_docs is not None:
+        try:
+            build_docs(building / DQ_DOCS)
+        except Exception as error:  # Data Docs are a convenience; never lose a run over them
+            log.warning("could not build Data Docs: %s", error)
+    if not (building / DQ_DOCS).is_dir() and previous is not None and (previous / DQ_DOCS).is_dir():
         shutil.copytree(previous / DQ_DOCS, building / DQ_DOCS, copy_function=os.link)
     _fsync_tree(building)
     final = snapshots / run_id
@@ -210,7 +214,6 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     completed with the counts. Raises ConservationError before anything is swapped in.
     """
     import json
-    import tempfile
     from datetime import datetime, timezone
 
     from etl.runs import file_level_quarantine
@@ -252,19 +255,32 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
         "run_id": run_id, "flow_run_id": flow_run_id, "started_at": started_at, "finished_at": now,
         "status": "completed", "files_seen": summary.files_seen, "published": summary.published,
         "quarantined": summary.quarantined, "skipped_unchanged": summary.skipped_unchanged,
-        "parameters": json.dumps(dict(parameters), sort_keys=True),
+        "parameters": json.dumps(portable_parameters(parameters), sort_keys=True),
     }])
     appends = {"documents": documents, "quarantine": quarantine_rows, "dq_results": dq_rows, "runs": run_row,
                **(extra_tables or {})}
-    with tempfile.TemporaryDirectory(prefix="dq-docs-", dir=warehouse if warehouse.is_dir() else None) as docs_dir:
-        validations = [(f"{r.dq_results['stage'].iloc[0]}-{number}", r.validation_json)
-                       for number, r in enumerate(results) if r.validation_json and len(r.dq_results)]
-        try:
-            build_data_docs(validations, suites, Path(docs_dir) / "site", run_id)
-        except Exception as error:  # Data Docs are a convenience; never lose a run over them
-            log.warning("could not build Data Docs: %s", error)
-        publish_snapshot(warehouse, run_id, appends, replaced_tables, Path(docs_dir) / "site")
+    validations = [(f"{r.dq_results['stage'].iloc[0]}-{number}", r.validation_json)
+                   for number, r in enumerate(results) if r.validation_json and len(r.dq_results)]
+    # Built inside the new snapshot's temporary folder, so a crash leaves nothing behind but tmp-*.
+    publish_snapshot(warehouse, run_id, appends, replaced_tables,
+                     build_docs=lambda site: build_data_docs(validations, suites, site, run_id))
     return summary
+
+
+def portable_parameters(parameters: Mapping, base: Path | None = None) -> dict:
+    """Run parameters for a table: folders relative to `base` (the working directory) or just their name.
+
+    The warehouse is shared with analysts; it must not reveal the machine's absolute paths.
+    """
+    base = (base or Path.cwd()).resolve()
+    out = {}
+    for key, value in parameters.items():
+        if key.endswith("_dir") and isinstance(value, str) and value:
+            path = Path(value).resolve()
+            out[key] = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+        else:
+            out[key] = value
+    return out
 
 
 class ConservationError(RuntimeError):

@@ -73,7 +73,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "source_path": "input file relative to the input folder (null for rows about derived records)",
         "doc_id": "document id, null when the file could not be decoded",
         "stage": "stage that rejected it: ingest, language, fields, validate, ...",
-        "reason": "short code: empty, binary, undecodable, too_large, duplicate, symlink, no_title or a check name",
+        "reason": "short code: empty, binary, undecodable, too_large, duplicate, symlink, not_regular, unreadable, "
+                  "bad_name, no_title, no_body or another check's name (expectations/*.json meta.name)",
         "detail": "a sentence saying what is wrong",
         "raw_sha256": "sha256 of the raw bytes when they were read",
         "run_id": "run that quarantined it",
