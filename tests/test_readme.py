@@ -66,3 +66,10 @@ def test_operate_commands_are_exercised_by_the_server_test() -> None:
         program = command.split()[0] if not command.startswith("export") else "PREFECT_API_URL"
         words = [w for w in re.findall(r"[a-z][\w-]+", command) if w not in ("etl", "prefect")][:2]
         assert program in server_test and all(w in server_test for w in words), command
+
+
+def test_readme_example_questions_are_the_tested_ones() -> None:
+    from etl.analyst import EXAMPLE_QUESTIONS
+
+    readme_sql = re.findall(r"```sql\n(.*?)\n```", README.split("## Analysts", 1)[1].split("\n## ", 1)[0], flags=re.S)
+    assert readme_sql == [sql for _, sql, _ in EXAMPLE_QUESTIONS]

@@ -7,6 +7,7 @@ Configuration: defaults, then ETL_* environment variables, then flags. Prefect r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -24,12 +25,14 @@ def prepare_environment(state_dir: Path) -> None:
         "PREFECT_HOME": str(state_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "etl",
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",
         "GX_ANALYTICS_ENABLED": "false",
         "TQDM_DISABLE": "1",
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
+    logging.getLogger("etl").setLevel(os.environ.get("ETL_LOG_LEVEL", "INFO"))
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
@@ -64,7 +67,7 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     from flows.pipeline import RunFailed, etl_pipeline
 
     try:
-        with warehouse_lock(Path(parameters["warehouse_dir"]), wait_seconds):
+        with warehouse_lock(Path(parameters["warehouse_dir"]), wait_seconds), _progress_bar():
             try:
                 outcome = etl_pipeline(**parameters)
             except RunFailed as error:
@@ -83,6 +86,37 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     _print_summary(RunSummary(**outcome), show_shards)
     _say(f"warehouse: {parameters['warehouse_dir']}")
     return 0
+
+
+@contextlib.contextmanager
+def _progress_bar():
+    """On a terminal, show one rich progress bar per stage fed by the flow's `etl.progress` lines."""
+    if not sys.stdout.isatty():
+        yield
+        return
+    from rich.progress import Progress
+
+    class _Feed(logging.Handler):
+        def __init__(self, bars: Progress) -> None:
+            super().__init__()
+            self.bars, self.tasks = bars, {}
+
+        def emit(self, record: logging.LogRecord) -> None:
+            stage = getattr(record, "stage", None)
+            if stage is None:
+                return
+            if stage not in self.tasks:
+                self.tasks[stage] = self.bars.add_task(stage, total=record.total)
+            self.bars.update(self.tasks[stage], completed=record.done, total=record.total)
+
+    with Progress(transient=False) as bars:
+        feed = _Feed(bars)
+        logger = logging.getLogger("etl.progress")
+        logger.addHandler(feed)
+        try:
+            yield
+        finally:
+            logger.removeHandler(feed)
 
 
 def _print_summary(summary, show_shards: bool) -> None:
@@ -108,6 +142,132 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     return run_pipeline(failed["parameters"], state_dir, args.wait, show_shards=True)
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from etl.evaluate import evaluate_warehouse, format_scores, load_gold
+
+    warehouse = load_settings(warehouse_dir=args.warehouse).warehouse_dir
+    scores = evaluate_warehouse(warehouse, load_gold(args.gold))
+    if args.json:
+        import json
+        from dataclasses import asdict
+
+        _say(json.dumps([asdict(s) for s in scores], ensure_ascii=False))
+    else:
+        for line in format_scores(scores):
+            _say(line)
+    return 0
+
+
+# --- Operating it: `etl serve` (a served deployment with a cron schedule) and `etl deploy` (prefect.yaml). ---
+
+DEFAULT_POOL = "etl-process"
+
+
+def _deployment_parameters(args: argparse.Namespace) -> dict:
+    """The flow's parameters from flags, ETL_* variables and defaults, with absolute paths (runs may start elsewhere)."""
+    settings = load_settings(input_dir=args.input, warehouse_dir=args.warehouse, shard_size=args.shard_size,
+                             max_bytes=args.max_bytes, state_dir=args.state_dir,
+                             expectations_dir=args.expectations).resolved()
+    return {
+        "input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
+        "shard_size": settings.shard_size, "max_bytes": settings.max_bytes,
+        "expectations_dir": str(settings.expectations_dir) if settings.expectations_dir else None,
+        "state_dir": str(settings.state_dir),
+    }
+
+
+def _prefect_api_url() -> str | None:
+    """The Prefect server this process talks to (environment or active profile), or None in ephemeral mode."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url or None
+
+
+def _no_server_message() -> str:
+    return (f"PREFECT_API_URL is not set, so Prefect runs an ephemeral server inside this process: the schedule and "
+            f"its runs live only while it runs, and no UI, worker or `prefect deployment run` can reach them. "
+            f"Start a server (`prefect server start --host 127.0.0.1`) and `export "
+            f"PREFECT_API_URL=http://127.0.0.1:4200/api`. (`etl` uses PREFECT_HOME={os.environ.get('PREFECT_HOME')}, "
+            f"so a `prefect config set` made in another profile home is not seen here; export the variable.)")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    parameters = _deployment_parameters(args)
+    if not Path(parameters["input_dir"]).is_dir():
+        _say(f"error: input folder {parameters['input_dir']} does not exist")
+        return 2
+    state_dir = Path(parameters["state_dir"])
+    prepare_environment(state_dir)
+    api_url = _prefect_api_url()
+    if api_url is None:
+        sys.stderr.write("warning: " + _no_server_message() + "\n")
+        sys.stderr.flush()
+    from flows.deploy import locked_pipeline
+
+    _say(f"serving etl-pipeline/{args.name} on {api_url or 'an ephemeral server'}, cron {args.cron!r} (UTC), "
+         f"parameters {parameters}")
+    # limit=1: this process runs one flow run at a time, a run due while another runs waits for it.
+    locked_pipeline.serve(name=args.name, cron=args.cron, parameters=parameters, limit=1,
+                          description="The ETL pipeline under the warehouse lock, served by `etl serve`.")
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    import json
+    import subprocess
+
+    import flows
+
+    parameters = _deployment_parameters(args)
+    project = Path(flows.__file__).resolve().parent.parent
+    prefect_file = project / "prefect.yaml"
+    if not prefect_file.is_file():
+        _say(f"error: {prefect_file} not found; `etl deploy` runs from a checkout of the project")
+        return 2
+    prepare_environment(Path(parameters["state_dir"]))
+    if _prefect_api_url() is None:
+        _say("error: " + _no_server_message())
+        return 2
+    prefect = [sys.executable, "-m", "prefect"]
+    pool = subprocess.run(prefect + ["work-pool", "create", args.pool, "--type", "process"],
+                          capture_output=True, text=True)
+    if pool.returncode != 0 and "already exists" not in pool.stdout + pool.stderr:
+        _say(f"error: could not create work pool {args.pool}: {(pool.stdout + pool.stderr).strip()}")
+        return 1
+    # Run from the project folder: the entrypoint is relative to it, and prefect.yaml's default pull step
+    # makes it the working directory of every flow run the worker starts.
+    deploy = subprocess.run(prefect + ["--no-prompt", "deploy", "--prefect-file", str(prefect_file),
+                                       "--name", args.name, "--pool", args.pool, "--params", json.dumps(parameters)],
+                            cwd=project)
+    if deploy.returncode != 0:
+        _say("error: prefect deploy failed")
+        return 1
+    _say(f"deployed etl-pipeline/{args.name} to work pool {args.pool} with parameters {parameters}; "
+         f"start a worker with: prefect worker start --pool {args.pool}")
+    return 0
+
+
+def _add_operate_commands(commands) -> None:
+    def add_run_flags(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--input", type=Path, default=None, help="input folder (default: seeds/, env ETL_INPUT_DIR)")
+        command.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/, env ETL_WAREHOUSE_DIR)")
+        command.add_argument("--shard-size", type=int, default=None, help="documents per task (default 500, env ETL_SHARD_SIZE)")
+        command.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")
+        command.add_argument("--state-dir", type=Path, default=None, help="task results and run journal (default .state/, env ETL_STATE_DIR)")
+        command.add_argument("--expectations", type=Path, default=None, help="folder of GX suites (default: the project's expectations/)")
+
+    serve = commands.add_parser("serve", help="serve the pipeline as a deployment with a cron schedule (needs a Prefect server)")
+    add_run_flags(serve)
+    serve.add_argument("--cron", required=True, help='cron schedule in UTC, e.g. "0 * * * *" (hourly)')
+    serve.add_argument("--name", default="scheduled", help="deployment name: etl-pipeline/NAME (default: scheduled)")
+    serve.set_defaults(handler=cmd_serve)
+    deploy = commands.add_parser("deploy", help="create the prefect.yaml deployment on a work pool (needs a Prefect server)")
+    add_run_flags(deploy)
+    deploy.add_argument("--name", default="hourly", help="deployment name: etl-pipeline/NAME (default: hourly, as in prefect.yaml)")
+    deploy.add_argument("--pool", default=DEFAULT_POOL, help=f"process work pool, created if missing (default: {DEFAULT_POOL})")
+    deploy.set_defaults(handler=cmd_deploy)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="etl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--state-dir", type=Path, default=None, help="state folder of the failed run (default .state/)")
     rerun.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the warehouse lock")
     rerun.set_defaults(handler=cmd_rerun)
+    evaluate = commands.add_parser("evaluate", help="precision, recall and F1 per field against a gold file")
+    evaluate.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/)")
+    evaluate.add_argument("--gold", type=Path, required=True, help="gold file in the format of seeds_gold.json")
+    evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    evaluate.set_defaults(handler=cmd_evaluate)
+    _add_operate_commands(commands)  # serve, deploy
+    from etl.analyst import add_cli_commands
+
+    add_cli_commands(commands)  # query, report, docs
     return parser
 
 

@@ -264,6 +264,9 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     # Built inside the new snapshot's temporary folder, so a crash leaves nothing behind but tmp-*.
     publish_snapshot(warehouse, run_id, appends, replaced_tables,
                      build_docs=lambda site: build_data_docs(validations, suites, site, run_id))
+    from etl.analyst import write_warehouse_readme
+
+    write_warehouse_readme(warehouse)  # the tables' reference beside them, regenerated from the schemas
     return summary
 
 
