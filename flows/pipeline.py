@@ -201,7 +201,8 @@ def publish_task(warehouse_dir: str, run_id: str, results: list[GateResult], doc
                  summary: RunSummary, parameters: dict, suites: list[SuiteSpec], started_at: datetime,
                  extra_tables: dict, replaced_tables: dict) -> RunSummary:
     return publish_run(Path(warehouse_dir), run_id, results, documents, summary, parameters, suites,
-                       started_at, summary.flow_run_id, extra_tables, replaced_tables)
+                       started_at, summary.flow_run_id, extra_tables, replaced_tables,
+                       provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION})
 
 
 def _collect(stage: str, futures, summary: RunSummary) -> list[GateResult]:

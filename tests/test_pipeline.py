@@ -172,3 +172,16 @@ def test_duplicate_in_one_shard_is_quarantined_not_blocking(tmp_path: Path) -> N
     assert quarantine[["source_path", "reason"]].values.tolist() == [["copy of 000.txt", "duplicate"]]
     assert "000_05cf54e97c6ddfc7.txt" in quarantine.loc[0, "detail"]
     assert len(read_table(warehouse, "documents")) == 5
+
+
+def test_parquet_parts_carry_schema_code_and_suite_versions(seeded_warehouse: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from etl.schemas import SCHEMA_VERSION
+    from flows.pipeline import code_version
+
+    part = next((seeded_warehouse / "documents").glob("*.parquet"))
+    metadata = pq.read_schema(part).metadata
+    assert metadata[b"etl.schema_version"].decode() == SCHEMA_VERSION
+    assert metadata[b"etl.code_version"].decode() == code_version()
+    assert len(metadata[b"etl.suites_version"]) == 16 and metadata[b"etl.table"] == b"documents"

@@ -55,8 +55,11 @@ def read_table(warehouse: Path, table: str, columns: list[str] | None = None) ->
     return dataset.to_table(columns=columns).to_pandas()
 
 
-def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
-    """Cast `frame` to the table's schema (columns in schema order; missing nullable columns become null)."""
+def to_arrow(frame: pd.DataFrame, table: str, provenance: Mapping[str, str] | None = None) -> pa.Table:
+    """Cast `frame` to the table's schema (columns in schema order; missing nullable columns become null).
+
+    The Parquet metadata carries the schema version and `provenance` (code and suite versions) as etl.* keys.
+    """
     schema = TABLES[table]
     data = {}
     for field in schema:
@@ -66,7 +69,8 @@ def to_arrow(frame: pd.DataFrame, table: str) -> pa.Table:
         else:
             data[field.name] = pa.nulls(len(frame), type=field.type)
     arrow = pa.table(data, schema=schema)
-    metadata = {b"etl.schema_version": SCHEMA_VERSION.encode(), b"etl.table": table.encode()}
+    metadata = {b"etl.schema_version": SCHEMA_VERSION.encode(), b"etl.table": table.encode(),
+                **{f"etl.{key}".encode(): str(value).encode() for key, value in (provenance or {}).items()}}
     return arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **metadata})
 
 
@@ -91,7 +95,8 @@ def _missing(value: object) -> bool:
 
 def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.DataFrame],
                      replacements: Mapping[str, pd.DataFrame] | None = None,
-                     build_docs: Callable[[Path], None] | None = None) -> Path:
+                     build_docs: Callable[[Path], None] | None = None,
+                     provenance: Mapping[str, str] | None = None) -> Path:
     """Make a new snapshot = current + `appends` (new parts) with `replacements` (whole tables), and swap it in.
 
     Returns the new snapshot folder. Raises before the swap leaves the previous snapshot current.
@@ -111,7 +116,7 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
                 os.link(part, folder / part.name)
         frame = replacements.get(table, appends.get(table))
         if frame is not None and (len(frame) or table in replacements):
-            _write_part(to_arrow(frame, table), folder / f"part-{run_id}.parquet")
+            _write_part(to_arrow(frame, table, provenance), folder / f"part-{run_id}.parquet")
     if build_docs is not None:
         try:
             build_docs(building / DQ_DOCS)
@@ -207,7 +212,8 @@ def new_quarantine_rows(candidates: pd.DataFrame, existing: pd.DataFrame) -> pd.
 def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataFrame, summary,
                 parameters: Mapping, suites: list, started_at, flow_run_id: str | None,
                 extra_tables: Mapping[str, pd.DataFrame] | None = None,
-                replaced_tables: Mapping[str, pd.DataFrame] | None = None):
+                replaced_tables: Mapping[str, pd.DataFrame] | None = None,
+                provenance: Mapping[str, str] | None = None):
     """Stamp the run's rows, check conservation (blocking), build Data Docs and swap in the new snapshot.
 
     `results` are the GateResults of every stage (quarantined rows and dq_results); returns `summary`
@@ -262,12 +268,24 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     validations = [(f"{r.dq_results['stage'].iloc[0]}-{number}", r.validation_json)
                    for number, r in enumerate(results) if r.validation_json and len(r.dq_results)]
     # Built inside the new snapshot's temporary folder, so a crash leaves nothing behind but tmp-*.
+    provenance = {"run_id": run_id, **(provenance or {}),
+                  "suites_version": _suites_version(suites)}
     publish_snapshot(warehouse, run_id, appends, replaced_tables,
-                     build_docs=lambda site: build_data_docs(validations, suites, site, run_id))
+                     build_docs=lambda site: build_data_docs(validations, suites, site, run_id), provenance=provenance)
     from etl.analyst import write_warehouse_readme
 
     write_warehouse_readme(warehouse)  # the tables' reference beside them, regenerated from the schemas
     return summary
+
+
+def _suites_version(suites: list) -> str:
+    """A short hash of the suites' content: which gates the rows passed."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for suite in sorted(suites, key=lambda s: s.name):
+        digest.update(suite.fingerprint.encode())
+    return digest.hexdigest()[:16]
 
 
 def portable_parameters(parameters: Mapping, base: Path | None = None) -> dict:
