@@ -37,21 +37,23 @@ from etl.publish import ConservationError, publish_run, read_table
 from etl.runs import RunSummary, new_run_id, shard
 from etl.stories import assign_stories
 from etl.validate import (
+    CHECK_COLUMNS,
     GateBlocked,
     GateResult,
     SuiteSpec,
     consistency_dq_rows,
     default_expectations_dir,
     load_suites,
-    mark_offsets,
     run_gate,
+    with_entity_check_columns,
+    with_fact_check_columns,
 )
 
 DOCUMENT_STAGES = ("language", "fields", "validate")
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
 progress = logging.getLogger("etl.progress")
 QUARANTINE_ARTIFACT_ROWS = 1000
-HELPER_COLUMNS = ["row_key", "offset_ok", "country_code"]
+HELPER_COLUMNS = list(CHECK_COLUMNS)
 
 
 class RunFailed(RuntimeError):
@@ -172,19 +174,14 @@ def validate_task(docs: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -
 @task(name="entities", cache_key_fn=_docs_key, **_CACHED)
 def entities_task(docs: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
     _maybe_inject_failure("entities", shard_number)
-    entities = entities_frame(docs)
-    looks_like_country = (entities["entity_type"] == "LOC") & entities["canonical_id"].str.fullmatch(r"[A-Z]{2}").fillna(False)
-    entities = entities.assign(
-        row_key=entities["doc_id"] + ":" + entities["start"].astype(str) + ":" + entities["end"].astype(str)
-        + ":" + entities["entity_type"],
-        country_code=entities["canonical_id"].where(looks_like_country, None))
-    return _gated(mark_offsets(entities, docs, "text"), suite, source_paths=dict(zip(docs.doc_id, docs.source_path)))
+    entities = with_entity_check_columns(entities_frame(docs), docs)
+    return _gated(entities, suite, source_paths=dict(zip(docs.doc_id, docs.source_path)))
 
 
 @task(name="facts", cache_key_fn=_docs_key, **_CACHED)
 def facts_task(docs: pd.DataFrame, entities: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
     _maybe_inject_failure("facts", shard_number)
-    facts = mark_offsets(facts_frame(docs, entities), docs, None)
+    facts = with_fact_check_columns(facts_frame(docs, entities), docs)
     result = _gated(facts, suite, source_paths=dict(zip(docs.doc_id, docs.source_path)))
     result.dq_results = pd.concat([result.dq_results, consistency_dq_rows(consistency_checks(result.passed))],
                                   ignore_index=True)

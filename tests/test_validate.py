@@ -80,3 +80,21 @@ def test_gate_on_empty_frame_passes() -> None:
         char_count=pd.Series([], dtype="int64"))
     result = run_gate(frame, suite)
     assert not result.blocked and result.passed.empty and result.dq_results["success"].all()
+
+
+def test_entity_offsets_checked_against_the_body() -> None:
+    from etl.validate import with_entity_check_columns
+
+    documents = pd.DataFrame({"doc_id": ["d1"], "body": ["Операция «Жусан» в Казахстане"]})
+    entities = pd.DataFrame({
+        "entity_id": ["e1", "e2", "e3"], "doc_id": ["d1"] * 3, "entity_type": ["OPERATION", "LOC", "LOC"],
+        "text": ["Жусан", "Казахстане", "Сирии"], "start": [10, 19, 0], "end": [15, 29, 5],
+        "canonical_name": ["Zhusan", "Kazakhstan", "Syria"], "canonical_id": ["op:zhusan", "KZ", "SY"],
+        "confidence": [1.0] * 3, "extractor": ["test"] * 3})
+    checked = with_entity_check_columns(entities, documents)
+    assert list(checked["offset_ok"]) == [True, True, False]
+    assert checked["country_code"].isna().tolist() == [True, False, False]
+    assert list(checked["country_code"].iloc[1:]) == ["KZ", "SY"]
+    suite = load_suites(default_expectations_dir())["entities"]
+    result = run_gate(checked, suite)
+    assert result.blocked and "entity_offsets_valid" in result.blocked_by[0]

@@ -355,6 +355,26 @@ def make_docs_offline(site: Path, validations: list[tuple[str, bool]], run_id: s
         "</body></html>", encoding="utf-8")
 
 
+# Columns added only for the gates to check; dropped before publish.
+CHECK_COLUMNS = ("row_key", "offset_ok", "country_code")
+
+
+def with_entity_check_columns(entities: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Entities plus row_key (the quarantine row id), offset_ok and country_code (the ISO check's input)."""
+    looks_like_country = (entities["entity_type"] == "LOC") & entities["canonical_id"].str.fullmatch(
+        r"[A-Z]{2}").fillna(False).astype(bool)
+    entities = entities.assign(
+        row_key=entities["doc_id"] + ":" + entities["start"].astype(str) + ":" + entities["end"].astype(str)
+        + ":" + entities["entity_type"],
+        country_code=entities["canonical_id"].where(looks_like_country, None))
+    return mark_offsets(entities, documents, "text")
+
+
+def with_fact_check_columns(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Facts plus offset_ok (the figure's offsets lie inside its evidence sentence in the body)."""
+    return mark_offsets(facts, documents, None)
+
+
 def mark_offsets(rows: pd.DataFrame, documents: pd.DataFrame, expected_column: str | None) -> pd.DataFrame:
     """Add `offset_ok`: body[start:end] is non-empty and equals rows[expected_column] (or lies in `evidence` when None).
 
