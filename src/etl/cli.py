@@ -42,16 +42,8 @@ def _say(line: str = "") -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = load_settings(input_dir=args.input, warehouse_dir=args.warehouse, shard_size=args.shard_size,
-                             max_bytes=args.max_bytes, state_dir=args.state_dir,
-                             expectations_dir=args.expectations).resolved()
-    parameters = {
-        "input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
-        "shard_size": settings.shard_size, "max_bytes": settings.max_bytes,
-        "expectations_dir": str(settings.expectations_dir) if settings.expectations_dir else None,
-        "state_dir": str(settings.state_dir),
-    }
-    return run_pipeline(parameters, settings.state_dir, args.wait)
+    parameters = _run_parameters(args)
+    return run_pipeline(parameters, Path(parameters["state_dir"]), args.wait)
 
 
 def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, show_shards: bool = False) -> int:
@@ -163,7 +155,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 DEFAULT_POOL = "etl-process"
 
 
-def _deployment_parameters(args: argparse.Namespace) -> dict:
+def _run_parameters(args: argparse.Namespace) -> dict:
     """The flow's parameters from flags, ETL_* variables and defaults, with absolute paths (runs may start elsewhere)."""
     settings = load_settings(input_dir=args.input, warehouse_dir=args.warehouse, shard_size=args.shard_size,
                              max_bytes=args.max_bytes, state_dir=args.state_dir,
@@ -192,7 +184,7 @@ def _no_server_message() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    parameters = _deployment_parameters(args)
+    parameters = _run_parameters(args)
     if not Path(parameters["input_dir"]).is_dir():
         _say(f"error: input folder {parameters['input_dir']} does not exist")
         return 2
@@ -218,7 +210,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
     import flows
 
-    parameters = _deployment_parameters(args)
+    parameters = _run_parameters(args)
     project = Path(flows.__file__).resolve().parent.parent
     prefect_file = project / "prefect.yaml"
     if not prefect_file.is_file():
@@ -247,22 +239,24 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_operate_commands(commands) -> None:
-    def add_run_flags(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--input", type=Path, default=None, help="input folder (default: seeds/, env ETL_INPUT_DIR)")
-        command.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/, env ETL_WAREHOUSE_DIR)")
-        command.add_argument("--shard-size", type=int, default=None, help="documents per task (default 500, env ETL_SHARD_SIZE)")
-        command.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")
-        command.add_argument("--state-dir", type=Path, default=None, help="task results and run journal (default .state/, env ETL_STATE_DIR)")
-        command.add_argument("--expectations", type=Path, default=None, help="folder of GX suites (default: the project's expectations/)")
+def _add_run_flags(command: argparse.ArgumentParser) -> None:
+    """The flags of `etl run`, shared by the commands that start or schedule runs."""
+    command.add_argument("--input", type=Path, default=None, help="input folder (default: seeds/, env ETL_INPUT_DIR)")
+    command.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/, env ETL_WAREHOUSE_DIR)")
+    command.add_argument("--shard-size", type=int, default=None, help="documents per task (default 500, env ETL_SHARD_SIZE)")
+    command.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")
+    command.add_argument("--state-dir", type=Path, default=None, help="Prefect home, task results and run journal (default .state/, env ETL_STATE_DIR)")
+    command.add_argument("--expectations", type=Path, default=None, help="folder of GX suites (default: the project's expectations/)")
 
+
+def _add_operate_commands(commands) -> None:
     serve = commands.add_parser("serve", help="serve the pipeline as a deployment with a cron schedule (needs a Prefect server)")
-    add_run_flags(serve)
+    _add_run_flags(serve)
     serve.add_argument("--cron", required=True, help='cron schedule in UTC, e.g. "0 * * * *" (hourly)')
     serve.add_argument("--name", default="scheduled", help="deployment name: etl-pipeline/NAME (default: scheduled)")
     serve.set_defaults(handler=cmd_serve)
     deploy = commands.add_parser("deploy", help="create the prefect.yaml deployment on a work pool (needs a Prefect server)")
-    add_run_flags(deploy)
+    _add_run_flags(deploy)
     deploy.add_argument("--name", default="hourly", help="deployment name: etl-pipeline/NAME (default: hourly, as in prefect.yaml)")
     deploy.add_argument("--pool", default=DEFAULT_POOL, help=f"process work pool, created if missing (default: {DEFAULT_POOL})")
     deploy.set_defaults(handler=cmd_deploy)
@@ -272,12 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="etl", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the pipeline on a folder of articles")
-    run.add_argument("--input", type=Path, default=None, help="input folder (default: seeds/, env ETL_INPUT_DIR)")
-    run.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/, env ETL_WAREHOUSE_DIR)")
-    run.add_argument("--shard-size", type=int, default=None, help="documents per task (default 500, env ETL_SHARD_SIZE)")
-    run.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")
-    run.add_argument("--state-dir", type=Path, default=None, help="Prefect home and task results (default .state/, env ETL_STATE_DIR)")
-    run.add_argument("--expectations", type=Path, default=None, help="folder of GX suites (default: the project's expectations/)")
+    _add_run_flags(run)
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run holding the warehouse (default: stop at once)")
     run.set_defaults(handler=cmd_run)
     rerun = commands.add_parser("rerun", help="re-run the last failed run with its parameters, reusing finished work")
