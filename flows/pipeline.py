@@ -137,7 +137,8 @@ def _gated(frame: pd.DataFrame, suite: SuiteSpec, quarantine: pd.DataFrame | Non
     if quarantine is not None and len(quarantine):
         result.quarantined = pd.concat([quarantine, result.quarantined], ignore_index=True)
     if result.blocked:
-        raise GateBlocked(f"gate {suite.name} blocked: " + "; ".join(result.blocked_by))
+        raise GateBlocked(f"gate {suite.name} blocked: " + "; ".join(result.blocked_by),
+                          result.dq_results.to_dict("records"))
     result.passed = result.passed.drop(columns=[c for c in HELPER_COLUMNS if c in result.passed.columns])
     return result
 
@@ -214,8 +215,11 @@ def _collect(stage: str, futures, summary: RunSummary) -> list[GateResult]:
             rows += len(results[-1].passed)
             tally["reused" if future.state.name == "Cached" else "executed"].append(number)
         else:
-            failures.append(f"shard {number}: {future.result(raise_on_failure=False)}")
+            error = future.result(raise_on_failure=False)
+            failures.append(f"shard {number}: {error}")
             tally["failed"].append(number)
+            if isinstance(error, GateBlocked):
+                summary.gates += error.dq_rows
         elapsed = max(time.monotonic() - started, 1e-6)
         progress.info("%s: shard %d/%d done, %d rows, %.0f rows/s", stage, number + 1, len(futures), rows,
                       rows / elapsed, extra={"stage": stage, "done": number + 1, "total": len(futures)})
@@ -256,7 +260,7 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
         summary.status, summary.reason = "failed", str(error)
         summary.duration_s = time.monotonic() - clock
         frames = [r.dq_results for r in results if len(r.dq_results)]
-        summary.gates = pd.concat(frames, ignore_index=True).to_dict("records") if frames else []
+        summary.gates = (pd.concat(frames, ignore_index=True).to_dict("records") if frames else []) + summary.gates
         _report(summary)
         raise RunFailed(str(error), json.loads(summary.to_json())) from error
     _report(summary)

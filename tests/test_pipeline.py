@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -92,6 +93,11 @@ def test_block_failure_keeps_previous_tables_and_exits_non_zero(tmp_path: Path, 
                                          "сообщает пресс-служба МИД.", encoding="utf-8")
     assert _run(warehouse, "--expectations", str(suites), input_dir=new_input) == 1
     assert "english_only" in capsys.readouterr().out
+    from etl.journal import read_journal
+
+    failed = read_journal(Path(os.environ["ETL_STATE_DIR"]))[-1]
+    assert failed["status"] == "failed"
+    assert [g["expectation"] for g in failed["failed_gates"]] == ["english_only"]
     for table, frame in snapshot.items():
         pd.testing.assert_frame_equal(read_table(warehouse, table), frame)
 

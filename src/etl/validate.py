@@ -39,7 +39,18 @@ class SuiteError(ValueError):
 
 
 class GateBlocked(RuntimeError):
-    """A `block` expectation failed: the stage's output must not be used."""
+    """A `block` expectation failed: the stage's output must not be used. Carries the gate's dq rows as dicts."""
+
+    def __init__(self, message: str, dq_rows: list[dict] | None = None) -> None:
+        # Both in args, so the rows survive pickling between processes and Prefect's result store.
+        super().__init__(message, dq_rows or [])
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def dq_rows(self) -> list[dict]:
+        return list(self.args[1]) if len(self.args) > 1 else []
 
 
 @dataclass(frozen=True)
