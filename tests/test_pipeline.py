@@ -191,3 +191,41 @@ def test_parquet_parts_carry_schema_code_and_suite_versions(seeded_warehouse: Pa
     assert metadata[b"etl.schema_version"].decode() == SCHEMA_VERSION
     assert metadata[b"etl.code_version"].decode() == code_version()
     assert len(metadata[b"etl.suites_version"]) == 16 and metadata[b"etl.table"] == b"documents"
+
+
+def test_edited_file_replaces_its_old_document_and_rows(tmp_path: Path) -> None:
+    source = tmp_path / "input"
+    shutil.copytree(SEEDS, source)
+    warehouse = tmp_path / "warehouse"
+    assert _run(warehouse, input_dir=source) == 0
+    edited = source / "004_943a50de686603a0.txt"
+    old_id = read_table(warehouse, "documents").set_index("source_path").loc[edited.name, "doc_id"]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nДополнительно сообщается о 12 семьях.\n",
+                      encoding="utf-8")
+    assert _run(warehouse, input_dir=source) == 0
+    documents = read_table(warehouse, "documents")
+    assert len(documents) == 5 and documents["source_path"].is_unique
+    assert old_id not in set(documents["doc_id"])
+    for table in ("entities", "facts", "repatriations", "stories"):
+        frame = read_table(warehouse, table)
+        assert old_id not in set(frame["doc_id"]), table
+        assert set(frame["doc_id"]) <= set(documents["doc_id"]), table
+    kyrgyz = read_table(warehouse, "repatriations").query("country == 'KG' and parent_fact_id.isna() and not is_total")
+    assert sorted(kyrgyz["value"]) == [10, 81, 460]  # counted once, not once per version
+
+
+def test_second_run_adds_no_rows_to_any_data_table(seeded_warehouse: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(seeded_warehouse, warehouse, symlinks=True)
+    tables = ("documents", "entities", "facts", "stories", "repatriations", "quarantine")
+    before = {t: read_table(warehouse, t) for t in tables}
+    assert _run(warehouse) == 0
+    for table in tables:
+        pd.testing.assert_frame_equal(read_table(warehouse, table), before[table], obj=table)
+
+
+def test_a_foreign_folder_in_the_warehouse_fails_before_anything_is_swapped(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    (warehouse / "stories").mkdir(parents=True)
+    assert _run(warehouse) == 1
+    assert not (warehouse / ".current").exists()

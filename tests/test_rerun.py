@@ -56,3 +56,59 @@ def test_second_run_waits_or_stops_with_the_holder_named(tmp_path: Path, capsys)
     message = capsys.readouterr().out
     assert f"pid {os.getpid()}" in message and "--wait" in message
     assert main(["run", "--input", str(SEEDS), "--warehouse", str(warehouse)]) == 0
+
+
+def test_edit_that_keeps_size_and_mtime_is_still_read_again(tmp_path: Path) -> None:
+    source = tmp_path / "input"
+    source.mkdir()
+    article = source / "a.txt"
+    article.write_text("Kazakhstan returned 37 citizens\n\nKazakhstan returned 37 citizens from Syria, "
+                       "Kazinform reports.", encoding="utf-8")
+    warehouse = tmp_path / "warehouse"
+    assert main(["run", "--input", str(source), "--warehouse", str(warehouse)]) == 0
+    stat = article.stat()
+    article.write_text(article.read_text(encoding="utf-8").replace("37", "38"), encoding="utf-8")
+    os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert article.stat().st_size == stat.st_size and article.stat().st_mtime_ns == stat.st_mtime_ns
+    assert main(["run", "--input", str(source), "--warehouse", str(warehouse)]) == 0
+    documents = read_table(warehouse, "documents")
+    assert len(documents) == 1 and "38" in documents.loc[0, "body"]
+
+
+def test_transient_read_error_is_retried_not_quarantined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import etl.ingest
+
+    real_read, failures = etl.ingest.read_limited, []
+
+    def flaky_read(path: str, max_bytes: int):
+        if not failures:
+            failures.append(path)
+            raise OSError(errno.EIO, "Input/output error")
+        return real_read(path, max_bytes)
+
+    monkeypatch.setattr(etl.ingest, "read_limited", flaky_read)
+    warehouse = tmp_path / "warehouse"
+    assert main(["run", "--input", str(SEEDS), "--warehouse", str(warehouse)]) == 0
+    assert len(failures) == 1
+    assert len(read_table(warehouse, "documents")) == 5 and read_table(warehouse, "quarantine").empty
+
+
+def test_facts_cache_key_follows_the_entities() -> None:
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from etl.validate import default_expectations_dir, load_suites
+    from flows.pipeline import _facts_key
+
+    context = SimpleNamespace(task=SimpleNamespace(name="facts"))
+    docs = pd.DataFrame({"doc_id": ["d1"], "source_path": ["a.txt"]})
+    suite = load_suites(default_expectations_dir())["facts"]
+    with_kz = pd.DataFrame({"doc_id": ["d1"], "entity_type": ["LOC"], "canonical_id": ["KZ"], "start": [0], "end": [9]})
+    with_kg = with_kz.assign(canonical_id=["KG"])
+    key = _facts_key(context, {"docs": docs, "entities": with_kz, "suite": suite})
+    assert key == _facts_key(context, {"docs": docs, "entities": with_kz.copy(), "suite": suite})
+    assert key != _facts_key(context, {"docs": docs, "entities": with_kg, "suite": suite})
+    assert key != _facts_key(context, {"docs": docs, "entities": with_kz.iloc[0:0], "suite": suite})

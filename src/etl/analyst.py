@@ -231,12 +231,11 @@ EXAMPLE_QUESTIONS: list[tuple[str, str, set[str]]] = [
      "select story_id, count(*) as documents, string_agg(distinct lang, ', ' order by lang) as languages\n"
      "from stories group by story_id having count(distinct lang) > 1",
      {"stories"}),
-    ("Which files did the last run quarantine, and why?",
-     "select reason, stage, count(*) as files, min(source_path) as example\n"
-     "from quarantine\n"
-     "where run_id = (select run_id from runs order by started_at desc limit 1)\n"
+    ("Which files are in quarantine, and why? (A file is listed once, under the run that first quarantined it.)",
+     "select reason, stage, count(*) as files, min(source_path) as example, max(run_id) as latest_run\n"
+     "from quarantine where stage in ('ingest', 'language', 'fields', 'validate')\n"
      "group by all order by files desc",
-     {"quarantine", "runs"}),
+     {"quarantine"}),
 ]
 
 

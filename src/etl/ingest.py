@@ -12,6 +12,7 @@ and footer. Markup inside an ordinary text (a quoted <script> tag) is kept verba
 from __future__ import annotations
 
 import errno
+import errno
 import hashlib
 import logging
 import os
@@ -49,6 +50,9 @@ _BOMS = (
 )
 # C0/C1 controls except tab and newline, plus lone surrogates: never valid in a document.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
+
+# Read errors that may pass on their own (flaky network mounts, interrupted calls): retried, not quarantined.
+TRANSIENT_ERRNOS = frozenset({errno.EIO, errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.ESTALE, errno.EBUSY})
 
 DOCUMENT_INPUT_COLUMNS = ["doc_id", "source_path", "content_sha256", "text", "char_count", "encoding"]
 QUARANTINE_COLUMNS = [
@@ -355,6 +359,8 @@ def ingest_files(files: Iterable[InputFile], max_bytes: int) -> tuple[pd.DataFra
         try:
             raw = read_limited(item.absolute_path, max_bytes)
         except OSError as error:
+            if error.errno in TRANSIENT_ERRNOS:
+                raise  # the caller retries; a file is quarantined only for a lasting reason
             quarantined.append(quarantine_row(item.source_path, None, "ingest", "unreadable",
                                               f"the file could not be read: {error.strerror or error}", None))
             continue
@@ -427,5 +433,16 @@ def split_known_and_duplicates(
         else:
             duplicates.append(quarantine_row(
                 path, doc_id, "ingest", "duplicate",
-                f"same text as {original}, which is published under that path", row["content_sha256"]))
+                f"same text as {original}; only that copy is kept", row["content_sha256"]))
     return docs.loc[sorted(keep)].reset_index(drop=True), quarantine_frame(duplicates), skipped
+
+
+def superseded_documents(published: pd.DataFrame, current: Mapping[str, str | None]) -> set[str]:
+    """doc_ids of published documents whose file now holds other text (or nothing usable).
+
+    `published` has doc_id and source_path of the warehouse's documents; `current` maps each source_path
+    seen by this run to its doc_id now (None when the file is quarantined at ingest). A file that is no
+    longer in the input supersedes nothing: input folders may be delivered in parts.
+    """
+    return {doc_id for doc_id, path in zip(published["doc_id"], published["source_path"])
+            if path in current and current[path] != doc_id}

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SNAPSHOTS = ".snapshots"
 CURRENT = ".current"
 DQ_DOCS = "_dq_docs"
+README = "README.md"
 _KEEP_SNAPSHOTS = 2
 
 
@@ -103,6 +104,7 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
     """
     replacements = replacements or {}
     warehouse.mkdir(parents=True, exist_ok=True)
+    _check_links_can_be_made(warehouse, [*TABLES, *appends, *replacements, DQ_DOCS])
     snapshots = warehouse / SNAPSHOTS
     snapshots.mkdir(exist_ok=True)
     previous = current_snapshot(warehouse)
@@ -122,6 +124,10 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
             build_docs(building / DQ_DOCS)
         except Exception as error:  # Data Docs are a convenience; never lose a run over them
             log.warning("could not build Data Docs: %s", error)
+    from etl.analyst import write_warehouse_readme
+
+    # The tables' reference travels with the snapshot: warehouse/README.md links to it like a table.
+    write_warehouse_readme(building, building / README)
     if not (building / DQ_DOCS).is_dir() and previous is not None and (previous / DQ_DOCS).is_dir():
         shutil.copytree(previous / DQ_DOCS, building / DQ_DOCS, copy_function=os.link)
     _fsync_tree(building)
@@ -130,10 +136,25 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
         final = snapshots / f"{run_id}-{uuid.uuid4().hex[:8]}"
     os.rename(building, final)
     _swap_link(warehouse / CURRENT, Path(SNAPSHOTS) / final.name)
-    _ensure_table_links(warehouse, [p.name for p in final.iterdir()])
-    _collect_garbage(warehouse, keep=final)
+    # The snapshot is published; what follows only tidies up and must not turn the run into a failure.
+    try:
+        _ensure_table_links(warehouse, [p.name for p in final.iterdir()])
+        _collect_garbage(warehouse, keep=final)
+    except OSError as error:
+        log.warning("snapshot %s published, but tidying the warehouse failed: %s", final.name, error)
     log.info("published snapshot %s", final.name)
     return final
+
+
+def _check_links_can_be_made(warehouse: Path, names: list[str]) -> None:
+    """Refuse early (before anything is built) when a table name is taken by something that is not our link."""
+    readme = warehouse / README
+    if readme.is_file() and not readme.is_symlink():
+        readme.unlink()  # a README written by `etl docs` before the warehouse had one: generated, replaceable
+    for name in names:
+        path = warehouse / name
+        if (path.exists() or path.is_symlink()) and not path.is_symlink():
+            raise FileExistsError(f"{path} exists and is not managed by the pipeline; move it away")
 
 
 def _write_part(table: pa.Table, path: Path) -> None:
@@ -192,14 +213,16 @@ def _collect_garbage(warehouse: Path, keep: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-QUARANTINE_KEY = ["source_path", "stage", "reason", "raw_sha256"]
+DOC_TABLES = ("documents", "entities", "facts", "repatriations")
+# One quarantine row per file (or derived row) and reason: re-runs see the same key and add nothing.
+QUARANTINE_KEY = ["source_path", "doc_id", "stage", "reason", "raw_sha256", "detail"]
 
 
 def new_quarantine_rows(candidates: pd.DataFrame, existing: pd.DataFrame) -> pd.DataFrame:
     """Rows of `candidates` not already in `existing` (same file, stage, reason and bytes): re-runs add nothing."""
     if candidates.empty:
         return candidates
-    candidates = candidates.drop_duplicates(subset=QUARANTINE_KEY + ["doc_id", "detail"])
+    candidates = candidates.drop_duplicates(subset=QUARANTINE_KEY)
     if existing.empty:
         return candidates.reset_index(drop=True)
     seen = set(existing[QUARANTINE_KEY].astype(object).where(existing[QUARANTINE_KEY].notna(), None)
@@ -213,7 +236,7 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
                 parameters: Mapping, suites: list, started_at, flow_run_id: str | None,
                 extra_tables: Mapping[str, pd.DataFrame] | None = None,
                 replaced_tables: Mapping[str, pd.DataFrame] | None = None,
-                provenance: Mapping[str, str] | None = None):
+                provenance: Mapping[str, str] | None = None, superseded: set[str] | None = None):
     """Stamp the run's rows, check conservation (blocking), build Data Docs and swap in the new snapshot.
 
     `results` are the GateResults of every stage (quarantined rows and dq_results); returns `summary`
@@ -231,9 +254,9 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     dq_results = pd.concat([r.dq_results for r in results if len(r.dq_results)] or [pd.DataFrame()], ignore_index=True)
     files_quarantined = file_level_quarantine(quarantined) if len(quarantined) else quarantined
     summary.published = len(documents)
-    summary.quarantined = int(files_quarantined["source_path"].nunique()) if len(files_quarantined) else 0
-    summary.quarantined_by_reason = (files_quarantined.drop_duplicates("source_path")["reason"].value_counts().to_dict()
-                                     if len(files_quarantined) else {})
+    # One file-level row per quarantined file: count rows, not paths (two files may escape to one path).
+    summary.quarantined = len(files_quarantined)
+    summary.quarantined_by_reason = files_quarantined["reason"].value_counts().to_dict() if len(files_quarantined) else {}
     summary.quarantine_rows = (files_quarantined[["source_path", "stage", "reason", "detail"]].head(1000)
                                .astype(object).where(lambda f: f.notna(), None).to_dict("records")
                                if len(files_quarantined) else [])
@@ -265,6 +288,18 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     }])
     appends = {"documents": documents, "quarantine": quarantine_rows, "dq_results": dq_rows, "runs": run_row,
                **(extra_tables or {})}
+    replaced_tables = dict(replaced_tables or {})
+    if superseded:
+        # Rewrite (only) the tables that hold rows of superseded documents: old rows out, new rows in.
+        for table in DOC_TABLES:
+            existing = read_table(warehouse, table)
+            if existing["doc_id"].isin(superseded).any():
+                new_rows = appends.pop(table, None)
+                frames = [existing[~existing["doc_id"].isin(superseded)]]
+                if new_rows is not None and len(new_rows):
+                    frames.append(new_rows)
+                replaced_tables[table] = pd.concat(frames, ignore_index=True)
+        log.info("%d documents superseded by edited files", len(superseded))
     validations = [(f"{r.dq_results['stage'].iloc[0]}-{number}", r.validation_json)
                    for number, r in enumerate(results) if r.validation_json and len(r.dq_results)]
     # Built inside the new snapshot's temporary folder, so a crash leaves nothing behind but tmp-*.
@@ -272,9 +307,6 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
                   "suites_version": _suites_version(suites)}
     publish_snapshot(warehouse, run_id, appends, replaced_tables,
                      build_docs=lambda site: build_data_docs(validations, suites, site, run_id), provenance=provenance)
-    from etl.analyst import write_warehouse_readme
-
-    write_warehouse_readme(warehouse)  # the tables' reference beside them, regenerated from the schemas
     return summary
 
 

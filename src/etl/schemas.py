@@ -77,7 +77,7 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
                   "bad_name, no_title, no_body or another check's name (expectations/*.json meta.name)",
         "detail": "a sentence saying what is wrong",
         "raw_sha256": "sha256 of the raw bytes when they were read",
-        "run_id": "run that quarantined it",
+        "run_id": "run that first quarantined it (later runs that meet the same file and reason add no row)",
         "quarantined_at": "when (UTC)",
     },
     "dq_results": {
