@@ -191,3 +191,50 @@ def test_entity_record_is_frozen() -> None:
     assert isinstance(entity, Entity)
     with pytest.raises(AttributeError):
         entity.text = "x"  # type: ignore[misc]
+
+
+# --- realistic Turkic case forms and page patterns ---------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "lang", "entity_type", "surface", "canonical_id"), [
+    # Uzbek genitive on a surname, Cyrillic and Latin
+    ("Бош вазир Абдулла Ориповнинг топшириғи билан иш бошланди.", "uz", "PERSON", "Абдулла Ориповнинг", None),
+    ("Yig'ilishda deputat Alisher Qodirovning taklifi ma'qullandi.", "uz", "PERSON", "Alisher Qodirovning", None),
+    # Turkic case ending glued to an acronym
+    ("ЮНИСЕФтин өкүлү Ошко барды.", "ky", "ORG", "ЮНИСЕФтин", "org:unicef"),
+    ("БҰҰ-ның емес, ЮНИСЕФке хат жолданды.", "kk", "ORG", "ЮНИСЕФке", "org:unicef"),
+    ("Loyiha YUNISEFning ko'magida amalga oshdi.", "uz", "ORG", "YUNISEFning", "org:unicef"),
+    # regional outlets and the Uzbek parliament are organizations
+    ("Bu haqda Daryo.uz muxbiriga ma'lum qilindi.", "uz", "ORG", "Daryo.uz", "org:daryo"),
+    ("Qonun Oliy Majlis tomonidan qabul qilindi.", "uz", "ORG", "Oliy Majlis", "org:uz-oliy-majlis"),
+])
+def test_realistic_mentions(text: str, lang: str, entity_type: str, surface: str, canonical_id: str | None) -> None:
+    found = [e for e in extract_entities("d", text, lang) if e.entity_type == entity_type and e.text == surface]
+    assert found, extract_entities("d", text, lang)
+    if canonical_id is not None:
+        assert found[0].canonical_id == canonical_id
+
+
+@pytest.mark.parametrize(("text", "lang", "entity_type", "unwanted"), [
+    # a genitive word is not a given name
+    ("Oliy Majlisning Senat qo'mitasi raisi Bahodir Yusupov so'zladi.", "uz", "PERSON", "Oliy Majlisning Senat"),
+    # press services and "the centre in X region" are not named organizations
+    ("Бул тууралуу Өкмөттүн басма сөз кызматы кабарлады.", "ky", "ORG", "Өкмөттүн басма сөз кызматы"),
+    ("Министр Бақыт Оразов Жамбыл облысындағы оңалту орталығына барды.", "kk", "ORG",
+     "Министр Бақыт Оразов Жамбыл облысындағы оңалту орталығына"),
+    ("Ular Samarqand viloyatidagi reabilitatsiya markazida yashaydi.", "uz", "ORG",
+     "Samarqand viloyatidagi reabilitatsiya markazida"),
+])
+def test_realistic_non_mentions(text: str, lang: str, entity_type: str, unwanted: str) -> None:
+    assert not any(e.entity_type == entity_type and e.text == unwanted for e in extract_entities("d", text, lang))
+
+
+def test_uzbek_genitive_person_has_a_nominative_canonical_name() -> None:
+    persons = [e for e in extract_entities("d", "Yig'ilishda deputat Alisher Qodirovning taklifi ma'qullandi.", "uz")
+               if e.entity_type == "PERSON"]
+    assert [p.canonical_name for p in persons] == ["Alisher Qodirov"]
+
+
+def test_kazakh_person_not_swallowed_by_a_place_description() -> None:
+    text = "Министр Бақыт Оразов Жамбыл облысындағы оңалту орталығына барды."
+    persons = [e.text for e in extract_entities("d", text, "kk") if e.entity_type == "PERSON"]
+    assert persons == ["Бақыт Оразов"]

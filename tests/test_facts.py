@@ -368,3 +368,50 @@ def test_a_count_of_countries_is_not_tied_to_one_country(sentence: str) -> None:
     facts = extract_facts("d", sentence, None, entities)
     assert [f.subject for f in facts] == ["countries"]
     assert facts[0].country is None
+
+
+# --- realistic Turkic, Russian and English count forms -----------------------------------------------------
+
+@pytest.mark.parametrize("text, lang, expected", [
+    # Kazakh/Kyrgyz possessive numbers: "N of them" with the noun after or a genitive noun before
+    ("Олардың 12-сі ұл, 9-ы қыз бала.", "kk", {(12, "exact"), (9, "exact")}),
+    ("Алардын 25и эркек, 40ы аял.", "ky", {(25, "exact"), (40, "exact")}),
+    ("Әйелдердің 50-ден астамы жұмысқа орналасты.", "kk", {(50, "more_than")}),
+    ("Балдардын 70ке жакыны мектепке кабыл алынды.", "ky", {(70, "about")}),
+    # "ер адам" = men
+    ("Ұшақпен 9 ер адам және 14 әйел келді.", "kk", {(9, "exact"), (14, "exact")}),
+    # demonyms as the counted noun
+    ("Түркиядан 45 кыргызстандык үйүнө кайтты.", "ky", {(45, "exact")}),
+    ("Ирактан 120-ға жуық қазақстандық оралды.", "kk", {(120, "about")}),
+    ("Afg'onistondan 60 nafar o'zbekistonlik qaytdi.", "uz", {(60, "exact")}),
+    # professions, and modifiers between number and noun
+    ("Орталықта 15 психолог пен 8 дәрігер жұмыс істейді.", "kk", {(15, "exact"), (8, "exact")}),
+    ("Шаарда алты жаңы мугалим иштей баштады.", "ky", {(6, "exact")}),
+    ("Loyihada yigirma nafar o'qituvchi qatnashdi.", "uz", {(20, "exact")}),
+    ("В центре работают 12 психологов и 5 педагогов.", "ru", {(12, "exact"), (5, "exact")}),
+    # a country name between "nafar" and a possessive people noun
+    ("Suriyadan 41 nafar Qozog'iston fuqarosi olib kelindi.", "uz", {(41, "exact")}),
+    # "of its" between the number and the noun
+    ("The ministry evacuated more than 250 of its nationals from Sudan.", "en", {(250, "more_than")}),
+    # a dash instead of the copula after "из них"
+    ("Вернулись 120 человек. Из них около 80 — дети.", "ru", {(120, "exact"), (80, "about")}),
+])
+def test_realistic_count_forms(text: str, lang: str, expected: set[tuple[int, str]]) -> None:
+    assert {(f.value, f.qualifier) for f in extract_facts("d", text, lang)} == expected
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Наурыздың 15-і күні жиналыс өтті.", "kk"),        # a date in Kazakh: "the 15th of March"
+    ("Операцияның 3-кезеңі сәуірде өтті.", "kk"),        # an ordinal
+    ("Балдардын жашы 4 жаштан 12 жашка чейин.", "ky"),   # ages
+    ("\"Mehr-4\" operatsiyasi yakunlandi.", "uz"),       # an operation name
+])
+def test_realistic_non_counts(text: str, lang: str) -> None:
+    assert extract_facts("d", text, lang) == []
+
+
+def test_possessive_dash_breakdown_part_points_to_whole() -> None:
+    facts = extract_facts("d", "Из Сирии вернули 300 граждан, из них свыше 200 — дети.", "ru")
+    whole = next(f for f in facts if f.value == 300)
+    part = next(f for f in facts if f.value == 200)
+    assert part.parent_fact_id == whole.fact_id and part.qualifier == "more_than"

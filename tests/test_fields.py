@@ -384,3 +384,31 @@ def test_add_fields() -> None:
     assert out.loc[10, "body"] == "Body, Kazinform reports."
     assert out.loc[11, "published_date"] is None and out.loc[12, "title"] is None
     assert out.loc[12, "body"] == ""
+
+
+# --------------------------------------------------------------------------- realistic page furniture
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    # a feed rubric ("<country> news") above the headline
+    ("kk", "Әлем жаңалықтары\nАстанада жаңа мектеп ашылды\nМәтін.", "Астанада жаңа мектеп ашылды"),
+    ("ru", "Новости Узбекистана\nВ Ташкенте открыли центр реабилитации\nТекст.", "В Ташкенте открыли центр реабилитации"),
+    ("uz", "O'zbekiston yangiliklari\nToshkentda yangi maktab ochildi\nMatn.", "Toshkentda yangi maktab ochildi"),
+    # the site's language menu
+    ("ru", "Қазақша | Русский | English\nВ Алматы прошел форум волонтеров\nТекст.", "В Алматы прошел форум волонтеров"),
+    ("ru", "KZ RU EN\nМинистр встретился с послом ЕС\nТекст.", "Министр встретился с послом ЕС"),
+    # a three-word headline with "news" in it stays
+    ("en", "Home\nFake news law adopted in parliament\nBody.", "Fake news law adopted in parliament"),
+])
+def test_title_skips_rubrics_and_language_menus(lang: str, text: str, expected: str) -> None:
+    assert extract_fields(text, lang).title == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("TASHKENT (Kun.uz) - A new rehabilitation centre opened on Monday.", "Kun.uz"),
+    ("ALMATY, Kazakhstan (Reuters) — Officials said on Tuesday that flights resume.", "Reuters"),
+    ("БИШКЕК (Кабар) — Правительство утвердило программу.", "Kabar"),
+    # brackets that are not a wire dateline
+    ("The report (Reuters) was cited by officials - they said.", None),
+])
+def test_source_agency_from_wire_dateline(text: str, expected: str | None) -> None:
+    assert extract_source_agency(text) == expected

@@ -180,6 +180,13 @@ def _stems(token: str, first: bool = True) -> list[tuple[str, bool]]:
     return stems
 
 
+_GLUED_CASE_RE = re.compile(
+    r"([A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҲ]{2,})(ның|нің|дың|дің|тың|тің|нын|нин|нун|нүн|дын|дин|дун|дүн|тын|тин|тун|түн|нинг|ning|"
+    r"ға|ге|қа|ке|га|го|гө|ка|ко|кө|да|де|та|те|до|дө|то|тө|дан|ден|тан|тен|дон|дөн|тон|төн|нан|нен|дағы|дегі|"
+    r"тағы|тегі|дагы|деги|даги|ны|ні|ды|ді|ни|ди|ga|ka|qa|da|dan|dagi|ni)"
+)
+
+
 class AliasMatcher:
     """Finds gazetteer aliases in text, tolerating case endings on Cyrillic and Uzbek words."""
 
@@ -269,6 +276,10 @@ class AliasMatcher:
                 yield GazetteerHit(start, dotted_end, alias.kind, alias.key, "acronym", alias.raw)
         for alias in self._acronyms.get(surface.translate(_APOSTROPHE_TABLE), ()):
             yield GazetteerHit(start, end, alias.kind, alias.key, "acronym", alias.raw)
+        glued = _GLUED_CASE_RE.fullmatch(surface)
+        if glued:  # Turkic case ending glued to an acronym: "ЮНИСЕФтин", "БМТнинг", "BMTning", "ТИМдин"
+            for alias in self._acronyms.get(glued.group(1).translate(_APOSTROPHE_TABLE), ()):
+                yield GazetteerHit(start, end, alias.kind, alias.key, "acronym", alias.raw)
 
     def _match_from(self, text: str, toks: list[tuple[int, int, str]], i: int, alias: Alias) -> GazetteerHit | None:
         n = len(alias.tokens)

@@ -122,6 +122,7 @@ def _rules() -> dict:
         "en_org": {normalize_token(w) for w in keywords["en"] if " " not in w},
         "stem_org": tuple(normalize_token(w) for lang in ("kk", "ky", "uz") for w in keywords[lang] if " " not in w),
         "generic_acronyms": set(data["generic_acronyms"]),
+        "not_org_words": {normalize_token(w) for w in data["press_service_words"] + data["locative_words"]},
         "op_cues": sorted({normalize_token(c) for c in data["operation_cues"]}, key=len, reverse=True),
     }
 
@@ -510,7 +511,9 @@ def _name_segments(run, rules, covered, route) -> list[list[tuple[int, int, str]
     segments, current = [], []
     for w in run + [None]:
         name_like = w is not None and _name_word(w, rules, covered, route)
-        if name_like:
+        # Uzbek genitive ends a name ("Shavkat Mirziyoyevning tashabbusi"); a name word after it starts another
+        after_genitive = bool(current) and route == "uz-latn" and bool(_GENITIVE_WORD.search(current[-1][2]))
+        if name_like and not after_genitive:
             current.append(w)
             continue
         core = [x for x in current if x[2].lower() not in _PARTICLES]
@@ -518,7 +521,7 @@ def _name_segments(run, rules, covered, route) -> list[list[tuple[int, int, str]
             current.pop()
         if 2 <= len(core) <= 4:
             segments.append(current)
-        current = []
+        current = [w] if name_like else []
     return segments
 
 
@@ -568,8 +571,10 @@ _NON_NAME_SUFFIXES = ("tion", "ment", "ness", "ity", "ism", "ance", "ence", "ica
 _SURNAME_MORPH = re.compile(
     r"^[А-ЯЁӘҒҚҢӨҰҮҺІЎҲA-Z][\w'ʻ’\-]*?(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ov|ev|yev|ova|eva|yeva|in|ina|uly|ulı|kyzy|qizi)"
     r"(?:а|у|ым|ом|е|ой|тың|тің|ның|нің|қа|ке|ға|ге|ка|га|ты|ті|ны|ні|та|те|тан|тен|пен|бен|мен|нан|нен|тын|тин|дын|дин|"
-    r"нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен|ning|ni|ga|ka|da|dan|ning)?$"
+    r"нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен|нинг|ни|ning|ni|ga|ka|da|dan)?$"
 )
+# Uzbek/Kazakh/Kyrgyz genitive on a name word ("Majlisning", "Кеңесінің"): the word modifies what follows
+_GENITIVE_WORD = re.compile(r"(?:ning|нинг|ның|нің|нын|нин|нун|нүн)$", re.IGNORECASE)
 _PATRONYM_WORD = re.compile(r"^(?:ұлы|улы|уулу|қызы|кызы|uly|ulı|o[ʻ'‘’]g[ʻ'‘’]li|qizi)$", re.IGNORECASE)
 
 
@@ -599,7 +604,8 @@ def _surname_person_candidates(body: str, start: int, end: int, route: str,
                 continue
             before = body[max(0, w[0] - 4):w[0]]
             initial = re.search(r"(?:^|[\s(])([А-ЯЁӘҒҚҢӨҰҮҺІA-Z])\.\s?$", before)
-            if k > 0 and k - 1 > used_until and given_name(run[k - 1]):
+            # a given name never carries a genitive: "Oliy Majlisning Inson ..." modifies what follows
+            if k > 0 and k - 1 > used_until and given_name(run[k - 1]) and not _GENITIVE_WORD.search(run[k - 1][2]):
                 s, e = run[k - 1][0], w[1]
             elif k + 1 < len(run) and given_name(run[k + 1]) and not _SURNAME_MORPH.match(run[k + 1][2]):
                 s, e = w[0], run[k + 1][1]
@@ -618,7 +624,8 @@ def _surname_person_candidates(body: str, start: int, end: int, route: str,
 
 def _keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[_Candidate]:
     """'<Capitalised ...> <lower-case ...> министрлігі' style organization names (kk / ky / uz)."""
-    stems = _rules()["stem_org"]
+    rules = _rules()
+    stems = rules["stem_org"]
     toks = tokenize(body[start:end])
     out = []
     for i, (s, e, w) in enumerate(toks):
@@ -639,6 +646,8 @@ def _keyword_org_candidates(body: str, start: int, end: int, route: str) -> list
             j += 1
         if not toks[j][2][:1].isupper():
             continue
+        if any(normalize_token(t[2]) in rules["not_org_words"] for t in toks[j:i]):
+            continue  # "Президенттин басма сөз кызматы", "Toshkent viloyatidagi reabilitatsiya markazi"
         s0, e0 = start + toks[j][0], start + e
         out.append(_org_candidate(s0, e0, body[s0:e0], "rule:org", 0.6, 3, route))
     return out
@@ -675,12 +684,15 @@ def _person_display(text: str, lang: str) -> str:
         parts = _nominative_ru(parts, "name")
     elif is_cyrillic(text) and parts:
         parts[-1] = _strip_kk_case(parts[-1])
+    elif parts and lang.startswith("uz"):
+        parts[-1] = re.sub(r"(?<=ov|ev|va)(?:ning|ni|ga|da|dan)$", "", parts[-1])  # "Mirziyoyevning" -> "Mirziyoyev"
     return " ".join(parts)
 
 
 def _strip_kk_case(word: str) -> str:
     m = re.match(r"^(.+?(?:ов|ев|ин|ова|ева|ина|ov|ev|ova|eva))(?:тың|тің|ның|нің|қа|ке|ға|ге|ка|га|ты|ті|ны|ні|та|те|"
-                 r"тан|тен|пен|бен|мен|нан|нен|тын|тин|дын|дин|нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен)$", word)
+                 r"тан|тен|пен|бен|мен|нан|нен|тын|тин|дын|дин|нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен|нинг|ни)$",
+                 word)
     return m.group(1) if m else word
 
 

@@ -31,7 +31,8 @@ from typing import Sequence
 
 import pandas as pd
 
-from etl.numbers import APOSTROPHES, NumberSpan, find_numbers, mask_non_counts, normalize_word
+from etl.numbers import (APOSTROPHES, TURKIC_POSSESSIVE_SUFFIX, NumberSpan, find_numbers, mask_non_counts,
+                         normalize_word)
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +122,13 @@ _NOUN_PATTERNS: list[tuple[str, str]] = [
                  r"мальчи(?:к|ка|ков|кам|ками|ках|ки)|девоч(?:ка|ки|ек|кам|ками|ках|ку)|"
                  r"child|children|kids?|minors?|boys?|girls?|teenagers?|adolescents?|infants?|bab(?:y|ies)|"
                  r"juveniles?|youngsters?|" + _turkic("бала", "сәби", "жасөспірім", "өспүрүм", "перзент", "бола", "ўсмир",
-                                                       "гўдак", "фарзанд", "bola", "o'smir", "go'dak", "farzand")),
+                                                       "гўдак", "фарзанд", "bola", "o'smir", "go'dak", "farzand",
+                                                       # boys and girls: "8-і ұл, 6-сы қыз", "o'g'il bola"
+                                                       "ұл", "уул", "o'g'il", "ўғил", "қыз", "кыз", "qiz", "қиз")),
     ("women", r"женщин(?:а|ы|е|у|ой|ам|ами|ах)?|жен(?:а|ы|ам|ами|ах)?|матер(?:и|ей|ям|ями|ях)|мать|"
               r"вдов(?:а|ы|ам|ами|ах)?|wom[ae]n|wi(?:fe|ves)|mothers?|widows?|"
               + _turkic("әйел", "аял", "аёл", "хотин", "ayol", "xotin")),
-    ("men", r"мужчин(?:а|ы|е|у|ой|ам|ами|ах)?|m[ae]n|" + _turkic("эркек", "эркак", "erkak")),
+    ("men", r"мужчин(?:а|ы|е|у|ой|ам|ами|ах)?|m[ae]n|" + _turkic("эркек", "эркак", "erkak", "ер")),
     ("families", r"сем(?:ей|ьи|ьям|ьями|ьях|ья)|famil(?:y|ies)|households?|"
                  + _turkic("отбасы", "үй-бүлө", "оила", "oila")),
     ("stages", r"этап(?:а|ов|ам|ами|ах|ы|е)?|фаз(?:а|ы|у|ам|ами|ах)?|волн(?:а|ы|у|ам|ами|ах)?|stages?|phases?|"
@@ -148,6 +151,17 @@ _NOUN_PATTERNS: list[tuple[str, str]] = [
                 r"жертв(?:а|ы|у|ой|ам|ами|ах)?|пассажир(?:а|ов|ам|ами|ах|ы)?|эксперт(?:а|ов|ам|ами|ах|ы)?|"
                 r"специалист(?:а|ов|ам|ами|ах|ы)?|студент(?:а|ов|ам|ами|ах|ы)?|зрител(?:ь|я|ей|ям|ями|ях|и)|"
                 r"волонтер(?:а|ов|ам|ами|ах|ы)?|сотрудни(?:к|ка|ков|кам|ками|ках|ки)|"
+                r"(?:психолог|педагог|врач|учител|социальн\w+ работни)(?:а|ов|ам|ами|ах|ы|и|ей|ь|я|ям|ями|ях)?|"
+                r"psychologists?|teachers?|doctors?|social workers?|volunteers?|staff|employees?|"
+                # a demonym counts people: "98 кыргызстандык", "200 o'zbekistonlik", "30 қазақстандық әйел"
+                r"(?:қазақстан|кыргызстан|қырғызстан|өзбекстан|тәжікстан|тажикстан|түркменстан)д[ыі]қ|"
+                r"(?:казакстан|кыргызстан|өзбекстан|тажикстан|түркмөнстан)д[ыу]к|"
+                r"(?:qozog'iston|qirg'iziston|o'zbekiston|tojikiston|turkmaniston)lik|"
+                r"(?:қозоғистон|қирғизистон|ўзбекистон|тожикистон|туркманистон)лик|"
+                + _turkic("психолог", "педагог", "маман", "адис", "мугалим", "мұғалім", "дәрігер", "доктур",
+                          "қызметкер", "кызматкер", "волонтер", "ерікті", "мутахассис", "mutaxassis", "psixolog",
+                          "pedagog", "o'qituvchi", "ўқитувчи", "shifokor", "шифокор", "xodim", "ходим", "ko'ngilli",
+                          "кўнгилли") + "|"
                 + _turkic("адам", "азамат", "кісі", "тұрғын", "қандас", "отандас", "жаран", "атуул", "киши", "тургун",
                           "мекендеш", "одам", "фуқаро", "шахс", "ватандош", "kishi", "odam", "fuqaro", "shaxs",
                           "vatandosh", "мүше", "мүчө", "a'zo", "аъзо", "жолаушы", "жүргүнчү", "yo'lovchi")),
@@ -192,6 +206,9 @@ _TURKIC_ADJ = re.compile(
     r"[^\W\d_']+(?:лық|лік|дық|дік|тық|тік|лык|лик|дык|дик|тык|тик|лук|лүк|дук|дүк|тук|түк|lik|ған|ген|қан|кен|"
     r"ган|гон|гөн|кон|көн|gan|kan|qan|даги|dagi|деги|дагы|сыз|сіз|siz|лган|lgan)"
 )
+# "беш жаңы социалдык кызматкер", "yana 12 nafar", "тағы 40 бала": new/other/more before the noun
+_TURKIC_MODIFIERS = {"жаңа", "жаңы", "yangi", "янги", "басқа", "башка", "boshqa", "бошқа", "тағы", "дагы", "yana",
+                     "яна", "кішкентай", "кичинекей", "kichik", "кичик"}
 _MEASURE_WORDS = {"nafar", "нафар", "nafari", "нафари", "ta", "та", "tasi", "еще", "more"}
 # "of whom 400 were children": a copula may stand between a breakdown part and its noun
 _COPULAS = {"were", "are", "was", "is", "являются", "являлись", "были", "было"}
@@ -210,7 +227,7 @@ _BLOCKERS = re.compile(
 
 def _is_modifier(word: str) -> bool:
     lower = normalize_word(word)
-    if lower in _EN_MODIFIERS or lower in _MEASURE_WORDS:
+    if lower in _EN_MODIFIERS or lower in _MEASURE_WORDS or lower in _TURKIC_MODIFIERS:
         return True
     if lower.endswith("i") and lower.isascii():
         return word[:1].isupper() and bool(_EN_ADJ.fullmatch(lower))  # "Iraqi", not Uzbek "-li"/"-si"
@@ -239,6 +256,20 @@ _POST_QUALIFIERS: dict[str, str] = {
     **dict.fromkeys(["жуық", "жакын", "yaqin", "яқин", "шамасында"], "about"),
     **dict.fromkeys(["кем", "аз", "kam", "кам", "az", "дейін", "шейін", "чейин", "gacha", "гача"], "less_than"),
 }
+# the same postpositions with a possessive ending: "балалардың 30-дан астамы" (more than 30 of the children)
+_POSSESSIVE_POST_QUALIFIERS: dict[str, str] = {
+    **dict.fromkeys(["астамы", "артығы", "ашыгы", "ашууну", "ortig'i", "ortiqi", "ziyodi", "ортиғи", "зиёди"],
+                    "more_than"),
+    **dict.fromkeys(["жуығы", "жакыны", "yaqini", "яқини"], "about"),
+}
+_POSSESSIVE_NUMBER_RE = re.compile(rf"\d[-‐‑]?(?:{TURKIC_POSSESSIVE_SUFFIX})$")
+# a Turkic genitive noun right before a possessive number names what is counted: "балалардың 30-ы"
+_GENITIVE_BEFORE_RE = re.compile(r"([^\W\d_']+(?:ның|нің|дың|дің|тың|тің|нын|нин|дын|дин|тын|тин|нун|нүн|дун|дүн|тун|"
+                                 r"түн|ning|нинг))[\s\u00a0]*(?:[^\W\d_']+[\s\u00a0]+)?$", re.I)
+# "Из них свыше 360 — дети": after a breakdown marker a dash may stand for the copula
+_DASH_COPULA = {"—", "–", "-"}
+# "more than 700 of its citizens"
+_EN_OF_DETERMINERS = {"its", "their", "the", "our"}
 _CHANGE_TO_RE = re.compile(r"(?:(?:вырос\w*|возрос\w*|увеличил\w*|сократил\w*|снизил\w*|уменьшил\w*|дошл\w*|дош[её]л|"
                            r"поднял\w*|rose|risen|grew|climbed|increased|fell|dropped|declined)|"
                            r"(?<![\w'])(?:с|from)\s+[\d\s.,]+\s*(?:[^\W\d_]+\s+)?)\s+(?:до|to)\s*$", re.I)
@@ -259,6 +290,9 @@ _BREAKDOWN_RE = re.compile(
     r"алардын ичинде|шундан|улардан|шулардан|shundan|ulardan|shu jumladan|jumladan|шу жумладан|жумладан)(?![\w'])",
     re.I,
 )
+# a breakdown marker, then at most a qualifier, right before the number: "Из них свыше 360 — дети"
+_BREAKDOWN_BEFORE_RE = re.compile(
+    r"(?:" + _BREAKDOWN_RE.pattern + r")[\s\u00a0]*(?:[^\W\d_]+[\s\u00a0]+){0,2}$", re.I)
 _RETURN_RE = re.compile(
     r"(?<![\w'])(?:return(?:ed|ing|s)?|returnees?|repatriat\w*|brought (?:back|home)|evacuat\w*|rescued|"
     r"flown (?:back|home)|возвращ\w*|возвращен\w*|вернул\w*|вернувш\w*|верн[её]н\w*|возвратил\w*|репатри\w*|вывез\w*|"
@@ -399,21 +433,35 @@ def _read_count(masked: str, span: NumberSpan, sent_start: int, sent_end: int) -
         qualifier, pos = "more_than", more.end()
     tokens = [(m.group(), pos + m.start(), pos + m.end()) for m in _TOKEN_RE.finditer(masked[pos:sent_end][:200])]
     i = 0
+    possessive = bool(_POSSESSIVE_NUMBER_RE.search(number_text))
     if i < len(tokens) and normalize_word(tokens[i][0]) in _DETACHED_SUFFIX:
         i += 1
     if i < len(tokens) and normalize_word(tokens[i][0]) in _POST_QUALIFIERS:
         if qualifier == "exact":
             qualifier = _POST_QUALIFIERS[normalize_word(tokens[i][0])]
         i += 1
-    if (i < len(tokens) and normalize_word(tokens[i][0]) in _COPULAS
-            and re.search(r"(?:" + _BREAKDOWN_RE.pattern + r")\s*$", left, re.I)):
+    elif i < len(tokens) and normalize_word(tokens[i][0]) in _POSSESSIVE_POST_QUALIFIERS:
+        if qualifier == "exact":
+            qualifier = _POSSESSIVE_POST_QUALIFIERS[normalize_word(tokens[i][0])]
+        possessive = True
         i += 1
+    if (i < len(tokens) and (normalize_word(tokens[i][0]) in _COPULAS or tokens[i][0] in _DASH_COPULA)
+            and _BREAKDOWN_BEFORE_RE.search(left)):
+        i += 1
+    if (i + 1 < len(tokens) and tokens[i][0].lower() == "of"
+            and normalize_word(tokens[i + 1][0]) in _EN_OF_DETERMINERS):
+        i += 2  # "more than 700 of its citizens"
     subject, i, noun_end = _noun_phrase(tokens, i)
     if subject is not None and qualifier == "exact" and i < len(tokens):
         # Kyrgyz/Kazakh/Uzbek put the comparison after the noun too: "460 адамдан ашык", "30 адамга чейин"
         post = normalize_word(tokens[i][0])
         if post in _POST_QUALIFIERS:
             qualifier = _POST_QUALIFIERS[post]
+    if subject is None and possessive:
+        genitive = _GENITIVE_BEFORE_RE.search(masked[sent_start:span.start])
+        subject = noun_subject(genitive.group(1)) if genitive else None
+        if subject is not None:
+            return _Reading(subject, qualifier, span.end, noun_before=True)
     if subject is None:
         before = _noun_before(masked[sent_start:span.start])
         if before is None:
@@ -476,6 +524,17 @@ def _two_nouns(first: str, second: str, second_word: str) -> str:
     return second if second_word.isascii() else first
 
 
+_POSSESSIVE_NOUN_RE = re.compile(r".+(?:si|сі|сы|си|ы|і)", re.I)
+
+
+def _country_of_citizen(tokens: list[tuple[str, int, int]], i: int) -> bool:
+    """A capitalized name before a possessive people noun: "93 nafar O'zbekiston fuqarosi", "40 Қазақстан азаматы"."""
+    if i + 1 >= len(tokens) or not tokens[i][0][:1].isupper():
+        return False
+    following = tokens[i + 1][0]
+    return bool(_POSSESSIVE_NOUN_RE.fullmatch(following)) and noun_subject(following) in PEOPLE
+
+
 def _head_noun(tokens: list[tuple[str, int, int]], i: int) -> tuple[str | None, int, int]:
     skipped = 0
     while i < len(tokens):
@@ -495,7 +554,7 @@ def _head_noun(tokens: list[tuple[str, int, int]], i: int) -> tuple[str | None, 
                     return later, i + 1, tokens[i][2]
                 return subject, i + 1, tokens[i][2]
             return subject, i, end
-        if skipped >= 3 or not _is_modifier(word):
+        if skipped >= 3 or not (_is_modifier(word) or _country_of_citizen(tokens, i)):
             return None, i, 0
         skipped += 1
         i += 1

@@ -87,6 +87,8 @@ _SECTIONS = _keys("sections")
 _END_MARKERS = _keys("end_markers")
 _EXACT = _keys("exact")
 _SOCIAL = _keys("social")
+_NEWS_WORDS = _keys("news_words")
+_LANGUAGE_NAMES = _keys("language_names")
 _DATE_WORDS = _keys("date_words")
 _CONTAINS = tuple(_fold(p) for p in _DATA["contains"])
 _PUBLISH_LABELS = tuple(_fold(p) for p in _DATA["publish_labels"])
@@ -280,6 +282,18 @@ def is_photo_credit(line: str) -> bool:
     return bool(_PHOTO_PHRASE.match(folded)) and len(text.split()) <= 8 and not _SENTENCE_END.search(text)
 
 
+def _is_section_label(line: str) -> bool:
+    """True for a rubric naming a news feed ("Қазақстан жаңалықтары", "Новости Казахстана", "World news")."""
+    words = _phrase_key(line).split()
+    return 2 <= len(words) <= 3 and (words[0] in _NEWS_WORDS or words[-1] in _NEWS_WORDS)
+
+
+def _is_language_switch(key: str) -> bool:
+    """True for a site's language menu ("Қазақша | Русский | English", "RU KZ EN")."""
+    words = [w for w in re.split(r"[\s|•·,/]+", key) if w]
+    return bool(words) and all(w in _LANGUAGE_NAMES for w in words)
+
+
 def _is_social(key: str) -> bool:
     words = [w for w in re.split(r"[\s|•·,/]+", key) if w]
     return bool(words) and all(w in _SOCIAL for w in words)
@@ -310,6 +324,8 @@ def is_boilerplate_line(line: str) -> bool:
         or key in _EXACT
         or key in _END_MARKERS
         or _is_social(key)
+        or _is_language_switch(key)
+        or _is_section_label(text)
         or is_slug(text)
         or bool(_URL.match(text))
         or is_photo_credit(text)
@@ -393,6 +409,9 @@ _CAPS_CITY = r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ 
 # Agency datelines: "ASTANA. KAZINFORM - ...", "БИШКЕК, 21 сен — АКИpress. ..."
 _CAPS_DATELINE_BEFORE = re.compile(rf"{_CAPS_CITY}$")
 _CAPS_DATELINE_DASH_BEFORE = re.compile(rf"{_CAPS_CITY}[^\n]{{0,25}}\s[—–-]\s*$")
+# wire dateline "BISHKEK (AKIpress) -", "ДУШАНБЕ (Sputnik) —": the agency in brackets after a capitals city
+_CAPS_DATELINE_PAREN_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ \-]{1,30}(?:,[^\n(]{0,30})?\s*\(\s*$")
+_PAREN_DASH_AFTER = re.compile(r"^\s*\)\s*[—–-]")
 
 
 _INSTITUTION_DOMAINS = frozenset(d.casefold() for d in _DATA["institution_domains"])
@@ -447,6 +466,7 @@ def _attribution_strength(text: str, mention: _Mention) -> int:
         or (_SOURCE_LABEL_BEFORE.match(before) and (_LINE_END_AFTER.match(after) or _HAS_LABEL.search(before)))
         or (_CAPS_DATELINE_BEFORE.match(raw_before) and re.match(r"^\s*[—–-]", after))
         or _CAPS_DATELINE_DASH_BEFORE.match(raw_before)
+        or (_CAPS_DATELINE_PAREN_BEFORE.match(raw_before) and _PAREN_DASH_AFTER.match(after))
     ):
         return 2
     if _BEFORE_WEAK.search(before):

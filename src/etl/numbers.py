@@ -134,6 +134,10 @@ TURKIC_NUMBER_SUFFIX = (
     "dan|ga|ka|qa|da|ta|ни|ni"
 )
 _TURKIC_SUFFIX_RE = re.compile(f"(?:{TURKIC_NUMBER_SUFFIX})")
+# Kazakh/Kyrgyz possessive on digits: "8-і ұл" (8 of them boys), "47си эркек", "балалардың 30-ы" (30 of the
+# children). Digits only: as a word ending it would read pronouns as numbers (Kyrgyz "ону" is "him", not 10).
+TURKIC_POSSESSIVE_SUFFIX = "і|ы|и|у|ү|сі|сы|си|су|сү"
+_DIGIT_SUFFIX_RE = re.compile(f"(?:{TURKIC_NUMBER_SUFFIX}|{TURKIC_POSSESSIVE_SUFFIX})")
 _TURKIC_LANGS = ("kk", "ky", "uz")
 
 KK_LETTERS = set("әғқңөұүһі")
@@ -230,7 +234,7 @@ def _digit_numbers(text: str) -> Iterator[NumberSpan]:
         if re.match(r"\w", text[end:end + 1]):
             # glued letters: Turkic case "700ден"/"700dan" is kept; en "57th" or "3D" is no count
             tail = re.match(r"[^\W\d_]+", text[end:])
-            if not (tail and _TURKIC_SUFFIX_RE.fullmatch(tail.group().lower())):
+            if not (tail and _DIGIT_SUFFIX_RE.fullmatch(tail.group().lower())):
                 continue
             end += len(tail.group())
         value_float = float(re.sub(r"\D", "", int_part) + ("." + frac[1:] if frac else ""))
@@ -251,7 +255,7 @@ def _digit_numbers(text: str) -> Iterator[NumberSpan]:
         hyphen = re.match(r"[-‐‑]([^\W\d_]+)", text[end:])
         if hyphen:
             # "57-ой", "57-сессия", "5-летний" are ordinals or compounds; "700-ден" is a Turkic case ending
-            if not _TURKIC_SUFFIX_RE.fullmatch(hyphen.group(1).lower()):
+            if not _DIGIT_SUFFIX_RE.fullmatch(hyphen.group(1).lower()):
                 continue
             end += len(hyphen.group())
         if value <= 0:
