@@ -26,6 +26,13 @@ from etl.locking import WarehouseBusy, warehouse_lock
 from flows.pipeline import RunFailed, etl_pipeline
 
 
+def prefect_api_url() -> str | None:
+    """The Prefect server this process talks to (environment or active profile), or None in ephemeral mode."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url or None
+
+
 def absolute_parameters(input_dir: str, warehouse_dir: str, shard_size: int, max_bytes: int,
                         expectations_dir: str | None, state_dir: str) -> dict:
     """The pipeline's parameters with every folder made absolute (the form `etl run` journals)."""

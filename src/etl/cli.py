@@ -169,10 +169,10 @@ def _run_parameters(args: argparse.Namespace) -> dict:
 
 
 def _prefect_api_url() -> str | None:
-    """The Prefect server this process talks to (environment or active profile), or None in ephemeral mode."""
-    from prefect.settings import get_current_settings
+    """The Prefect server this process talks to, or None in ephemeral mode (asked through flows/: no Prefect here)."""
+    from flows.deploy import prefect_api_url
 
-    return get_current_settings().api.url or None
+    return prefect_api_url()
 
 
 def _no_server_message() -> str:
