@@ -238,3 +238,63 @@ def test_kazakh_person_not_swallowed_by_a_place_description() -> None:
     text = "Министр Бақыт Оразов Жамбыл облысындағы оңалту орталығына барды."
     persons = [e.text for e in extract_entities("d", text, "kk") if e.entity_type == "PERSON"]
     assert persons == ["Бақыт Оразов"]
+
+
+def _persons(text: str, lang: str) -> list[str]:
+    entities = extract_entities("d", text, lang)
+    assert all(text[e.start:e.end] == e.text for e in entities)
+    return [e.text for e in entities if e.entity_type == "PERSON"]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    # a capitalised sentence-opening word with a case suffix is not part of the name
+    ("Kengashda Dilshod Rahimov hisobot berdi.", "uz", ["Dilshod Rahimov"]),
+    ("Yig'ilishdan Rustam Nazarov erta ketdi.", "uz", ["Rustam Nazarov"]),
+    ("Кенгашда Раҳимов Дилшод ҳисобот берди.", "uz", ["Раҳимов Дилшод"]),
+    ("Кеңесте Асқаров Марат баяндама жасады.", "kk", ["Асқаров Марат"]),
+    ("Отурумда Токтогулов Эрмек сөз сүйлөдү.", "ky", ["Токтогулов Эрмек"]),
+    # given names that only look case-marked stay whole
+    ("Farida Yusupova loyihani taqdim etdi.", "uz", ["Farida Yusupova"]),
+    ("Дастан Ерланов Астанаға келді.", "kk", ["Дастан Ерланов"]),
+])
+def test_case_marked_opening_word_is_not_a_given_name(text: str, lang: str, expected: list[str]) -> None:
+    assert _persons(text, lang) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Donations reached the Umit foundation in March.", "Umit foundation"),
+    ("Volunteers of Kyrgyzstan's Ayalzat association visited them.", "Kyrgyzstan's Ayalzat association"),
+    ("Teachers from the Bilim Orkeni centre ran the classes.", "Bilim Orkeni centre"),
+])
+def test_english_org_with_lower_case_keyword(text: str, expected: str) -> None:
+    assert expected in [e.text for e in extract_entities("d", text, "en") if e.entity_type == "ORG"]
+
+
+@pytest.mark.parametrize(("text", "unwanted"), [
+    ("A letter from the President's office arrived.", "President's office"),
+    ("Charity fund managers met the families.", "Charity fund"),
+])
+def test_english_lower_case_keyword_needs_a_name(text: str, unwanted: str) -> None:
+    assert unwanted not in [e.text for e in extract_entities("d", text, "en")]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Кеше Винсент ван Гог туралы көрме ашылды.", "kk", "Винсент ван Гог"),
+    ("Бүгүн Отто фон Бисмарк жөнүндө лекция болду.", "ky", "Отто фон Бисмарк"),
+    ("Выставку работ Леонардо да Винчи открыли в Алматы.", "ru", "Леонардо да Винчи"),
+])
+def test_cyrillic_name_with_particle_is_one_person(text: str, lang: str, expected: str) -> None:
+    assert expected in _persons(text, lang)
+
+
+def test_kazakh_enclitic_da_is_not_a_name_particle() -> None:
+    assert _persons("Марат да Ерлан да жиналысқа келді.", "kk") == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "The Deputy Minister of the Foreign Policy office stressed the point.",
+    "A spokesman for the Regional Development office declined to comment.",
+])
+def test_lower_case_office_is_not_an_organisation_name(sentence: str) -> None:
+    texts = [e.text for e in extract_entities("d", sentence, "en") if e.entity_type == "ORG"]
+    assert not any(t.endswith("office") for t in texts), texts

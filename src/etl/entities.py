@@ -483,6 +483,8 @@ def _latin_candidates(body: str, start: int, end: int, route: str, covered: list
             continue
         for segment in _name_segments(run, rules, covered, route):
             out.append(_Candidate(segment[0][0], segment[-1][1], "PERSON", "", "", 0.6, "rule:person", 4, route))
+    if route == "en":
+        out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs))
     if route == "uz-latn":
         out.extend(_keyword_org_candidates(body, start, end, route))
         out.extend(_surname_person_candidates(body, start, end, route, covered))
@@ -492,6 +494,34 @@ def _latin_candidates(body: str, start: int, end: int, route: str, covered: list
         if _is_acronym(m.group(1), rules) and not _overlaps(s, e, covered):
             out.append(_Candidate(s, e, "ORG", m.group(1), f"org:{slugify(m.group(1))}", 0.5, "rule:acronym", 3, route,
                                   m.group(1)))
+    return out
+
+
+# Only keywords that name a body on their own: "Foreign Policy office", "UN agency" or "Kazakh foreign
+# ministry" are parts or descriptions of an organisation, not its name.
+_EN_LOWER_ORG_KEYWORD = re.compile(r"[ \t]+(foundation|fund|association|centre|center|institute)\b")
+
+
+def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str,
+                                  gaz_orgs: list[tuple[int, int]]) -> list[_Candidate]:
+    """'the Aqniet foundation', "Kazakhstan's Rukh foundation": capitalised words, then a lower-case keyword."""
+    rules = _rules()
+    out = []
+    for run in _caps_runs(body[start:end], start, rules["connectors"]):
+        m = _EN_LOWER_ORG_KEYWORD.match(body, run[-1][1], end)
+        # a lower-case keyword takes only the capitalised words right before it, not "Volunteers of ..."
+        while any(not _is_cap(w[2]) for w in run):
+            run = run[next(i for i, w in enumerate(run) if not _is_cap(w[2])) + 1:]
+        run = _trim_run(body, run, rules)
+        if m is None or not run or re.search(r"['’]s$", run[-1][2]):
+            continue  # "the President's office" is a person's office
+        norms = [normalize_token(w[2]) for w in run]
+        if any(n in rules["en_org"] for n in norms) or _overlaps_many(run[0][0], m.end(), gaz_orgs):
+            continue
+        if len(run) == 1 and _sentence_initial(body, run[0][0]):
+            continue  # "Charity foundation ...": a sentence-opening common noun
+        s, e = run[0][0], m.end()
+        out.append(_org_candidate(s, e, body[s:e], "rule:org", 0.55, 3, route))
     return out
 
 
@@ -516,6 +546,9 @@ def _name_segments(run, rules, covered, route) -> list[list[tuple[int, int, str]
         if name_like and not after_genitive:
             current.append(w)
             continue
+        # "Majlisda Alisher Qodirov": a case-marked opening word is a place or body, not part of the name
+        if route == "uz-latn" and len(current) >= 3 and _case_marked_word(current[0][2]):
+            current = current[1:]
         core = [x for x in current if x[2].lower() not in _PARTICLES]
         while current and current[-1][2].lower() in _PARTICLES:
             current.pop()
@@ -575,6 +608,24 @@ _SURNAME_MORPH = re.compile(
 )
 # Uzbek/Kazakh/Kyrgyz genitive on a name word ("Majlisning", "Кеңесінің"): the word modifies what follows
 _GENITIVE_WORD = re.compile(r"(?:ning|нинг|ның|нің|нын|нин|нун|нүн)$", re.IGNORECASE)
+# A locative / ablative / dative / genitive ending (uz, kk, ky) after a stem of 3+ letters
+_CASE_MARKED = re.compile(
+    r"^(?P<stem>[^\W\d_][\w'ʻ’‘`]{2,}?)(?P<suffix>ning|dan|da|ga|нинг|дан|ден|нан|нен|дон|дөн|"
+    r"ның|нің|дың|дің|тың|тің|нын|нун|нүн|дын|дун|дүн|тын|тун|түн|да|де|та|те|до|дө|то|тө|ға|ге|қа|ке|"
+    r"га|го|гө|ка|ко|кө)$", re.IGNORECASE)
+# not in the list: -тан/-тен, -дин/-тин, which end common given names (Нұрсұлтан, Дастан, Нурдин, Мартин)
+# stems ending so are read as female given names ("Farida", "Рита", "Ольга"), not as a case-marked noun
+_NAME_FINAL_VOWELS = "aeioаеиоэяёьъ'ʻ’‘`"
+
+
+def _case_marked_word(word: str) -> bool:
+    """'Majlisda', 'Мәжілісте', 'Жыйында': a capitalised word carrying a case suffix, so not a given name."""
+    m = _CASE_MARKED.match(word)
+    if m is None:
+        return False
+    return len(m.group("suffix")) >= 3 or m.group("stem")[-1].lower() not in _NAME_FINAL_VOWELS
+
+
 _PATRONYM_WORD = re.compile(r"^(?:ұлы|улы|уулу|қызы|кызы|uly|ulı|o[ʻ'‘’]g[ʻ'‘’]li|qizi)$", re.IGNORECASE)
 
 
@@ -605,7 +656,8 @@ def _surname_person_candidates(body: str, start: int, end: int, route: str,
             before = body[max(0, w[0] - 4):w[0]]
             initial = re.search(r"(?:^|[\s(])([А-ЯЁӘҒҚҢӨҰҮҺІA-Z])\.\s?$", before)
             # a given name never carries a genitive: "Oliy Majlisning Inson ..." modifies what follows
-            if k > 0 and k - 1 > used_until and given_name(run[k - 1]) and not _GENITIVE_WORD.search(run[k - 1][2]):
+            if (k > 0 and k - 1 > used_until and given_name(run[k - 1]) and not _GENITIVE_WORD.search(run[k - 1][2])
+                    and not _case_marked_word(run[k - 1][2])):
                 s, e = run[k - 1][0], w[1]
             elif k + 1 < len(run) and given_name(run[k + 1]) and not _SURNAME_MORPH.match(run[k + 1][2]):
                 s, e = w[0], run[k + 1][1]
@@ -888,6 +940,7 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
                 cands += _cyr_rule_candidates(body, start, end, route, strong)
         except Exception:  # one bad paragraph must not lose the document's other entities
             log.exception("entity extraction failed on doc %s [%d:%d] (%s)", doc_id, start, end, route)
+    cands += _particle_person_candidates(body, chunks, cands, strong)
     cands = [c for c in cands if c.entity_type != "ORG" or not _all_countries(body, c, hits)]
     cands = _org_vs_org(cands)
     persons = _resolve_persons(body, cands, lang)
@@ -900,6 +953,36 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
             continue
         out.append(Entity(entity_id_for(c.entity_type, c.canonical_id), doc_id, c.entity_type, body[c.start:c.end],
                           c.start, c.end, c.canonical_name, c.canonical_id, round(float(c.confidence), 3), c.extractor))
+    return out
+
+
+_CYR_NAME = r"[А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі]+(?:-[А-ЯЁ][а-яё]+)?"
+_CYR_PARTICLE_NAME = re.compile(
+    rf"(?<![\w-])({_CYR_NAME})((?:[ \t]+(?:ван|фон|де|дер|ди|да|ле|ла|аль|эль)){{1,2}})[ \t]+({_CYR_NAME})(?![\w-])")
+
+
+def _particle_person_candidates(body: str, chunks: list[tuple[str, int, int]], cands: list[_Candidate],
+                                covered: list[tuple[int, int]]) -> list[_Candidate]:
+    """'Артур ван Дизен', 'Шарль де Голль': two capitalised words around a name particle, in ru / kk / ky text.
+    Russian needs natasha to have tagged a part as a person; kk / ky take the pattern alone."""
+    rules = _rules()
+    persons = [(c.start, c.end) for c in cands if c.entity_type == "PERSON"]
+    out = []
+    for route, start, end in chunks:
+        if route not in ("ru", "kk", "ky"):
+            continue
+        for m in _CYR_PARTICLE_NAME.finditer(body, start, end):
+            s, e = m.start(), m.end()
+            first = normalize_token(m.group(1))
+            if (_overlaps(s, e, covered) or first in KK_KY_UZ_SENTENCE_STARTERS or first in rules["titles"]
+                    or _case_marked_word(m.group(1))):
+                continue
+            # "Нұрлан да Серік те": enclitic 'and / also' on both words, not a particle
+            if re.match(r"[ \t]+(?:да|де|та|те)(?![\w-])", body[e:end]):
+                continue
+            if route == "ru" and not _overlaps(s, e, persons):
+                continue
+            out.append(_Candidate(s, e, "PERSON", "", "", 0.6, "rule:person", 4, route))
     return out
 
 
