@@ -20,7 +20,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.context import FlowRunContext
 
-from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
+from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, Settings, flow_parameters
 from etl.journal import record_run
 from etl.locking import WarehouseBusy, warehouse_lock
 from flows.pipeline import RunFailed, etl_pipeline
@@ -33,23 +33,15 @@ def prefect_api_url() -> str | None:
     return get_current_settings().api.url or None
 
 
-def absolute_parameters(input_dir: str, warehouse_dir: str, shard_size: int, max_bytes: int,
-                        expectations_dir: str | None, state_dir: str) -> dict:
-    """The pipeline's parameters with every folder made absolute (the form `etl run` journals)."""
-    return {
-        "input_dir": str(Path(input_dir).resolve()), "warehouse_dir": str(Path(warehouse_dir).resolve()),
-        "shard_size": int(shard_size), "max_bytes": int(max_bytes),
-        "expectations_dir": str(Path(expectations_dir).resolve()) if expectations_dir else None,
-        "state_dir": str(Path(state_dir).resolve()),
-    }
-
-
 @flow(name="etl-pipeline", version=PIPELINE_VERSION)
 def locked_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", shard_size: int = DEFAULT_SHARD_SIZE,
                     max_bytes: int = DEFAULT_MAX_BYTES, expectations_dir: str | None = None,
                     state_dir: str = ".state") -> dict:
     """Run the pipeline once under the warehouse lock; a held lock fails the run at once, naming the holder."""
-    parameters = absolute_parameters(input_dir, warehouse_dir, shard_size, max_bytes, expectations_dir, state_dir)
+    parameters = flow_parameters(Settings(
+        input_dir=Path(input_dir), warehouse_dir=Path(warehouse_dir), state_dir=Path(state_dir),
+        expectations_dir=Path(expectations_dir) if expectations_dir else None,
+        shard_size=int(shard_size), max_bytes=int(max_bytes)))
     state = Path(parameters["state_dir"])
     attempt = {"flow_run_id": str(FlowRunContext.get().flow_run.id)}
     try:

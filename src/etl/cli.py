@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from etl.config import load_settings
+from etl.config import flow_parameters, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +157,9 @@ DEFAULT_POOL = "etl-process"
 
 def _run_parameters(args: argparse.Namespace) -> dict:
     """The flow's parameters from flags, ETL_* variables and defaults, with absolute paths (runs may start elsewhere)."""
-    settings = load_settings(input_dir=args.input, warehouse_dir=args.warehouse, shard_size=args.shard_size,
-                             max_bytes=args.max_bytes, state_dir=args.state_dir,
-                             expectations_dir=args.expectations).resolved()
-    return {
-        "input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
-        "shard_size": settings.shard_size, "max_bytes": settings.max_bytes,
-        "expectations_dir": str(settings.expectations_dir) if settings.expectations_dir else None,
-        "state_dir": str(settings.state_dir),
-    }
+    return flow_parameters(load_settings(input_dir=args.input, warehouse_dir=args.warehouse,
+                                         shard_size=args.shard_size, max_bytes=args.max_bytes,
+                                         state_dir=args.state_dir, expectations_dir=args.expectations))
 
 
 def _prefect_api_url() -> str | None:

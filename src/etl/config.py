@@ -36,6 +36,17 @@ class Settings:
         )
 
 
+def flow_parameters(settings: Settings) -> dict:
+    """The pipeline flow's parameters for `settings`, folders made absolute (runs may start in another folder)."""
+    settings = settings.resolved()
+    return {
+        "input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
+        "shard_size": settings.shard_size, "max_bytes": settings.max_bytes,
+        "expectations_dir": str(settings.expectations_dir) if settings.expectations_dir else None,
+        "state_dir": str(settings.state_dir),
+    }
+
+
 _ENV_NAMES = {
     "input_dir": "ETL_INPUT_DIR",
     "warehouse_dir": "ETL_WAREHOUSE_DIR",
