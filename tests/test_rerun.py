@@ -27,6 +27,8 @@ def test_failed_shard_is_the_only_work_recomputed(tmp_path: Path, monkeypatch: p
     assert failed["status"] == "failed" and "language shard 1" in failed["error"]
     assert failed["tasks"]["ingest"]["executed"] == [0, 1, 2]
     assert failed["tasks"]["language"] == {"executed": [0, 2], "reused": [], "failed": [1]}
+    for stage in ("fields", "validate", "entities", "facts"):  # the other shards went on; shard 1 could not
+        assert failed["tasks"][stage] == {"executed": [0, 2], "reused": [], "failed": []}, stage
     assert not (warehouse / "documents").exists()  # nothing published
 
     monkeypatch.delenv("ETL_INJECT_FAILURE")
@@ -38,11 +40,11 @@ def test_failed_shard_is_the_only_work_recomputed(tmp_path: Path, monkeypatch: p
     tasks = rerun["tasks"]
     assert tasks["ingest"] == {"executed": [], "reused": [0, 1, 2], "failed": []}
     assert tasks["language"] == {"executed": [1], "reused": [0, 2], "failed": []}
-    for stage in ("fields", "validate", "entities", "facts"):  # never ran before: computed now, once per shard
-        assert tasks[stage] == {"executed": [0, 1, 2], "reused": [], "failed": []}, stage
+    for stage in ("fields", "validate", "entities", "facts"):  # only shard 1 never ran before
+        assert tasks[stage] == {"executed": [1], "reused": [0, 2], "failed": []}, stage
     executed = sum(len(t["executed"]) for t in tasks.values())
     total = sum(len(t["executed"]) + len(t["reused"]) for t in tasks.values())
-    assert (executed, total) == (13, 18)
+    assert (executed, total) == (5, 18)
     assert "language: recomputed [1], reused [0, 2]" in out
     assert len(read_table(warehouse, "documents")) == 5
     assert main(["rerun", "--failed"]) == 0
@@ -100,15 +102,18 @@ def test_facts_cache_key_follows_the_entities() -> None:
 
     import pandas as pd
 
+    from etl.stages import StageOutput
     from etl.validate import default_expectations_dir, load_suites
     from flows.pipeline import _facts_key
 
+    def output(stage: str, key: str) -> StageOutput:
+        return StageOutput(stage, 0, key, None, 1, pd.DataFrame(), pd.DataFrame())
+
     context = SimpleNamespace(task=SimpleNamespace(name="facts"))
-    docs = pd.DataFrame({"doc_id": ["d1"], "source_path": ["a.txt"]})
     suite = load_suites(default_expectations_dir())["facts"]
-    with_kz = pd.DataFrame({"doc_id": ["d1"], "entity_type": ["LOC"], "canonical_id": ["KZ"], "start": [0], "end": [9]})
-    with_kg = with_kz.assign(canonical_id=["KG"])
-    key = _facts_key(context, {"docs": docs, "entities": with_kz, "suite": suite})
-    assert key == _facts_key(context, {"docs": docs, "entities": with_kz.copy(), "suite": suite})
-    assert key != _facts_key(context, {"docs": docs, "entities": with_kg, "suite": suite})
-    assert key != _facts_key(context, {"docs": docs, "entities": with_kz.iloc[0:0], "suite": suite})
+    docs = output("validate", "docs-1")
+    key = _facts_key(context, {"documents": docs, "entities": output("entities", "ents-1"), "suite": suite})
+    assert key == _facts_key(context, {"documents": docs, "entities": output("entities", "ents-1"), "suite": suite})
+    assert key != _facts_key(context, {"documents": docs, "entities": output("entities", "ents-2"), "suite": suite})
+    assert key != _facts_key(context, {"documents": output("validate", "docs-2"),
+                                       "entities": output("entities", "ents-1"), "suite": suite})

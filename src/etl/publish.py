@@ -41,8 +41,12 @@ def current_snapshot(warehouse: Path) -> Path | None:
     return target if target.is_dir() else None
 
 
-def read_table(warehouse: Path, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read one table of the current snapshot; an empty frame with the table's columns when it has no rows."""
+def read_table(warehouse: Path, table: str, columns: list[str] | None = None,
+               filter_ids: list[str] | None = None) -> pd.DataFrame:
+    """Read one table of the current snapshot (only the rows of `filter_ids` doc_ids when given).
+
+    An empty frame with the table's columns when it has no rows.
+    """
     snapshot = current_snapshot(warehouse)
     schema = TABLES.get(table)
     folder = snapshot / table if snapshot else None
@@ -53,7 +57,8 @@ def read_table(warehouse: Path, table: str, columns: list[str] | None = None) ->
         empty = schema.empty_table()
         return empty.select(columns).to_pandas() if columns else empty.to_pandas()
     dataset = pads.dataset([str(p) for p in parts], format="parquet", schema=schema)
-    return dataset.to_table(columns=columns).to_pandas()
+    expression = pads.field("doc_id").isin(filter_ids) if filter_ids is not None else None
+    return dataset.to_table(columns=columns, filter=expression).to_pandas()
 
 
 def to_arrow(frame: pd.DataFrame, table: str, provenance: Mapping[str, str] | None = None) -> pa.Table:
@@ -94,13 +99,16 @@ def _missing(value: object) -> bool:
         return False
 
 
-def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.DataFrame],
+def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.DataFrame | list[str]],
                      replacements: Mapping[str, pd.DataFrame] | None = None,
                      build_docs: Callable[[Path], None] | None = None,
-                     provenance: Mapping[str, str] | None = None) -> Path:
+                     provenance: Mapping[str, str] | None = None,
+                     stamps: Mapping[str, Mapping[str, object]] | None = None) -> Path:
     """Make a new snapshot = current + `appends` (new parts) with `replacements` (whole tables), and swap it in.
 
-    Returns the new snapshot folder. Raises before the swap leaves the previous snapshot current.
+    An append is a frame (one new part) or a list of staged Parquet files (one new part each, read one at a
+    time, so memory stays at one shard); `stamps` adds constant columns to a table's staged parts. Returns
+    the new snapshot folder. Raises before the swap leaves the previous snapshot current.
     """
     replacements = replacements or {}
     warehouse.mkdir(parents=True, exist_ok=True)
@@ -117,8 +125,14 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
             for part in sorted((previous / table).glob("*.parquet")):
                 os.link(part, folder / part.name)
         frame = replacements.get(table, appends.get(table))
-        if frame is not None and (len(frame) or table in replacements):
-            _write_part(to_arrow(frame, table, provenance), folder / f"part-{run_id}.parquet")
+        if isinstance(frame, pd.DataFrame):
+            if len(frame) or table in replacements:
+                _write_part(to_arrow(frame, table, provenance), folder / f"part-{run_id}.parquet")
+        elif frame:
+            for number, staged in enumerate(frame):
+                part = pq.read_table(staged).to_pandas().assign(**(stamps or {}).get(table, {}))
+                _write_part(to_arrow(part, table, provenance), folder / f"part-{run_id}-{number:05d}.parquet")
+        compact_parts(folder, run_id)
     if build_docs is not None:
         try:
             build_docs(building / DQ_DOCS)
@@ -144,6 +158,32 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
         log.warning("snapshot %s published, but tidying the warehouse failed: %s", final.name, error)
     log.info("published snapshot %s", final.name)
     return final
+
+
+MAX_PARTS = 64
+SMALL_PART_BYTES = 32 * 1024 * 1024
+
+
+def compact_parts(folder: Path, run_id: str) -> None:
+    """Merge a table's small parts into one when there are more than MAX_PARTS (streamed, batch by batch).
+
+    Daily runs each add a few parts; without this, readers would open thousands of small files.
+    """
+    parts = sorted(folder.glob("*.parquet"))
+    small = [p for p in parts if p.stat().st_size < SMALL_PART_BYTES]
+    if len(parts) <= MAX_PARTS or len(small) < 2:
+        return
+    schema = pq.read_schema(small[0])
+    target = folder / f"compact-{run_id}-{uuid.uuid4().hex[:8]}.parquet"
+    tmp = target.with_name(target.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        for part in small:
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=10_000):
+                writer.write_batch(batch)
+    os.replace(tmp, target)
+    for part in small:
+        part.unlink()  # a hard link: the previous snapshot keeps its own copy
+    log.info("compacted %d parts of %s into %s", len(small), folder.name, target.name)
 
 
 def _check_links_can_be_made(warehouse: Path, names: list[str]) -> None:
@@ -213,7 +253,7 @@ def _collect_garbage(warehouse: Path, keep: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-DOC_TABLES = ("documents", "entities", "facts", "repatriations")
+DOC_TABLES = ("documents", "entities", "facts", "repatriations", "story_signals")
 # One quarantine row per file (or derived row) and reason: re-runs see the same key and add nothing.
 QUARANTINE_KEY = ["source_path", "doc_id", "stage", "reason", "raw_sha256", "detail"]
 
@@ -232,15 +272,17 @@ def new_quarantine_rows(candidates: pd.DataFrame, existing: pd.DataFrame) -> pd.
     return candidates[fresh].reset_index(drop=True)
 
 
-def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataFrame, summary,
+def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataFrame | list[str], summary,
                 parameters: Mapping, suites: list, started_at, flow_run_id: str | None,
-                extra_tables: Mapping[str, pd.DataFrame] | None = None,
+                extra_tables: Mapping[str, pd.DataFrame | list[str]] | None = None,
                 replaced_tables: Mapping[str, pd.DataFrame] | None = None,
-                provenance: Mapping[str, str] | None = None, superseded: set[str] | None = None):
+                provenance: Mapping[str, str] | None = None, superseded: set[str] | None = None,
+                published: int | None = None):
     """Stamp the run's rows, check conservation (blocking), build Data Docs and swap in the new snapshot.
 
-    `results` are the GateResults of every stage (quarantined rows and dq_results); returns `summary`
-    completed with the counts. Raises ConservationError before anything is swapped in.
+    `results` are the outputs of every stage (quarantined rows and dq_results); `documents` and the
+    `extra_tables` are frames or lists of staged Parquet files (then `published` is the documents' count).
+    Returns `summary` completed with the counts. Raises ConservationError before anything is swapped in.
     """
     import json
     from datetime import datetime, timezone
@@ -253,7 +295,7 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
                             ignore_index=True)
     dq_results = pd.concat([r.dq_results for r in results if len(r.dq_results)] or [pd.DataFrame()], ignore_index=True)
     files_quarantined = file_level_quarantine(quarantined) if len(quarantined) else quarantined
-    summary.published = len(documents)
+    summary.published = len(documents) if isinstance(documents, pd.DataFrame) else int(published or 0)
     # One file-level row per quarantined file: count rows, not paths (two files may escape to one path).
     summary.quarantined = len(files_quarantined)
     summary.quarantined_by_reason = files_quarantined["reason"].value_counts().to_dict() if len(files_quarantined) else {}
@@ -265,9 +307,8 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
             f"conservation check failed: {summary.files_seen} files seen != {summary.published} published + "
             f"{summary.quarantined} quarantined + {summary.skipped_unchanged} skipped")
 
-    documents = documents.copy()
-    documents["run_id"] = run_id
-    documents["ingested_at"] = now
+    if isinstance(documents, pd.DataFrame):
+        documents = documents.assign(run_id=run_id, ingested_at=now)
     existing_quarantine = read_table(warehouse, "quarantine", QUARANTINE_KEY)
     quarantine_rows = new_quarantine_rows(quarantined, existing_quarantine) if len(quarantined) else quarantined
     if len(quarantine_rows):
@@ -295,6 +336,9 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
             existing = read_table(warehouse, table)
             if existing["doc_id"].isin(superseded).any():
                 new_rows = appends.pop(table, None)
+                if isinstance(new_rows, list):
+                    new_rows = _concat_staged(new_rows, {"run_id": run_id, "ingested_at": now}
+                                              if table == "documents" else {})
                 frames = [existing[~existing["doc_id"].isin(superseded)]]
                 if new_rows is not None and len(new_rows):
                     frames.append(new_rows)
@@ -306,8 +350,15 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     provenance = {"run_id": run_id, **(provenance or {}),
                   "suites_version": _suites_version(suites)}
     publish_snapshot(warehouse, run_id, appends, replaced_tables,
-                     build_docs=lambda site: build_data_docs(validations, suites, site, run_id), provenance=provenance)
+                     build_docs=lambda site: build_data_docs(validations, suites, site, run_id), provenance=provenance,
+                     stamps={"documents": {"run_id": run_id, "ingested_at": now}})
     return summary
+
+
+def _concat_staged(paths: list[str], stamp: Mapping[str, object]) -> pd.DataFrame:
+    frames = [pq.read_table(p).to_pandas() for p in paths]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True).assign(**stamp) if frames else pd.DataFrame()
 
 
 def _suites_version(suites: list) -> str:

@@ -36,6 +36,8 @@ class RunSummary:
     gates: list[dict] = field(default_factory=list)
     quarantine_rows: list[dict] = field(default_factory=list)  # file-level quarantine of this run (capped)
     tasks: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # stage -> executed/reused/failed shards
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # compute time per stage, summed over shards
+    failures: list[str] = field(default_factory=list)  # "stage shard N: error" of the tasks that failed
     duration_s: float = 0.0
     status: str = "running"
     reason: str | None = None

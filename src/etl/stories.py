@@ -17,13 +17,13 @@ groups (connected components); story_id hashes the smallest doc_id of the group,
 from __future__ import annotations
 
 import hashlib
-import heapq
 import logging
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import combinations
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
@@ -87,11 +87,45 @@ class _DocSignals:
     orgs: set[str] = field(default_factory=set)
     operations: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
-    shingles: set[str] = field(default_factory=set)
+    sketch: list[int] = field(default_factory=list)
 
 
 _NUMBER_RE = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+(?![\d])|(?<![\d.,])\d+(?![\d])")
 _ACRONYM_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Z0-9&]{2,}(?![A-Za-z])")
+SKETCH_SIZE = 128
+BLOCK_MAX_MEMBERS = 200
+
+
+def body_sketch(body: str) -> list[int]:
+    """Bottom-k sketch of a body's character 5-grams: the SKETCH_SIZE smallest 63-bit hashes, ascending.
+
+    Two sketches estimate the 5-gram Jaccard similarity of two bodies without keeping the 5-grams
+    (exact when both bodies have fewer than SKETCH_SIZE distinct 5-grams). Deterministic across processes.
+    """
+    text = re.sub(r"\W+", " ", body.lower())[:5000]
+    if len(text) < 5:
+        return []
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - 4
+    hashes = np.zeros(n, dtype=np.uint64)
+    for offset in range(5):
+        hashes = hashes * np.uint64(1_000_003) + codes[offset:offset + n]
+    # splitmix64 finaliser: spreads the polynomial hash over all bits
+    hashes ^= hashes >> np.uint64(30)
+    hashes *= np.uint64(0xBF58476D1CE4E5B9)
+    hashes ^= hashes >> np.uint64(27)
+    hashes *= np.uint64(0x94D049BB133111EB)
+    hashes ^= hashes >> np.uint64(31)
+    return (np.unique(hashes >> np.uint64(1))[:SKETCH_SIZE]).astype(np.int64).tolist()
+
+
+def sketch_similarity(a: list[int], b: list[int]) -> float:
+    """Jaccard similarity estimated from two bottom-k sketches."""
+    if not a or not b:
+        return 0.0
+    sa, sb = set(a), set(b)
+    union = sorted(sa | sb)[:SKETCH_SIZE]
+    return sum(1 for h in union if h in sa and h in sb) / len(union)
 
 
 def _signals(doc: dict, entities: pd.DataFrame, facts: pd.DataFrame) -> _DocSignals:
@@ -127,8 +161,7 @@ def _signals(doc: dict, entities: pd.DataFrame, facts: pd.DataFrame) -> _DocSign
             org = canonical_id or latin_key(str(name))
             if not agency or latin_key(str(name)) != agency:
                 sig.orgs.add(org)
-    body = re.sub(r"\W+", " ", str(doc.get("body") or "").lower())[:5000]
-    sig.shingles = {body[i:i + 5] for i in range(max(0, len(body) - 4))}
+    sig.sketch = body_sketch(str(doc.get("body") or ""))
     return sig
 
 
@@ -164,9 +197,7 @@ def _compare(a: _DocSignals, b: _DocSignals, routine: set[tuple[str, object]]) -
     strong_kinds = sum(1 for group in (persons, numbers, names) if group)
     score = len(persons) + len(numbers) + len(names) + 0.5 * sum(len(w) for w in weak)
     same_lang = a.lang == b.lang
-    near_duplicate = False
-    if same_lang and a.shingles and b.shingles:
-        near_duplicate = len(a.shingles & b.shingles) / len(a.shingles | b.shingles) >= NEAR_DUPLICATE
+    near_duplicate = same_lang and sketch_similarity(a.sketch, b.sketch) >= NEAR_DUPLICATE
     date_ok = a.date is None or b.date is None or abs((a.date - b.date).days) <= LINK_MAX_DAYS
     linked = date_ok and (near_duplicate or (
         not same_lang and strong_kinds >= 2 and score >= LINK_THRESHOLD))
@@ -176,49 +207,150 @@ def _compare(a: _DocSignals, b: _DocSignals, routine: set[tuple[str, object]]) -
     return StoryLink(a.doc_id, b.doc_id, score, strong_kinds, shared, linked)
 
 
-def _all_signals(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFrame) -> list[_DocSignals]:
+def signals_frame(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """One row of story evidence per document (the story_signals table): what linking needs, without the text."""
     ents = entities if entities is not None and "doc_id" in entities.columns else pd.DataFrame(columns=["doc_id"])
     fcts = facts if facts is not None and "doc_id" in facts.columns else pd.DataFrame(columns=["doc_id", "value"])
     ent_by_doc = dict(tuple(ents.groupby("doc_id"))) if len(ents) else {}
     fact_by_doc = dict(tuple(fcts.groupby("doc_id"))) if len(fcts) else {}
     empty_e, empty_f = ents.iloc[0:0], fcts.iloc[0:0]
-    return [_signals(doc, ent_by_doc.get(doc["doc_id"], empty_e), fact_by_doc.get(doc["doc_id"], empty_f))
-            for doc in docs.to_dict("records")]
+    rows = []
+    for doc in docs.to_dict("records"):
+        sig = _signals(doc, ent_by_doc.get(doc["doc_id"], empty_e), fact_by_doc.get(doc["doc_id"], empty_f))
+        rows.append({
+            "doc_id": sig.doc_id, "lang": sig.lang, "published_date": sig.date.date() if sig.date is not None else None,
+            "persons": sig.persons,
+            # persons block on the first letters of every long name part, so word order and endings do not matter
+            "person_blocks": sorted({part[:4] for p in sig.persons for part in p.split() if len(part) >= 4}),
+            "numbers": sorted(sig.numbers), "names": sorted(sig.names), "countries": sorted(sig.countries),
+            "orgs": sorted(sig.orgs), "operations": sorted(sig.operations), "years": sorted(sig.years),
+            "sketch": sig.sketch,
+        })
+    return pd.DataFrame(rows, columns=SIGNAL_COLUMNS)
 
 
-def _routine(signals: list[_DocSignals]) -> set[tuple[str, object]]:
-    """Strong items too common in this batch to tell stories apart."""
-    limit = max(3, int(0.02 * len(signals)))
-    counts: dict[tuple[str, object], int] = {}
-    for sig in signals:
-        items = {("number", n) for n in sig.numbers} | {("name", n) for n in sig.names} | {
-            ("person", p) for p in sig.persons}
-        for item in items:
-            counts[item] = counts.get(item, 0) + 1
-    return {item for item, count in counts.items() if count > limit}
+SIGNAL_COLUMNS = ["doc_id", "lang", "published_date", "persons", "person_blocks", "numbers", "names", "countries",
+                  "orgs", "operations", "years", "sketch"]
+
+
+def _items(value: object) -> list:
+    return [] if value is None or (not hasattr(value, "__len__") and pd.isna(value)) else list(value)
+
+
+def _from_row(row: dict) -> _DocSignals:
+    date = pd.to_datetime(row.get("published_date"), errors="coerce")
+    lang = row.get("lang")
+    return _DocSignals(
+        str(row["doc_id"]), lang if isinstance(lang, str) else None, None if pd.isna(date) else date,
+        persons=_items(row.get("persons")), numbers={int(n) for n in _items(row.get("numbers"))},
+        names=set(_items(row.get("names"))), countries=set(_items(row.get("countries"))),
+        orgs=set(_items(row.get("orgs"))), operations=set(_items(row.get("operations"))),
+        years={int(y) for y in _items(row.get("years"))}, sketch=[int(h) for h in _items(row.get("sketch"))])
+
+
+_CANDIDATES_SQL = """
+WITH keys AS (
+    SELECT DISTINCT idx, kind, item FROM (
+        SELECT idx, 'number' AS kind, CAST(unnest(numbers) AS VARCHAR) AS item FROM sig
+        UNION ALL SELECT idx, 'name', unnest(names) FROM sig
+        UNION ALL SELECT idx, 'person_block', unnest(person_blocks) FROM sig)),
+usable AS (
+    SELECT k.idx, k.kind, k.item FROM keys k
+    JOIN (SELECT kind, item, count(*) AS members FROM keys GROUP BY kind, item) m USING (kind, item)
+    WHERE m.members <= {block_max} AND NOT (k.kind IN ('number', 'name') AND m.members > {routine_limit})),
+strong AS (
+    SELECT a.idx AS i, b.idx AS j FROM usable a JOIN usable b
+        ON a.kind = b.kind AND a.item = b.item AND a.idx < b.idx
+    GROUP BY a.idx, b.idx HAVING count(DISTINCT a.kind) >= 2)
+SELECT s.i, s.j FROM strong s JOIN sig a ON a.idx = s.i JOIN sig b ON b.idx = s.j
+WHERE {dates_close} AND a.lang IS DISTINCT FROM b.lang
+ORDER BY s.i, s.j
+"""
+
+# Same-language near-duplicates are decided in DuckDB: reposts of one text can be thousands of pairs.
+_NEAR_DUPLICATES_SQL = """
+WITH sketch_keys AS (
+    SELECT idx, coalesce(lang, '') AS lang, unnest(list_slice(sketch, 1, 3)) AS h FROM sig),
+blocks AS (SELECT lang, h FROM sketch_keys GROUP BY lang, h HAVING count(*) BETWEEN 2 AND {block_max}),
+near AS (
+    SELECT DISTINCT a.idx AS i, b.idx AS j FROM sketch_keys a JOIN blocks USING (lang, h)
+    JOIN sketch_keys b ON a.lang = b.lang AND a.h = b.h AND a.idx < b.idx),
+scored AS (
+    SELECT n.i, n.j, list_slice(list_sort(list_distinct(list_concat(a.sketch, b.sketch))), 1, {sketch_size}) AS u,
+           list_intersect(a.sketch, b.sketch) AS shared
+    FROM near n JOIN sig a ON a.idx = n.i JOIN sig b ON b.idx = n.j
+    WHERE {dates_close} AND len(a.sketch) > 0 AND len(b.sketch) > 0)
+SELECT i, j, len(list_filter(shared, lambda x: x <= u[len(u)])) / len(u) AS similarity FROM scored
+WHERE len(list_filter(shared, lambda x: x <= u[len(u)])) >= {threshold} * len(u)
+ORDER BY i, j
+"""
+
+_DATES_CLOSE = ("(a.published_date IS NULL OR b.published_date IS NULL OR abs(date_diff('day', "
+                "CAST(a.published_date AS DATE), CAST(b.published_date AS DATE))) <= {max_days})")
+
+_ROUTINE_SQL = """
+SELECT kind, item FROM (
+    SELECT 'number' AS kind, CAST(unnest(numbers) AS VARCHAR) AS item, idx FROM sig
+    UNION ALL SELECT 'name', unnest(names), idx FROM sig
+    UNION ALL SELECT 'person', unnest(persons), idx FROM sig)
+GROUP BY kind, item HAVING count(DISTINCT idx) > {routine_limit}
+"""
+
+
+def _load_signals(con, signals: pd.DataFrame | list[str]) -> None:
+    """Create DuckDB table `sig` (signals + row number idx) from a frame or from Parquet files (read by DuckDB)."""
+    from etl.publish import to_arrow
+
+    if isinstance(signals, pd.DataFrame) or not signals:
+        frame = signals if isinstance(signals, pd.DataFrame) else pd.DataFrame(columns=SIGNAL_COLUMNS)
+        con.register("sig_in", to_arrow(frame, "story_signals").replace_schema_metadata(None))
+        con.execute("CREATE TEMP TABLE sig AS SELECT row_number() OVER () - 1 AS idx, * FROM sig_in")
+    else:
+        con.execute("CREATE TEMP TABLE sig AS SELECT row_number() OVER () - 1 AS idx, * FROM read_parquet(?)",
+                    [list(signals)])
+
+
+def links_from_signals(signals: pd.DataFrame | list[str]) -> tuple[list[StoryLink], list[str], list[str | None]]:
+    """Compared pairs with their evidence, plus every doc_id and lang in input order.
+
+    Candidate pairs come from DuckDB (shared non-routine strong items of two kinds across languages, or a
+    shared sketch hash within one language, dates at most LINK_MAX_DAYS apart), with a memory limit
+    (ETL_STORIES_MEMORY, spilling to disk beyond it); only candidates are loaded and compared in Python.
+    """
+    import duckdb
+
+    with duckdb.connect(config={"memory_limit": os.environ.get("ETL_STORIES_MEMORY", "256MB"),
+                                "threads": 2}) as con:
+        _load_signals(con, signals)
+        doc_ids, langs = [], []
+        for doc_id, lang in con.execute("SELECT doc_id, lang FROM sig ORDER BY idx").fetchall():
+            doc_ids.append(doc_id)
+            langs.append(lang)
+        if not doc_ids:
+            return [], [], []
+        routine_limit = max(3, int(0.02 * len(doc_ids)))
+        routine = {(kind, int(item) if kind == "number" else item)
+                   for kind, item in con.execute(_ROUTINE_SQL.format(routine_limit=routine_limit)).fetchall()}
+        dates_close = _DATES_CLOSE.format(max_days=LINK_MAX_DAYS)
+        pairs = con.execute(_CANDIDATES_SQL.format(block_max=BLOCK_MAX_MEMBERS, routine_limit=routine_limit,
+                                                   dates_close=dates_close)).fetchall()
+        near = con.execute(_NEAR_DUPLICATES_SQL.format(block_max=BLOCK_MAX_MEMBERS, sketch_size=SKETCH_SIZE,
+                                                       threshold=NEAR_DUPLICATE, dates_close=dates_close)).fetchall()
+        needed = sorted({i for pair in pairs for i in pair})
+        cache: dict[int, _DocSignals] = {}
+        if needed:
+            con.register("needed", pd.DataFrame({"idx": needed}))
+            frame = con.execute(f"SELECT idx, {', '.join(SIGNAL_COLUMNS)} FROM sig JOIN needed USING (idx)").df()
+            cache = {int(row["idx"]): _from_row(row) for row in frame.to_dict("records")}
+    links = [_compare(cache[i], cache[j], routine) for i, j in pairs]
+    links += [StoryLink(doc_ids[i], doc_ids[j], 0.0, 0, {"near_duplicate": True, "similarity": round(sim, 3)}, True)
+              for i, j, sim in near]
+    return links, doc_ids, langs
 
 
 def story_links(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFrame) -> list[StoryLink]:
-    """Every compared pair of documents with its evidence (pairs sharing no strong item are not compared)."""
-    signals = _all_signals(docs, entities, facts)
-    routine = _routine(signals)
-    # block on strong items so a batch of thousands is not compared pair by pair
-    index: dict[tuple[str, object], list[int]] = {}
-    for i, sig in enumerate(signals):
-        # persons block on the first letters of every long name part, so word order and endings do not matter
-        keys = {("number", n) for n in sig.numbers} | {("name", n) for n in sig.names} | {
-            ("person_block", part[:4]) for p in sig.persons for part in p.split() if len(part) >= 4}
-        for key in keys:
-            index.setdefault(key, []).append(i)
-        # near-duplicates share one of their lexicographically smallest shingles (a deterministic bottom-k sketch)
-        for shingle in heapq.nsmallest(3, sig.shingles):
-            index.setdefault(("shingle", sig.lang, shingle), []).append(i)
-    pairs: set[tuple[int, int]] = set()
-    for key, members in index.items():
-        if key in routine or len(members) > 200:
-            continue
-        pairs.update(combinations(members, 2))
-    return [_compare(signals[i], signals[j], routine) for i, j in sorted(pairs)]
+    """Every compared pair of documents with its evidence (pairs that cannot link are not compared)."""
+    return links_from_signals(signals_frame(docs, entities, facts))[0]
 
 
 def story_id(doc_ids: list[str]) -> str:
@@ -228,27 +360,34 @@ def story_id(doc_ids: list[str]) -> str:
 
 def assign_stories(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """One row per document: story_id, doc_id, lang; documents of one story share the story_id."""
-    if len(docs) == 0:
+    return stories_from_signals(signals_frame(docs, entities, facts))
+
+
+def stories_from_signals(signals: pd.DataFrame | list[str]) -> pd.DataFrame:
+    """The stories table from story signals (a frame or Parquet files): one row per document."""
+    links, doc_ids, langs = links_from_signals(signals)
+    if not doc_ids:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in STORY_COLUMNS})
-    doc_ids = [str(d) for d in docs["doc_id"]]
-    parent = {d: d for d in doc_ids}
+    parent: dict[str, str] = {}
 
     def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
             x = parent[x]
         return x
 
-    links = [link for link in story_links(docs, entities, facts) if link.linked]
-    for link in links:
+    linked = [link for link in links if link.linked]
+    for link in linked:
+        parent.setdefault(link.doc_a, link.doc_a)
+        parent.setdefault(link.doc_b, link.doc_b)
         ra, rb = find(link.doc_a), find(link.doc_b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[str]] = {}
-    for d in doc_ids:
+    for d in parent:
         groups.setdefault(find(d), []).append(d)
     ids = {d: story_id(members) for members in groups.values() for d in members}
-    log.info("%d documents in %d stories (%d links)", len(doc_ids), len(groups), len(links))
-    langs = docs["lang"] if "lang" in docs.columns else pd.Series([None] * len(docs))
-    return pd.DataFrame({"story_id": [ids[d] for d in doc_ids], "doc_id": doc_ids,
-                         "lang": list(langs)}).astype("string")
+    log.info("%d documents in %d stories (%d links)", len(doc_ids),
+             len(doc_ids) - sum(len(m) - 1 for m in groups.values()), len(linked))
+    return pd.DataFrame({"story_id": [ids.get(d) or story_id([d]) for d in doc_ids], "doc_id": doc_ids,
+                         "lang": langs}).astype("string")

@@ -1,0 +1,90 @@
+"""The pipeline as a plain loop in one process, without Prefect: the baseline the benchmark compares against.
+
+It calls the same stage functions as the flow, shard after shard, and publishes the same tables; it has no
+caching, retries, task states or artifacts. Not a replacement for `etl run`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from etl import stages
+from etl.config import PIPELINE_VERSION, Settings
+from etl.fingerprint import code_version
+from etl.ingest import discover_files, split_known_and_duplicates, superseded_documents
+from etl.publish import publish_run, read_table
+from etl.runs import RunSummary, new_run_id, shard
+from etl.stories import stories_from_signals
+from etl.validate import default_expectations_dir, load_suites
+
+
+def run_in_process(settings: Settings) -> RunSummary:
+    """Run every stage over `settings.input_dir` in this process and publish; the summary has stage_seconds."""
+    clock = time.monotonic()
+    started_at = datetime.now(timezone.utc)
+    settings = settings.resolved()
+    summary = RunSummary(run_id=new_run_id(started_at))
+    suites = load_suites(settings.expectations_dir or default_expectations_dir())
+    files = discover_files(settings.input_dir)
+    summary.files_seen = len(files)
+    seconds = summary.stage_seconds
+
+    def timed(stage: str, output: stages.StageOutput) -> stages.StageOutput:
+        seconds[stage] = seconds.get(stage, 0.0) + output.seconds
+        return output
+
+    with tempfile.TemporaryDirectory(prefix="etl-local-", dir=settings.state_dir.parent) as scratch:
+        staging = Path(scratch)
+        ingested = [timed("ingest", stages.ingest_shard(batch, settings.max_bytes, suites["ingest"], staging, n))
+                    for n, batch in enumerate(shard(files, settings.shard_size))]
+        known = read_table(settings.warehouse_dir, "documents", ["doc_id", "source_path"])
+        index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)
+        now_in_files = {path: None for r in ingested for path in r.quarantined["source_path"]}
+        now_in_files.update(zip(index["source_path"], index["doc_id"]))
+        superseded = superseded_documents(known, now_in_files)
+        new_docs, duplicates, summary.skipped_unchanged = split_known_and_duplicates(
+            index, dict(zip(known["doc_id"], known["source_path"])))
+        results = [*ingested, stages.StageOutput("ingest", -1, "", None, 0, duplicates, pd.DataFrame())]
+        keep = {number: sorted(paths) for number, paths in new_docs.groupby("shard")["source_path"]}
+        validated, entities, facts = [], [], []
+        for source in ingested:
+            if source.shard not in keep:
+                continue
+            output = timed("language", stages.document_stage("language", source, suites["language"], staging,
+                                                             source.shard, keep[source.shard]))
+            results.append(output)
+            for stage in ("fields", "validate"):
+                output = timed(stage, stages.document_stage(stage, output, suites[stage], staging, source.shard))
+                results.append(output)
+            found = timed("entities", stages.entities_stage(output, suites["entities"], staging, source.shard))
+            counted = timed("facts", stages.facts_stage(output, found, suites["facts"], staging, source.shard))
+            results += [found, counted]
+            validated.append(output)
+            entities.append(found)
+            facts.append(counted)
+        staged = {"entities": [o.path for o in entities if o.path], "facts": [o.path for o in facts if o.path],
+                  "repatriations": [o.tables["repatriations"] for o in facts if "repatriations" in o.tables],
+                  "story_signals": [o.tables["story_signals"] for o in facts if "story_signals" in o.tables]}
+        published = sum(o.rows for o in validated)
+        replaced = {}
+        if published or superseded:
+            clock_stories = time.perf_counter()
+            stories = stories_from_signals(stages.warehouse_signal_parts(settings.warehouse_dir, staging)
+                                           + staged["story_signals"])
+            replaced["stories"] = stories[~stories["doc_id"].isin(superseded)].reset_index(drop=True)
+            seconds["stories"] = time.perf_counter() - clock_stories
+        clock_publish = time.perf_counter()
+        parameters = {"input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
+                      "shard_size": settings.shard_size, "max_bytes": settings.max_bytes}
+        publish_run(settings.warehouse_dir, summary.run_id, results, [o.path for o in validated if o.path], summary,
+                    parameters, list(suites.values()), started_at, None, staged, replaced,
+                    provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION},
+                    superseded=superseded, published=published)
+        seconds["publish"] = time.perf_counter() - clock_publish
+    summary.duration_s = time.monotonic() - clock
+    return summary

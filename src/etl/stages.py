@@ -1,0 +1,258 @@
+"""One shard through one stage, with the shard's rows on disk: what a flow task (or a plain loop) runs.
+
+A stage reads its input shard from a staged Parquet file, runs its library function and its gate, writes
+the rows that passed to `<staging>/<stage>/<key>.parquet`, and returns a StageOutput: that file, the row
+count, the quarantined rows and the gate's dq rows. Only these small outputs travel between tasks and
+processes; documents stay on disk, so memory does not grow with the corpus. `key` hashes everything the
+output depends on (input keys, suite, code version), so equal keys mean a stored output can be reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etl.entities import entities_frame
+from etl.facts import consistency_checks, facts_frame, repatriations_frame
+from etl.fields import add_fields
+from etl.fingerprint import content_key
+from etl.ingest import InputFile, ingest_files, quarantine_frame
+from etl.language import add_language
+from etl.schemas import TABLES
+from etl.stories import signals_frame
+from etl.validate import (
+    CHECK_COLUMNS,
+    GateBlocked,
+    SuiteSpec,
+    consistency_dq_rows,
+    run_gate,
+    with_entity_check_columns,
+    with_fact_check_columns,
+)
+
+DOCUMENT_STAGES = ("language", "fields", "validate")
+INDEX_COLUMNS = ["doc_id", "source_path", "content_sha256"]
+
+
+@dataclass
+class StageOutput:
+    """One shard after one stage: the staged rows that passed (a Parquet file) and what the gate said."""
+
+    stage: str
+    shard: int
+    key: str
+    path: str | None
+    rows: int
+    quarantined: pd.DataFrame
+    dq_results: pd.DataFrame
+    validation_json: dict | None = None
+    tables: dict[str, str] = field(default_factory=dict)  # other staged tables of the shard, by table name
+    index: pd.DataFrame | None = None  # ingest: doc_id, source_path, content_sha256 of the documents read
+    seconds: float = 0.0
+
+    def read(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The staged rows (all columns, or `columns`); an empty frame when none passed."""
+        return read_staged(self.path, columns)
+
+
+def read_staged(path: str | None, columns: list[str] | None = None) -> pd.DataFrame:
+    """A staged shard as a frame; None (nothing staged) reads as an empty frame with `columns`."""
+    if path is None:
+        return pd.DataFrame(columns=columns or [])
+    return pq.read_table(path, columns=columns).to_pandas()
+
+
+def _nothing(stage: str, shard: int, key: str, clock: float) -> StageOutput:
+    """The output of a stage whose input shard has no rows: nothing to run, nothing to gate."""
+    return StageOutput(stage, shard, key, None, 0, quarantine_frame([]), pd.DataFrame(),
+                       seconds=time.perf_counter() - clock)
+
+
+def write_staged(frame: pd.DataFrame, staging: Path, stage: str, key: str, table: str | None = None) -> str | None:
+    """Write `frame` to <staging>/<stage>/<key>.parquet atomically; None (no file) for an empty frame.
+
+    With `table`, the rows are cast to that warehouse table's schema first.
+    """
+    if frame.empty:
+        return None
+    folder = staging / stage
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{key}.parquet"
+    tmp = folder / f".{key}.{uuid.uuid4().hex[:8]}.tmp"
+    if table is not None:
+        from etl.publish import to_arrow
+
+        arrow = to_arrow(frame, table)
+    else:
+        arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    pq.write_table(arrow, tmp, compression="zstd")
+    os.replace(tmp, path)
+    return str(path)
+
+
+def gate(frame: pd.DataFrame, suite: SuiteSpec, quarantined: pd.DataFrame | None = None,
+         source_paths: dict | None = None):
+    """Run the stage's suite on `frame`; raise GateBlocked on a `block` failure, else return the GateResult."""
+    result = run_gate(frame, suite, source_paths)
+    if quarantined is not None and len(quarantined):
+        result.quarantined = pd.concat([quarantined, result.quarantined], ignore_index=True)
+    if result.blocked:
+        raise GateBlocked(f"gate {suite.name} blocked: " + "; ".join(result.blocked_by),
+                          result.dq_results.to_dict("records"))
+    result.passed = result.passed.drop(columns=[c for c in CHECK_COLUMNS if c in result.passed.columns])
+    return result
+
+
+def ingest_key(files: list[InputFile], max_bytes: int, suite: SuiteSpec) -> str:
+    """Ingest depends on the files' bytes: path, inode, size, mtime and ctime stand for them without reading.
+
+    ctime cannot be set back by a program (utime sets mtime only), so an edit that keeps size and mtime still
+    changes the key.
+    """
+    stats = []
+    for item in files:
+        try:
+            info = os.stat(item.absolute_path)
+            stats.append((item.source_path, item.absolute_path, info.st_ino, info.st_size, info.st_mtime_ns,
+                          info.st_ctime_ns, item.problem))
+        except OSError:
+            stats.append((item.source_path, item.absolute_path, None, None, item.problem))
+    return content_key("ingest", stats, max_bytes, suite.fingerprint)
+
+
+def ingest_shard(files: list[InputFile], max_bytes: int, suite: SuiteSpec, staging: Path,
+                 shard: int = 0) -> StageOutput:
+    """Read and decode `files`, gate them, stage the documents."""
+    clock = time.perf_counter()
+    key = ingest_key(files, max_bytes, suite)
+    docs, quarantined = ingest_files(files, max_bytes)
+    result = gate(docs, suite, quarantined)
+    return StageOutput("ingest", shard, key, write_staged(result.passed, staging, "ingest", key), len(result.passed),
+                       result.quarantined, result.dq_results, result.validation_json,
+                       index=result.passed[INDEX_COLUMNS].reset_index(drop=True),
+                       seconds=time.perf_counter() - clock)
+
+
+def selection_key(source: StageOutput, keep: Iterable[str] | None) -> str:
+    """A short hash of which documents (source paths) of `source` a stage keeps (all when `keep` is None)."""
+    if keep is None:
+        return "all"
+    return hashlib.sha256("\x00".join(sorted(keep)).encode()).hexdigest()[:32]
+
+
+def document_stage_key(stage: str, source: StageOutput, suite: SuiteSpec, keep: Iterable[str] | None = None) -> str:
+    return content_key(stage, source.key, selection_key(source, keep), suite.fingerprint)
+
+
+_DOCUMENT_FUNCTIONS = {"language": add_language, "fields": add_fields, "validate": lambda docs: docs}
+
+
+def document_stage(stage: str, source: StageOutput, suite: SuiteSpec, staging: Path, shard: int = 0,
+                   keep: Iterable[str] | None = None) -> StageOutput:
+    """Run a per-document stage (language, fields, validate) on the documents of `source`.
+
+    `keep` (source paths) selects the documents to process; None keeps all.
+    """
+    clock = time.perf_counter()
+    key = document_stage_key(stage, source, suite, keep)
+    if source.rows == 0:
+        return _nothing(stage, shard, key, clock)
+    docs = source.read()
+    if keep is not None and len(docs):
+        docs = docs[docs["source_path"].isin(set(keep))].reset_index(drop=True)
+    result = gate(_DOCUMENT_FUNCTIONS[stage](docs), suite)
+    return StageOutput(stage, shard, key, write_staged(result.passed, staging, stage, key), len(result.passed),
+                       result.quarantined, result.dq_results, result.validation_json,
+                       seconds=time.perf_counter() - clock)
+
+
+def entities_key(documents: StageOutput, suite: SuiteSpec) -> str:
+    return content_key("entities", documents.key, suite.fingerprint)
+
+
+def entities_stage(documents: StageOutput, suite: SuiteSpec, staging: Path, shard: int = 0) -> StageOutput:
+    """Find the named entities of the shard's documents and gate them."""
+    clock = time.perf_counter()
+    key = entities_key(documents, suite)
+    if documents.rows == 0:
+        return _nothing("entities", shard, key, clock)
+    docs = documents.read()
+    entities = with_entity_check_columns(entities_frame(docs), docs)
+    result = gate(entities, suite, source_paths=dict(zip(docs.get("doc_id", []), docs.get("source_path", []))))
+    return StageOutput("entities", shard, key, write_staged(result.passed, staging, "entities", key),
+                       len(result.passed), result.quarantined, result.dq_results, result.validation_json,
+                       seconds=time.perf_counter() - clock)
+
+
+def facts_key(documents: StageOutput, entities: StageOutput, suite: SuiteSpec) -> str:
+    return content_key("facts", documents.key, entities.key, suite.fingerprint)
+
+
+def facts_stage(documents: StageOutput, entities: StageOutput, suite: SuiteSpec, staging: Path,
+                shard: int = 0) -> StageOutput:
+    """Counted facts of the shard's documents (gated, with consistency checks), its repatriations and story signals."""
+    clock = time.perf_counter()
+    key = facts_key(documents, entities, suite)
+    if documents.rows == 0:
+        return _nothing("facts", shard, key, clock)
+    docs, found = documents.read(), entities.read(TABLES["entities"].names if entities.path is None else None)
+    facts = with_fact_check_columns(facts_frame(docs, found), docs)
+    result = gate(facts, suite, source_paths=dict(zip(docs.get("doc_id", []), docs.get("source_path", []))))
+    result.dq_results = pd.concat([result.dq_results, consistency_dq_rows(consistency_checks(result.passed))],
+                                  ignore_index=True)
+    tables = {}
+    if len(result.passed):
+        repatriations = repatriations_frame(result.passed, docs)
+        tables["repatriations"] = write_staged(repatriations, staging, "repatriations", key)
+    signals = signals_frame(docs, found, result.passed)
+    tables["story_signals"] = write_staged(signals, staging, "story_signals", key, "story_signals")
+    return StageOutput("facts", shard, key, write_staged(result.passed, staging, "facts", key), len(result.passed),
+                       result.quarantined, result.dq_results, result.validation_json,
+                       tables={name: path for name, path in tables.items() if path},
+                       seconds=time.perf_counter() - clock)
+
+
+def results_folder(state_dir: Path) -> Path:
+    """Where task results and staged shards live: <state_dir>/results (delete it to recompute everything)."""
+    return Path(state_dir).resolve() / "results"
+
+
+def warehouse_signal_parts(warehouse: Path, staging: Path, batch_size: int = 1000) -> list[str]:
+    """The story_signals parts of the current snapshot, plus staged signals for documents that have none.
+
+    Warehouses published before the story_signals table existed get their signals computed here once,
+    batch by batch (the next publish stores them).
+    """
+    import duckdb
+
+    from etl.publish import current_snapshot, read_table
+
+    snapshot = current_snapshot(warehouse)
+    if snapshot is None:
+        return []
+    parts = sorted(str(p) for p in (snapshot / "story_signals").glob("*.parquet"))
+    doc_parts = sorted(str(p) for p in (snapshot / "documents").glob("*.parquet"))
+    if not doc_parts:
+        return parts
+    with duckdb.connect() as con:
+        query = "SELECT doc_id FROM read_parquet(?)"
+        if parts:
+            query += " EXCEPT SELECT doc_id FROM read_parquet(?)"
+        missing = sorted(row[0] for row in con.execute(query, [doc_parts, parts] if parts else [doc_parts]).fetchall())
+    for start in range(0, len(missing), batch_size):
+        ids = missing[start:start + batch_size]
+        docs = read_table(warehouse, "documents", filter_ids=ids)
+        signals = signals_frame(docs, read_table(warehouse, "entities", filter_ids=ids),
+                                read_table(warehouse, "facts", filter_ids=ids))
+        key = content_key("backfill", *ids)
+        parts.append(write_staged(signals, staging, "story_signals", key, "story_signals"))
+    return [p for p in parts if p]
