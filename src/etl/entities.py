@@ -268,13 +268,9 @@ def _operation_candidates(body: str, hits: list[GazetteerHit]) -> list[_Candidat
 # ---------------------------------------------------------------- Russian: natasha
 
 def _natasha_spans(text: str) -> list[tuple[int, int, str]]:
-    from natasha import Doc
-
-    segmenter, ner_tagger, _ = _natasha()
-    doc = Doc(text)
-    doc.segment(segmenter)
-    doc.tag_ner(ner_tagger)
-    return [(s.start, s.stop, s.type) for s in doc.spans]
+    # The tagger alone gives character spans; natasha's Doc would also segment the text, which we do not use.
+    _, ner_tagger, _ = _natasha()
+    return [(s.start, s.stop, s.type) for s in ner_tagger(text).spans]
 
 
 def _nominative_ru(words: list[str], mode: str) -> list[str]:

@@ -20,6 +20,8 @@ def record_run(state_dir: Path, parameters: dict, status: str, summary: dict, er
         "recorded_at": datetime.now(timezone.utc).isoformat(), "status": status, "error": error,
         "run_id": summary.get("run_id"), "flow_run_id": summary.get("flow_run_id"), "parameters": parameters,
         "tasks": summary.get("tasks", {}),
+        "counts": {k: summary.get(k) for k in ("files_seen", "published", "quarantined", "skipped_unchanged")},
+        "duration_s": summary.get("duration_s"), "stage_seconds": summary.get("stage_seconds", {}),
         # A blocked run publishes nothing, so its failing gate results are kept here (and in the run's artifact).
         "failed_gates": [g for g in summary.get("gates", []) if not g.get("success", True)],
     }

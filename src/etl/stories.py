@@ -128,7 +128,8 @@ def sketch_similarity(a: list[int], b: list[int]) -> float:
     return sum(1 for h in union if h in sa and h in sb) / len(union)
 
 
-def _signals(doc: dict, entities: pd.DataFrame, facts: pd.DataFrame) -> _DocSignals:
+def _signals(doc: dict, entities: list[tuple], values: list[int]) -> _DocSignals:
+    """`entities`: (entity_type, text, canonical_name, canonical_id) of the document; `values`: its facts' values."""
     text = " ".join(str(doc.get(k) or "") for k in ("title", "body"))
     date = pd.to_datetime(doc.get("published_date"), errors="coerce")
     sig = _DocSignals(str(doc["doc_id"]), doc.get("lang") if isinstance(doc.get("lang"), str) else None,
@@ -139,16 +140,16 @@ def _signals(doc: dict, entities: pd.DataFrame, facts: pd.DataFrame) -> _DocSign
             sig.years.add(value)
         elif value >= 11:
             sig.numbers.add(value)
-    for value in facts["value"].tolist() if len(facts) else []:
+    for value in values:
         if int(value) >= 11:
             sig.numbers.add(int(value))
     # the agency that published the text says nothing about the story
     agency = latin_key(str(doc.get("source_agency"))) if isinstance(doc.get("source_agency"), str) else ""
     sig.names = {a for a in _ACRONYM_RE.findall(text) if a not in _ACRONYM_STOP and latin_key(a) != agency}
-    for row in entities.to_dict("records"):
-        kind = str(row.get("entity_type") or "").upper()
-        name = row.get("canonical_name") if isinstance(row.get("canonical_name"), str) else row.get("text")
-        canonical_id = row.get("canonical_id") if isinstance(row.get("canonical_id"), str) else None
+    for kind, text, canonical_name, canonical_id in entities:
+        kind = str(kind or "").upper()
+        name = canonical_name if isinstance(canonical_name, str) else text
+        canonical_id = canonical_id if isinstance(canonical_id, str) else None
         if kind in ("PERSON", "PER") and isinstance(name, str):
             key = latin_key(name)
             if key and key not in sig.persons:
@@ -209,14 +210,20 @@ def _compare(a: _DocSignals, b: _DocSignals, routine: set[tuple[str, object]]) -
 
 def signals_frame(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """One row of story evidence per document (the story_signals table): what linking needs, without the text."""
-    ents = entities if entities is not None and "doc_id" in entities.columns else pd.DataFrame(columns=["doc_id"])
-    fcts = facts if facts is not None and "doc_id" in facts.columns else pd.DataFrame(columns=["doc_id", "value"])
-    ent_by_doc = dict(tuple(ents.groupby("doc_id"))) if len(ents) else {}
-    fact_by_doc = dict(tuple(fcts.groupby("doc_id"))) if len(fcts) else {}
-    empty_e, empty_f = ents.iloc[0:0], fcts.iloc[0:0]
+    entity_columns = ["doc_id", "entity_type", "text", "canonical_name", "canonical_id"]
+    ent_by_doc: dict[str, list[tuple]] = {}
+    if entities is not None and len(entities) and "doc_id" in entities.columns:
+        frame = entities.reindex(columns=entity_columns).astype(object)
+        for doc_id, *row in frame.where(frame.notna(), None).itertuples(index=False, name=None):
+            ent_by_doc.setdefault(doc_id, []).append(tuple(row))
+    values_by_doc: dict[str, list[int]] = {}
+    if facts is not None and len(facts) and "doc_id" in facts.columns:
+        for doc_id, value in zip(facts["doc_id"], facts["value"]):
+            if not pd.isna(value):
+                values_by_doc.setdefault(doc_id, []).append(int(value))
     rows = []
     for doc in docs.to_dict("records"):
-        sig = _signals(doc, ent_by_doc.get(doc["doc_id"], empty_e), fact_by_doc.get(doc["doc_id"], empty_f))
+        sig = _signals(doc, ent_by_doc.get(doc["doc_id"], []), values_by_doc.get(doc["doc_id"], []))
         rows.append({
             "doc_id": sig.doc_id, "lang": sig.lang, "published_date": sig.date.date() if sig.date is not None else None,
             "persons": sig.persons,
