@@ -23,6 +23,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext, get_run_context
 from prefect.filesystems import LocalFileSystem
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from etl import stages
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
@@ -36,7 +37,51 @@ from etl.validate import GateBlocked, SuiteSpec, default_expectations_dir, load_
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
 progress = logging.getLogger("etl.progress")
+# Worker processes import this module too: the library's INFO lines must reach Prefect's logs from there as well.
+logging.getLogger("etl").setLevel(os.environ.get("ETL_LOG_LEVEL", "INFO"))
 QUARANTINE_ARTIFACT_ROWS = 1000
+
+
+def task_runner_for(kind: str, workers: int, dask_address: str | None = None):
+    """The Prefect task runner for `kind` (thread, process or dask) with `workers` parallel tasks."""
+    if kind == "thread":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if kind == "process":
+        return ProcessPoolTaskRunner(max_workers=workers)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        # One single-threaded worker process per core: the stages are CPU-bound Python.
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    raise ValueError(f"unknown task runner {kind!r}")
+
+
+@contextmanager
+def api_for_workers(kind: str) -> Iterator[None]:
+    """Give task worker processes the flow's API server.
+
+    Without a server (PREFECT_API_URL unset) Prefect runs an ephemeral one inside each process, so every
+    spawned worker would start its own before its first task (6-14 s each) and its task runs would be
+    invisible to the flow's. One temporary server is started here and inherited through the environment;
+    Prefect stops it when this process exits.
+    """
+    if kind == "thread" or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 class RunFailed(RuntimeError):

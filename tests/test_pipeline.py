@@ -12,6 +12,7 @@ import pytest
 
 from conftest import SEEDS
 from etl.cli import main
+from etl.journal import read_journal
 from etl.publish import read_table
 from etl.validate import default_expectations_dir
 
@@ -64,11 +65,41 @@ def test_second_run_adds_nothing_and_skips_all(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     assert _run(warehouse) == 0
     before = {t: read_table(warehouse, t) for t in ("documents", "quarantine")}
-    assert _run(warehouse) == 0
+    assert _run(warehouse, "--force") == 0  # through the flow, although nothing changed
     for table, frame in before.items():
         pd.testing.assert_frame_equal(read_table(warehouse, table), frame)
     last = read_table(warehouse, "runs").sort_values("started_at").iloc[-1]
     assert (last["published"], last["skipped_unchanged"], last["quarantined"]) == (0, 5, 0)
+
+
+def test_unchanged_input_stops_before_the_flow_and_any_change_runs_it(tmp_path: Path, capsys) -> None:
+    source, warehouse = tmp_path / "input", tmp_path / "warehouse"
+    shutil.copytree(SEEDS, source)
+    assert _run(warehouse, input_dir=source) == 0
+    runs = len(read_table(warehouse, "runs"))
+    capsys.readouterr()
+    assert _run(warehouse, input_dir=source) == 0
+    out = capsys.readouterr().out
+    assert "nothing changed since run" in out and "skipped as unchanged 5" in out
+    assert len(read_table(warehouse, "runs")) == runs  # no flow run, no new snapshot
+    assert read_journal(Path(os.environ["ETL_STATE_DIR"]))[-1]["status"] == "unchanged"
+    # a new file, an edited suite and another warehouse snapshot each make the next run do its work
+    (source / "extra.txt").write_text("Заголовок\n\nТекст новой статьи о возвращении граждан.\n", encoding="utf-8")
+    assert _run(warehouse, input_dir=source) == 0
+    assert "nothing changed" not in capsys.readouterr().out
+    assert len(read_table(warehouse, "runs")) == runs + 1
+    suites = tmp_path / "suites"
+    shutil.copytree(default_expectations_dir(), suites)
+    assert _run(warehouse, "--expectations", str(suites), input_dir=source) == 0
+    assert _run(warehouse, "--expectations", str(suites), input_dir=source) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    suite = suites / "documents.json"
+    suite.write_text(suite.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert _run(warehouse, "--expectations", str(suites), input_dir=source) == 0
+    assert "nothing changed" not in capsys.readouterr().out
+    assert main(["run", "--input", str(SEEDS), "--warehouse", str(warehouse)]) == 0  # another run moves the snapshot
+    assert _run(warehouse, "--expectations", str(suites), input_dir=source) == 0
+    assert "nothing changed" not in capsys.readouterr().out
 
 
 def _suites_with(tmp_path: Path, stage_file: str, expectation: dict) -> Path:

@@ -178,3 +178,43 @@ def test_story_ids_are_stable_and_one_row_per_doc():
 ])
 def test_person_names_match_across_scripts(a, b, same):
     assert same_person(latin_key(a), latin_key(b)) is same
+
+
+def test_near_duplicates_decided_in_duckdb_agree_with_the_sketch_estimate() -> None:
+    from etl.stories import NEAR_DUPLICATE, body_sketch, links_from_signals, signals_frame, sketch_similarity
+
+    base = ("The ministry said that a group of citizens returned from the camps in the north-east of Syria on "
+            "Tuesday; they will live in a rehabilitation centre for a month before going home to their families. ")
+    edits = ["", "Officials gave no further details.", base.upper(), "Tuesday Wednesday Thursday " * 3,
+             "A completely different text about wheat prices, the weather, and a football match in Almaty."]
+    rows = [{"doc_id": f"d{i}", "lang": "en", "title": None, "published_date": None,
+             "body": base * 2 + edit if i < 4 else edit * 3} for i, edit in enumerate(edits)]
+    docs = pd.DataFrame(rows)
+    links, doc_ids, _ = links_from_signals(signals_frame(docs, pd.DataFrame(), pd.DataFrame()))
+    linked = {(l.doc_a, l.doc_b): l.shared["similarity"] for l in links if l.shared.get("near_duplicate")}
+    sketches = {r["doc_id"]: body_sketch(r["body"]) for r in rows}
+    for i, a in enumerate(doc_ids):
+        for b in doc_ids[i + 1:]:
+            estimate = sketch_similarity(sketches[a], sketches[b])
+            assert ((a, b) in linked) == (estimate >= NEAR_DUPLICATE), (a, b, estimate)
+            if (a, b) in linked:
+                assert linked[(a, b)] == pytest.approx(estimate, abs=1e-3)
+    assert ("d0", "d1") in linked and not any("d4" in pair for pair in linked)
+
+
+def test_body_sketch_is_exact_for_short_texts_and_estimates_long_ones() -> None:
+    from etl.stories import SKETCH_SIZE, body_sketch, sketch_similarity
+
+    def jaccard(a: str, b: str) -> float:
+        grams = [{t[i:i + 5] for i in range(len(t) - 4)} for t in (a, b)]
+        return len(grams[0] & grams[1]) / len(grams[0] | grams[1])
+
+    short_a, short_b = "returned from Syria", "returned from Iraq"
+    assert sketch_similarity(body_sketch(short_a), body_sketch(short_b)) == pytest.approx(
+        jaccard(short_a.lower(), short_b.lower()))
+    words = [f"w{i}" for i in range(600)]
+    long_a = " ".join(words)
+    long_b = " ".join(words[:450] + [f"x{i}" for i in range(150)])
+    assert len(body_sketch(long_a)) == SKETCH_SIZE
+    assert sketch_similarity(body_sketch(long_a), body_sketch(long_b)) == pytest.approx(jaccard(long_a, long_b), abs=0.12)
+    assert body_sketch(long_a) == body_sketch(long_a)  # no per-process hash seed

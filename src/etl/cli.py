@@ -43,25 +43,47 @@ def _say(line: str = "") -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     parameters = _run_parameters(args)
-    return run_pipeline(parameters, Path(parameters["state_dir"]), args.wait)
+    return run_pipeline(parameters, Path(parameters["state_dir"]), args.wait, execution=_execution(args),
+                        force=args.force)
 
 
-def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, show_shards: bool = False) -> int:
-    """Run the flow once under the warehouse lock, journal the outcome, print the summary; return the exit code."""
-    from etl.journal import record_run
+def _execution(args: argparse.Namespace) -> dict:
+    """How the tasks run (not a flow parameter: the same run may execute on threads, processes or Dask)."""
+    settings = load_settings(task_runner=getattr(args, "task_runner", None), workers=getattr(args, "workers", None),
+                             dask_address=getattr(args, "dask_address", None))
+    return {"kind": settings.task_runner, "workers": settings.workers or os.cpu_count() or 1,
+            "dask_address": settings.dask_address}
+
+
+def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, show_shards: bool = False,
+                 execution: dict | None = None, force: bool = False) -> int:
+    """Run the flow once under the warehouse lock, journal the outcome, print the summary; return the exit code.
+
+    Unless `force`, a run whose inputs, parameters, suites and code are those of the last completed run, on
+    the snapshot that run left, stops at once (nothing to do) without starting Prefect.
+    """
+    from etl.journal import input_fingerprint, record_run, unchanged_since
     from etl.locking import WarehouseBusy, warehouse_lock
+    from etl.publish import current_snapshot
     from etl.runs import RunSummary
 
     if not Path(parameters["input_dir"]).is_dir():
         _say(f"error: input folder {parameters['input_dir']} does not exist")
         return 2
+    warehouse = Path(parameters["warehouse_dir"])
+    fingerprint = input_fingerprint(parameters)
+    snapshot = current_snapshot(warehouse)
+    previous = None if force else unchanged_since(state_dir, parameters, fingerprint, snapshot and snapshot.name)
+    if previous is not None:
+        return _nothing_changed(state_dir, parameters, previous)
     prepare_environment(state_dir)
-    from flows.pipeline import RunFailed, etl_pipeline
+    from flows.pipeline import RunFailed, api_for_workers, etl_pipeline, task_runner_for
 
+    execution = execution or {"kind": "thread", "workers": os.cpu_count() or 1, "dask_address": None}
     try:
-        with warehouse_lock(Path(parameters["warehouse_dir"]), wait_seconds), _progress_bar():
+        with warehouse_lock(warehouse, wait_seconds), _progress_bar(), api_for_workers(execution["kind"]):
             try:
-                outcome = etl_pipeline(**parameters)
+                outcome = etl_pipeline.with_options(task_runner=task_runner_for(**execution))(**parameters)
             except RunFailed as error:
                 record_run(state_dir, parameters, "failed", error.summary, str(error))
                 _print_summary(RunSummary(**error.summary) if error.summary else None, show_shards)
@@ -74,8 +96,28 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     except WarehouseBusy as error:
         _say(f"error: {error}")
         return 3
-    record_run(state_dir, parameters, "completed", outcome, None)
+    snapshot = current_snapshot(warehouse)
+    record_run(state_dir, parameters, "completed", outcome, None,
+               inputs={"fingerprint": fingerprint, "snapshot": snapshot.name if snapshot else None})
     _print_summary(RunSummary(**outcome), show_shards)
+    _say(f"warehouse: {parameters['warehouse_dir']}")
+    return 0
+
+
+def _nothing_changed(state_dir: Path, parameters: dict, previous: dict) -> int:
+    """Journal and print a run that had nothing to do: every file is as the last completed run saw it."""
+    from etl.journal import record_run
+
+    counts = previous.get("counts") or {}
+    seen, quarantined = counts.get("files_seen") or 0, counts.get("quarantined") or 0
+    summary = {"run_id": None, "files_seen": seen, "published": 0, "quarantined": quarantined,
+               "skipped_unchanged": seen - quarantined, "duration_s": 0.0}
+    record_run(state_dir, parameters, "unchanged", summary, None, inputs=previous.get("inputs"))
+    _say(f"nothing changed since run {previous.get('run_id')}: the {seen} input files, the parameters, the suites "
+         f"and the code are the same, and the warehouse is at the snapshot that run published "
+         f"(use --force to run anyway)")
+    _say(f"files seen {seen}, published 0, quarantined {quarantined} (as before), "
+         f"skipped as unchanged {seen - quarantined}")
     _say(f"warehouse: {parameters['warehouse_dir']}")
     return 0
 
@@ -131,7 +173,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         return 0
     _say(f"re-running failed run {failed.get('run_id') or '?'} (flow run {failed.get('flow_run_id') or '?'}) "
          f"with its parameters: {failed['parameters']}")
-    return run_pipeline(failed["parameters"], state_dir, args.wait, show_shards=True)
+    return run_pipeline(failed["parameters"], state_dir, args.wait, show_shards=True, execution=_execution(args))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -233,6 +275,17 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_execution_flags(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--task-runner", choices=["thread", "process", "dask"], default=None,
+                         help="where shard tasks run: threads of this process, worker processes, or Dask "
+                              "(default thread, env ETL_TASK_RUNNER)")
+    command.add_argument("--workers", type=int, default=None,
+                         help="parallel tasks: threads, processes or local Dask workers (default: CPU count, env ETL_WORKERS)")
+    command.add_argument("--dask-address", default=None,
+                         help="scheduler of an existing Dask cluster, e.g. tcp://host:8786 (with --task-runner dask; "
+                              "without it a local cluster is started; env ETL_DASK_ADDRESS)")
+
+
 def _add_run_flags(command: argparse.ArgumentParser) -> None:
     """The flags of `etl run`, shared by the commands that start or schedule runs."""
     command.add_argument("--input", type=Path, default=None, help="input folder (default: seeds/, env ETL_INPUT_DIR)")
@@ -262,11 +315,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the pipeline on a folder of articles")
     _add_run_flags(run)
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run holding the warehouse (default: stop at once)")
+    run.add_argument("--force", action="store_true",
+                     help="run the flow even when nothing changed since the last completed run")
+    _add_execution_flags(run)
     run.set_defaults(handler=cmd_run)
     rerun = commands.add_parser("rerun", help="re-run the last failed run with its parameters, reusing finished work")
     rerun.add_argument("--failed", action="store_true", required=True, help="re-run the last failed run")
     rerun.add_argument("--state-dir", type=Path, default=None, help="state folder of the failed run (default .state/)")
     rerun.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the warehouse lock")
+    _add_execution_flags(rerun)
     rerun.set_defaults(handler=cmd_rerun)
     evaluate = commands.add_parser("evaluate", help="precision, recall and F1 per field against a gold file")
     evaluate.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/)")

@@ -24,6 +24,9 @@ class Settings:
     expectations_dir: Path | None = None
     shard_size: int = DEFAULT_SHARD_SIZE
     max_bytes: int = DEFAULT_MAX_BYTES
+    task_runner: str = "thread"
+    workers: int | None = None  # default: the machine's cores
+    dask_address: str | None = None
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths."""
@@ -54,7 +57,11 @@ _ENV_NAMES = {
     "expectations_dir": "ETL_EXPECTATIONS_DIR",
     "shard_size": "ETL_SHARD_SIZE",
     "max_bytes": "ETL_MAX_BYTES",
+    "task_runner": "ETL_TASK_RUNNER",
+    "workers": "ETL_WORKERS",
+    "dask_address": "ETL_DASK_ADDRESS",
 }
+TASK_RUNNERS = ("thread", "process", "dask")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -75,11 +82,15 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise ValueError("shard size must be at least 1")
     if settings.max_bytes < 1:
         raise ValueError("max bytes must be at least 1")
+    if settings.task_runner not in TASK_RUNNERS:
+        raise ValueError(f"task runner must be one of {', '.join(TASK_RUNNERS)}, not {settings.task_runner!r}")
+    if settings.workers is not None and settings.workers < 1:
+        raise ValueError("workers must be at least 1")
     return settings
 
 
 def _coerce(name: str, value: object) -> object:
-    if name in ("shard_size", "max_bytes"):
+    if name in ("shard_size", "max_bytes", "workers"):
         return int(value)  # type: ignore[arg-type]
     if name.endswith("_dir"):
         return Path(str(value))

@@ -7,14 +7,16 @@ failed runs and their parameters here.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 JOURNAL = "runs.jsonl"
 
 
-def record_run(state_dir: Path, parameters: dict, status: str, summary: dict, error: str | None) -> None:
-    """Append one attempt to the journal."""
+def record_run(state_dir: Path, parameters: dict, status: str, summary: dict, error: str | None,
+               inputs: dict | None = None) -> None:
+    """Append one attempt to the journal; `inputs` (fingerprint, snapshot) lets the next run see nothing changed."""
     state_dir.mkdir(parents=True, exist_ok=True)
     entry = {
         "recorded_at": datetime.now(timezone.utc).isoformat(), "status": status, "error": error,
@@ -24,6 +26,7 @@ def record_run(state_dir: Path, parameters: dict, status: str, summary: dict, er
         "duration_s": summary.get("duration_s"), "stage_seconds": summary.get("stage_seconds", {}),
         # A blocked run publishes nothing, so its failing gate results are kept here (and in the run's artifact).
         "failed_gates": [g for g in summary.get("gates", []) if not g.get("success", True)],
+        "inputs": inputs or {},
     }
     with open(state_dir / JOURNAL, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
@@ -53,4 +56,37 @@ def last_failed_run(state_dir: Path) -> dict | None:
             if not any(e["status"] == "completed" and e["parameters"] == entry["parameters"] for e in later):
                 return entry
             return None
+    return None
+
+
+def input_fingerprint(parameters: dict) -> str:
+    """What a run's outcome depends on, without reading a file: every input file's path, inode, size, mtime and
+    ctime, the run parameters, the suites' bytes and the code version (see etl.stages.ingest_key)."""
+    from etl.fingerprint import content_key
+    from etl.ingest import discover_files
+    from etl.validate import default_expectations_dir
+
+    files = discover_files(Path(parameters["input_dir"]))
+    stats = []
+    for item in files:
+        try:
+            info = os.stat(item.absolute_path)
+            stats.append((item.source_path, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+                          item.problem))
+        except OSError:
+            stats.append((item.source_path, None, item.problem))
+    suites_dir = Path(parameters.get("expectations_dir") or default_expectations_dir())
+    suites = [(p.name, p.read_bytes()) for p in sorted(suites_dir.glob("*.json"))]
+    return content_key("inputs", stats, sorted(parameters.items()), suites)
+
+
+def unchanged_since(state_dir: Path, parameters: dict, fingerprint: str, snapshot: str | None) -> dict | None:
+    """The last completed run with these parameters if its inputs had `fingerprint` and it left `snapshot` current."""
+    for entry in reversed(read_journal(state_dir)):
+        if entry.get("parameters") != parameters or entry["status"] not in ("completed", "unchanged"):
+            continue
+        inputs = entry.get("inputs") or {}
+        if snapshot is not None and inputs.get("fingerprint") == fingerprint and inputs.get("snapshot") == snapshot:
+            return entry
+        return None
     return None

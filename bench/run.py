@@ -1,0 +1,189 @@
+"""Throughput, overhead, scaling and memory of the pipeline on a generated corpus of real news text.
+
+    python bench/run.py --docs 10000 [--workers 2] [--task-runner process] [--shard-size 500]
+
+Builds N documents (bench/corpus.py), then runs, each in its own process on its own fresh warehouse:
+  bare      the stage functions in a plain loop, no Prefect (etl.local.run_in_process)
+  1 worker  `etl run --workers 1`, then again on the unchanged corpus (the re-run)
+  W workers `etl run --workers W` (skipped when W is 1)
+and prints one JSON line: docs, wall_s and docs_per_s (the W-worker run), bare_wall_s, overhead_ratio
+(1 worker / bare), speedup_2w (1 worker / W workers), rerun_ratio (re-run / first run), peak_rss_mb and
+peak_pss_mb of the whole process tree (Prefect's server and the workers included; RSS counts pages shared
+between processes once per process, PSS splits them), and per-stage compute seconds of every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import build_corpus  # noqa: E402
+
+BARE_SCRIPT = """
+import json, sys
+from pathlib import Path
+from etl.config import Settings
+from etl.local import run_in_process
+summary = run_in_process(Settings(input_dir=Path(sys.argv[1]), warehouse_dir=Path(sys.argv[2]),
+                                  state_dir=Path(sys.argv[3]), shard_size=int(sys.argv[4])))
+print(json.dumps({"published": summary.published, "stage_seconds": summary.stage_seconds}))
+"""
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            tree.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return tree
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """(RSS, PSS) in kB summed over `root` and all its descendants."""
+    tree, stack, rss, pss = _children(), [root], 0, 0
+    while stack:
+        pid = stack.pop()
+        stack.extend(tree.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss, pss
+
+
+def measured(command: list[str], env: dict | None = None) -> dict:
+    """Run `command`, sampling the memory of its process tree; wall seconds, peaks in MB, stdout, exit code."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})}, cwd=ROOT)
+    peaks = [0, 0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            rss, pss = _tree_memory(process.pid)
+            peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], pss)
+            done.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{out[-2000:]}\n{err[-4000:]}")
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peaks[0] / 1024), "peak_pss_mb": round(peaks[1] / 1024),
+            "stdout": out}
+
+
+def _last_journal_entry(state: Path) -> dict:
+    return json.loads((state / "runs.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+
+
+def etl_run(corpus: Path, work: Path, name: str, workers: int, task_runner: str, shard_size: int,
+            state: Path | None = None) -> dict:
+    """`etl run` on `corpus` into work/<name> (state in work/<name>-state unless given)."""
+    state = state or work / f"{name}-state"
+    result = measured([sys.executable, "-m", "etl", "run", "--input", str(corpus), "--warehouse",
+                       str(work / name), "--state-dir", str(state), "--workers", str(workers),
+                       "--task-runner", task_runner, "--shard-size", str(shard_size)])
+    entry = _last_journal_entry(state)
+    if entry["status"] != "completed":
+        raise RuntimeError(f"run {name} did not complete: {entry.get('error')}")
+    result.update(published=entry["counts"]["published"], skipped=entry["counts"]["skipped_unchanged"],
+                  flow_s=round(entry["duration_s"] or 0, 2),
+                  stage_seconds={k: round(v, 2) for k, v in entry["stage_seconds"].items()})
+    result.pop("stdout")
+    return result
+
+
+def bare_run(corpus: Path, work: Path, shard_size: int) -> dict:
+    result = measured([sys.executable, "-c", BARE_SCRIPT, str(corpus), str(work / "bare"), str(work / "bare-state"),
+                       str(shard_size)])
+    outcome = json.loads(result.pop("stdout").strip().splitlines()[-1])
+    result.update(published=outcome["published"],
+                  stage_seconds={k: round(v, 2) for k, v in outcome["stage_seconds"].items()})
+    return result
+
+
+def benchmark(docs: int, workers: int, task_runner: str, shard_size: int, work: Path, skip_bare: bool = False,
+              skip_one_worker: bool = False) -> dict:
+    corpus = work / "corpus"
+    build_corpus(docs, corpus)
+    runs: dict[str, dict] = {}
+    if not skip_bare:
+        runs["bare"] = bare_run(corpus, work, shard_size)
+    if not skip_one_worker:
+        runs["1w"] = etl_run(corpus, work, "w1", 1, task_runner, shard_size)
+        runs["1w_rerun"] = etl_run(corpus, work, "w1", 1, task_runner, shard_size, state=work / "w1-state")
+    if workers > 1 or skip_one_worker:
+        runs[f"{workers}w"] = etl_run(corpus, work, f"w{workers}", workers, task_runner, shard_size)
+        runs[f"{workers}w_rerun"] = etl_run(corpus, work, f"w{workers}", workers, task_runner, shard_size,
+                                            state=work / f"w{workers}-state")
+    main = runs.get(f"{workers}w") or runs["1w"]
+    first = runs.get("1w") or main
+    rerun = runs.get("1w_rerun") or runs[f"{workers}w_rerun"]
+    report = {
+        "docs": docs, "task_runner": task_runner, "workers": workers, "shard_size": shard_size,
+        "wall_s": main["wall_s"], "docs_per_s": round(docs / main["wall_s"], 1),
+        "bare_wall_s": runs["bare"]["wall_s"] if "bare" in runs else None,
+        "overhead_ratio": round(runs["1w"]["wall_s"] / runs["bare"]["wall_s"], 3) if "bare" in runs and "1w" in runs else None,
+        "speedup_2w": round(runs["1w"]["wall_s"] / runs[f"{workers}w"]["wall_s"], 3)
+        if "1w" in runs and f"{workers}w" in runs else None,
+        "peak_rss_mb": main["peak_rss_mb"], "peak_pss_mb": main["peak_pss_mb"],
+        "rerun_ratio": round(rerun["wall_s"] / first["wall_s"], 4),
+        "stage_seconds": main["stage_seconds"], "runs": runs,
+    }
+    for name, run in runs.items():
+        if run["published"] + run.get("skipped", 0) == 0:
+            raise RuntimeError(f"run {name} published nothing")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--task-runner", default="process", choices=["thread", "process", "dask"])
+    parser.add_argument("--shard-size", type=int, default=500)
+    parser.add_argument("--work", type=Path, help="keep corpus and warehouses here (default: a temporary folder)")
+    parser.add_argument("--skip-bare", action="store_true", help="no bare-loop run (overhead_ratio is then null)")
+    parser.add_argument("--skip-one-worker", action="store_true",
+                        help="only the W-worker run and its re-run (speedup and overhead are then null)")
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="etl-bench-"))
+    try:
+        report = benchmark(args.docs, args.workers, args.task_runner, args.shard_size, work, args.skip_bare,
+                           args.skip_one_worker)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The same tables whatever runs the tasks: threads, worker processes, or a Dask cluster of worker processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+from etl.analyst import content_digests
+from etl.cli import main
+from etl.journal import read_journal
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import build_corpus  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """Seeds plus generated articles (real benchmark text), in shards of 20."""
+    folder = tmp_path_factory.mktemp("scaleout") / "input"
+    try:
+        build_corpus(60, folder / "generated")
+    except FileNotFoundError as error:  # the shared benchmarks are not on this machine
+        pytest.skip(str(error))
+    shutil.copytree(SEEDS, folder / "seeds")
+    return folder
+
+
+def _run(corpus: Path, warehouse: Path, *execution: str) -> None:
+    assert main(["run", "--input", str(corpus), "--warehouse", str(warehouse), "--shard-size", "20",
+                 *execution]) == 0
+
+
+@pytest.fixture(scope="module")
+def single_process(corpus: Path, tmp_path_factory) -> dict:
+    warehouse = tmp_path_factory.mktemp("single") / "warehouse"
+    _run(corpus, warehouse, "--task-runner", "thread", "--workers", "1")
+    return content_digests(warehouse)
+
+
+def test_dask_local_cluster_with_two_worker_processes_gives_the_same_tables(corpus: Path, single_process: dict,
+                                                                             tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    _run(corpus, warehouse, "--task-runner", "dask", "--workers", "2")
+    assert content_digests(warehouse) == single_process
+    assert single_process["documents"][0] == 65 and single_process["entities"][0] > 100
+    entry = read_journal(Path(os.environ["ETL_STATE_DIR"]))[-1]
+    assert entry["status"] == "completed" and set(entry["tasks"]["entities"]["executed"]) == {0, 1, 2, 3}
+
+
+def test_process_pool_gives_the_same_tables(corpus: Path, single_process: dict, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    _run(corpus, warehouse, "--task-runner", "process", "--workers", "2")
+    assert content_digests(warehouse) == single_process
+
+
+def test_dask_cluster_at_an_address(corpus: Path, single_process: dict, tmp_path: Path) -> None:
+    """A scheduler and two workers started from the command line, as an operator would."""
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler_file = tmp_path / "scheduler.json"
+    env = {**os.environ}
+    processes = [subprocess.Popen(dask + ["--host", "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
+                                          "--scheduler-file", str(scheduler_file)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        import json
+        import time
+
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for name in ("w1", "w2"):
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--name", name,
+                 "--dashboard-address", ":0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        warehouse = tmp_path / "warehouse"
+        _run(corpus, warehouse, "--task-runner", "dask", "--dask-address", address)
+        assert content_digests(warehouse) == single_process
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
