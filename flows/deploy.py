@@ -21,6 +21,7 @@ from prefect import flow
 from prefect.context import FlowRunContext
 
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, Settings, flow_parameters
+from etl.ingest import is_url
 from etl.journal import record_run
 from etl.locking import WarehouseBusy, warehouse_lock
 from flows.pipeline import RunFailed, etl_pipeline
@@ -39,7 +40,8 @@ def locked_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", 
                     state_dir: str = ".state") -> dict:
     """Run the pipeline once under the warehouse lock; a held lock fails the run at once, naming the holder."""
     parameters = flow_parameters(Settings(
-        input_dir=Path(input_dir), warehouse_dir=Path(warehouse_dir), state_dir=Path(state_dir),
+        input_dir=input_dir if is_url(input_dir) else Path(input_dir), warehouse_dir=Path(warehouse_dir),
+        state_dir=Path(state_dir),
         expectations_dir=Path(expectations_dir) if expectations_dir else None,
         shard_size=int(shard_size), max_bytes=int(max_bytes)))
     state = Path(parameters["state_dir"])

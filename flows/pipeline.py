@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -22,15 +23,16 @@ import pandas as pd
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext, get_run_context
+from prefect.exceptions import UpstreamTaskError
 from prefect.filesystems import LocalFileSystem
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from etl import stages
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
 from etl.fingerprint import code_version
-from etl.ingest import InputFile, discover_files, split_known_and_duplicates, superseded_documents
+from etl.ingest import InputFile, discover_files, documents_now, split_known_and_duplicates, superseded_documents
 from etl.publish import ConservationError, publish_run, read_table
-from etl.runs import RunSummary, new_run_id, shard
+from etl.runs import RunSummary, new_run_id, release_memory, shard
 from etl.stages import StageOutput, results_folder, warehouse_signal_parts
 from etl.stories import stories_from_signals
 from etl.validate import GateBlocked, SuiteSpec, default_expectations_dir, load_suites
@@ -42,9 +44,20 @@ logging.getLogger("etl").setLevel(os.environ.get("ETL_LOG_LEVEL", "INFO"))
 QUARANTINE_ARTIFACT_ROWS = 1000
 
 
-def task_runner_for(kind: str, workers: int, dask_address: str | None = None):
-    """The Prefect task runner for `kind` (thread, process or dask) with `workers` parallel tasks."""
-    if kind == "thread":
+def preload() -> None:
+    """Import what the flow process needs (Great Expectations checks the suites) before the flow starts."""
+    import great_expectations  # noqa: F401
+
+
+def task_runner_for(kind: str, workers: int, dask_address: str | None = None, shards: int | None = None):
+    """The Prefect task runner for `kind` (thread, process or dask) with `workers` parallel tasks.
+
+    A process pool never gets more workers than there are shards; with one, the tasks run in the flow's own
+    process (a worker process would only add its start-up: importing the libraries, loading the models).
+    """
+    if kind == "process" and shards is not None:
+        workers = max(1, min(workers, shards))
+    if kind == "thread" or (kind == "process" and workers == 1):
         return ThreadPoolTaskRunner(max_workers=workers)
     if kind == "process":
         return ProcessPoolTaskRunner(max_workers=workers)
@@ -57,31 +70,6 @@ def task_runner_for(kind: str, workers: int, dask_address: str | None = None):
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
                                               "dashboard_address": None})
     raise ValueError(f"unknown task runner {kind!r}")
-
-
-@contextmanager
-def api_for_workers(kind: str) -> Iterator[None]:
-    """Give task worker processes the flow's API server.
-
-    Without a server (PREFECT_API_URL unset) Prefect runs an ephemeral one inside each process, so every
-    spawned worker would start its own before its first task (6-14 s each) and its task runs would be
-    invisible to the flow's. One temporary server is started here and inherited through the environment;
-    Prefect stops it when this process exits.
-    """
-    if kind == "thread" or os.environ.get("PREFECT_API_URL"):
-        yield
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    server = SubprocessASGIServer()
-    server.start()
-    os.environ["PREFECT_API_URL"] = server.api_url
-    try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
-            yield
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
 
 
 class RunFailed(RuntimeError):
@@ -107,7 +95,11 @@ def results_under(folder: Path) -> Iterator[None]:
 
 # Cache keys: the same content keys the stage functions name their staged files by.
 def _ingest_key(context, parameters: dict) -> str:
-    return stages.ingest_key(parameters["files"], parameters["max_bytes"], parameters["suite"])
+    key = stages.ingest_key(parameters["files"], parameters["max_bytes"], parameters["suite"])
+    if stages.unreadable_marker(Path(parameters["staging"]), key).exists():
+        # Its files could not be read last time (an outage, a permission): read them again, never reuse that.
+        return f"{key}-retry-{uuid.uuid4().hex}"
+    return key
 
 
 def _document_key(context, parameters: dict) -> str:
@@ -209,7 +201,11 @@ def _collect(stage: str, futures, summary: RunSummary, shard_ids: list[int]) -> 
     tally = summary.tasks.setdefault(stage, {"executed": [], "reused": [], "failed": []})
     started, rows = time.monotonic(), 0
     for number, future in enumerate(futures):
-        future.wait()
+        try:
+            future.wait()
+        except UpstreamTaskError:  # a process pool never starts it; counted under the task that failed
+            outputs.append(None)
+            continue
         if future.state.is_completed():
             output = future.result()
             outputs.append(output)
@@ -222,6 +218,8 @@ def _collect(stage: str, futures, summary: RunSummary, shard_ids: list[int]) -> 
             if future.state.name == "NotReady" or "Upstream" in str(future.state.message or ""):
                 continue
             error = future.result(raise_on_failure=False)
+            if isinstance(error, UpstreamTaskError):  # counted under the task that failed
+                continue
             summary.failures.append(f"{stage} shard {shard_ids[number]}: {error}")
             tally["failed"].append(shard_ids[number])
             if isinstance(error, GateBlocked):
@@ -270,7 +268,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     staging = str(results_folder(Path(parameters["state_dir"])) / "staged")
     expectations = parameters["expectations_dir"]
     suites = load_suites(Path(expectations) if expectations else default_expectations_dir())
-    files = discover_files(Path(parameters["input_dir"]))
+    files = discover_files(parameters["input_dir"])
     summary.files_seen = len(files)
     file_shards = shard(files, shard_size)
     logger.info("run %s: %d files in %d shard(s)", summary.run_id, len(files), len(file_shards))
@@ -283,8 +281,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     known = read_table(warehouse, "documents", ["doc_id", "source_path"])
     index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)
     # A file edited since it was published replaces its old document (and that document's rows).
-    now_in_files = {path: None for r in ingested for path in r.quarantined["source_path"]}
-    now_in_files.update(zip(index["source_path"], index["doc_id"]))
+    now_in_files = documents_now([r.quarantined for r in ingested], index)
     superseded = superseded_documents(known, now_in_files)
     new_docs, duplicates, summary.skipped_unchanged = split_known_and_duplicates(
         index, dict(zip(known["doc_id"], known["source_path"])))
@@ -293,10 +290,12 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     logger.info("ingest: %d new, %d duplicates, %d unchanged", len(new_docs), len(duplicates), summary.skipped_unchanged)
     for output in ingested:
         output.index = None  # the doc ids are no longer needed: keep the outputs small
+    keep = {number: sorted(paths) for number, paths in new_docs.groupby("shard")["source_path"]}
+    del index, new_docs
+    release_memory()
 
     # Each shard goes through the document stages and extraction on its own: a task starts as soon as
     # its own input is ready, so a slow shard does not hold the others back.
-    keep = {number: sorted(paths) for number, paths in new_docs.groupby("shard")["source_path"]}
     sources = [r for r in ingested if r.shard in keep]
     shard_ids = [r.shard for r in sources]
     language = language_task.map(sources, unmapped(suites["language"]), unmapped(staging), shard_ids,
@@ -325,7 +324,9 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     replaced: dict[str, pd.DataFrame] = {}
     if published or superseded:
         clock_stories = time.perf_counter()
-        replaced["stories"] = stories_task(parameters["warehouse_dir"], staged["story_signals"], superseded, staging)
+        # submitted: with worker processes, the stories' DuckDB memory is a worker's, not the flow's
+        replaced["stories"] = stories_task.submit(parameters["warehouse_dir"], staged["story_signals"], superseded,
+                                                  staging).result()
         summary.stage_seconds["stories"] = time.perf_counter() - clock_stories
     summary.duration_s = time.monotonic() - clock
     clock_publish = time.perf_counter()

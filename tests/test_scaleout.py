@@ -14,6 +14,7 @@ from conftest import SEEDS
 from etl.analyst import content_digests
 from etl.cli import main
 from etl.journal import read_journal
+from etl.publish import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -35,7 +36,7 @@ def corpus(tmp_path_factory) -> Path:
     return folder
 
 
-def _run(corpus: Path, warehouse: Path, *execution: str) -> None:
+def _run(corpus: Path | str, warehouse: Path, *execution: str) -> None:
     assert main(["run", "--input", str(corpus), "--warehouse", str(warehouse), "--shard-size", "20",
                  *execution]) == 0
 
@@ -94,3 +95,35 @@ def test_dask_cluster_at_an_address(corpus: Path, single_process: dict, tmp_path
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def test_input_from_an_fsspec_url_publishes_what_the_same_folder_does(corpus: Path, single_process: dict,
+                                                                      tmp_path: Path) -> None:
+    """An object store stands in for a shared input location: fsspec's memory filesystem (one process)."""
+    import fsspec
+
+    memory = fsspec.filesystem("memory")
+    for path in sorted(corpus.rglob("*")):
+        if path.is_file():
+            memory.pipe(f"/scaleout-input/{path.relative_to(corpus).as_posix()}", path.read_bytes())
+    try:
+        warehouse = tmp_path / "warehouse"
+        _run("memory://scaleout-input", warehouse, "--task-runner", "thread", "--workers", "1")
+        digests = content_digests(warehouse)
+        assert digests == single_process
+        documents_paths = read_table(warehouse, "documents", ["source_path"])["source_path"]
+        assert "seeds/000_05cf54e97c6ddfc7.txt" in set(documents_paths)  # relative to the URL, as for a folder
+        # a changed object is read again, an unchanged store is "nothing changed"
+        assert main(["run", "--input", "memory://scaleout-input", "--warehouse", str(warehouse), "--shard-size",
+                     "20"]) == 0
+        assert read_journal(Path(os.environ["ETL_STATE_DIR"]))[-1]["status"] == "unchanged"
+        memory.pipe("/scaleout-input/seeds/new.txt", (SEEDS / "001_f3ea0096d1b18764.txt").read_bytes() + "\nP.S.".encode())
+        # worker processes do not share this process's memory filesystem: to them every object is missing, as
+        # in an outage of a real store; that quarantines the files as unreadable and unpublishes nothing
+        _run("memory://scaleout-input", warehouse, "--task-runner", "process", "--workers", "2")
+        assert content_digests(warehouse)["documents"] == digests["documents"]
+        assert set(read_table(warehouse, "quarantine")["reason"]) == {"unreadable"}
+        _run("memory://scaleout-input", warehouse, "--task-runner", "thread")
+        assert len(read_table(warehouse, "documents")) == digests["documents"][0] + 1
+    finally:
+        memory.rm("/scaleout-input", recursive=True)

@@ -67,23 +67,32 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     from etl.publish import current_snapshot
     from etl.runs import RunSummary
 
-    if not Path(parameters["input_dir"]).is_dir():
+    from etl.ingest import input_exists
+
+    if not input_exists(parameters["input_dir"]):
         _say(f"error: input folder {parameters['input_dir']} does not exist")
         return 2
     warehouse = Path(parameters["warehouse_dir"])
-    fingerprint = input_fingerprint(parameters)
+    fingerprint, files = input_fingerprint(parameters)
     snapshot = current_snapshot(warehouse)
     previous = None if force else unchanged_since(state_dir, parameters, fingerprint, snapshot and snapshot.name)
     if previous is not None:
         return _nothing_changed(state_dir, parameters, previous)
     prepare_environment(state_dir)
-    from flows.pipeline import RunFailed, api_for_workers, etl_pipeline, task_runner_for
+    from flows.server import start_server_unless_configured
 
-    execution = execution or {"kind": "thread", "workers": os.cpu_count() or 1, "dask_address": None}
+    server = start_server_unless_configured()  # boots while the flow and its libraries are imported
+    from flows.pipeline import RunFailed, etl_pipeline, preload, task_runner_for
+
+    preload()
+    if server is not None:
+        server.wait()
+    execution = execution or {"kind": "process", "workers": os.cpu_count() or 1, "dask_address": None}
     try:
-        with warehouse_lock(warehouse, wait_seconds), _progress_bar(), api_for_workers(execution["kind"]):
+        with warehouse_lock(warehouse, wait_seconds), _progress_bar():
             try:
-                outcome = etl_pipeline.with_options(task_runner=task_runner_for(**execution))(**parameters)
+                runner = task_runner_for(**execution, shards=-(-files // parameters["shard_size"]))
+                outcome = etl_pipeline.with_options(task_runner=runner)(**parameters)
             except RunFailed as error:
                 record_run(state_dir, parameters, "failed", error.summary, str(error))
                 _print_summary(RunSummary(**error.summary) if error.summary else None, show_shards)
@@ -97,8 +106,10 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
         _say(f"error: {error}")
         return 3
     snapshot = current_snapshot(warehouse)
+    # Files that could not be read must be tried again next time, even if nothing else changed.
+    unread = bool((outcome.get("quarantined_by_reason") or {}).get("unreadable"))
     record_run(state_dir, parameters, "completed", outcome, None,
-               inputs={"fingerprint": fingerprint, "snapshot": snapshot.name if snapshot else None})
+               inputs={"fingerprint": None if unread else fingerprint, "snapshot": snapshot.name if snapshot else None})
     _print_summary(RunSummary(**outcome), show_shards)
     _say(f"warehouse: {parameters['warehouse_dir']}")
     return 0
@@ -220,8 +231,10 @@ def _no_server_message() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from etl.ingest import input_exists
+
     parameters = _run_parameters(args)
-    if not Path(parameters["input_dir"]).is_dir():
+    if not input_exists(parameters["input_dir"]):
         _say(f"error: input folder {parameters['input_dir']} does not exist")
         return 2
     state_dir = Path(parameters["state_dir"])
@@ -278,7 +291,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def _add_execution_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--task-runner", choices=["thread", "process", "dask"], default=None,
                          help="where shard tasks run: threads of this process, worker processes, or Dask "
-                              "(default thread, env ETL_TASK_RUNNER)")
+                              "(default process: one worker per core, in this process for a single shard; env ETL_TASK_RUNNER)")
     command.add_argument("--workers", type=int, default=None,
                          help="parallel tasks: threads, processes or local Dask workers (default: CPU count, env ETL_WORKERS)")
     command.add_argument("--dask-address", default=None,
@@ -288,7 +301,8 @@ def _add_execution_flags(command: argparse.ArgumentParser) -> None:
 
 def _add_run_flags(command: argparse.ArgumentParser) -> None:
     """The flags of `etl run`, shared by the commands that start or schedule runs."""
-    command.add_argument("--input", type=Path, default=None, help="input folder (default: seeds/, env ETL_INPUT_DIR)")
+    command.add_argument("--input", default=None,
+                         help="input folder, or an fsspec URL such as s3://bucket/news (default: seeds/, env ETL_INPUT_DIR)")
     command.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/, env ETL_WAREHOUSE_DIR)")
     command.add_argument("--shard-size", type=int, default=None, help="documents per task (default 500, env ETL_SHARD_SIZE)")
     command.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")

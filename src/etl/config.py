@@ -18,13 +18,13 @@ PIPELINE_VERSION = "1"
 class Settings:
     """Where to read, where to write, and how to cut the work."""
 
-    input_dir: Path = Path("seeds")
+    input_dir: Path | str = Path("seeds")  # a folder, or an fsspec URL (s3://bucket/news) kept as a string
     warehouse_dir: Path = Path("warehouse")
     state_dir: Path = Path(".state")
     expectations_dir: Path | None = None
     shard_size: int = DEFAULT_SHARD_SIZE
     max_bytes: int = DEFAULT_MAX_BYTES
-    task_runner: str = "thread"
+    task_runner: str = "process"
     workers: int | None = None  # default: the machine's cores
     dask_address: str | None = None
 
@@ -32,7 +32,7 @@ class Settings:
         """Return a copy with absolute paths."""
         return replace(
             self,
-            input_dir=self.input_dir.resolve(),
+            input_dir=self.input_dir if isinstance(self.input_dir, str) else self.input_dir.resolve(),
             warehouse_dir=self.warehouse_dir.resolve(),
             state_dir=self.state_dir.resolve(),
             expectations_dir=self.expectations_dir.resolve() if self.expectations_dir else None,
@@ -92,6 +92,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
 def _coerce(name: str, value: object) -> object:
     if name in ("shard_size", "max_bytes", "workers"):
         return int(value)  # type: ignore[arg-type]
+    if name == "input_dir" and "://" in str(value):
+        from etl.ingest import is_url, local_path
+
+        return str(value) if is_url(str(value)) else local_path(str(value))
     if name.endswith("_dir"):
         return Path(str(value))
     return value

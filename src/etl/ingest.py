@@ -81,9 +81,36 @@ class DecodedText:
     detail: str | None = None
 
 
-def discover_files(input_root: Path) -> list[InputFile]:
-    """List every file under `input_root`, sorted; symlinks leaving the root or pointing to folders are flagged, never followed."""
-    root = input_root.resolve()
+def is_url(location: str | Path) -> bool:
+    """True for an fsspec URL other than a local file (s3://bucket/news, memory://inbox, ...)."""
+    text = str(location)
+    return "://" in text and not text.startswith("file://")
+
+
+def local_path(location: str | Path) -> Path:
+    """A local folder given as a path or a file:// URL."""
+    text = str(location)
+    return Path(text[len("file://"):]) if text.startswith("file://") else Path(text)
+
+
+def input_exists(location: str | Path) -> bool:
+    """Whether the input folder (a local path or an fsspec URL) exists."""
+    if is_url(location):
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(str(location))
+        return fs.isdir(root)
+    return local_path(location).is_dir()
+
+
+def discover_files(input_root: str | Path) -> list[InputFile]:
+    """List every file under `input_root` (a folder or an fsspec URL), sorted.
+
+    In a local folder, symlinks leaving the root or pointing to folders are flagged, never followed.
+    """
+    if is_url(input_root):
+        return _discover_remote(str(input_root))
+    root = local_path(input_root).resolve()
     found: list[InputFile] = []
 
     def unlistable(error: OSError) -> None:
@@ -113,6 +140,41 @@ def discover_files(input_root: Path) -> list[InputFile]:
             found.append(_inspect(root, path))
     found.sort(key=lambda f: f.source_path)
     return found
+
+
+def _discover_remote(url: str) -> list[InputFile]:
+    """Every file under an fsspec URL; absolute_path is the file's URL, so any process can open it."""
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url)
+    root = root.rstrip("/")
+    found = []
+    for path, info in fs.find(root, detail=True).items():
+        if info.get("type", "file") != "file":
+            continue
+        relative = path[len(root):].lstrip("/") if path.startswith(root) else path
+        found.append(InputFile(relative, fs.unstrip_protocol(path), int(info.get("size") or 0)))
+    found.sort(key=lambda f: f.source_path)
+    return found
+
+
+def file_version(absolute_path: str) -> tuple:
+    """What stands for a file's bytes without reading them (cache keys): inode, size, mtime and ctime of a local
+    file; size and the store's modification time or ETag of a URL. Raises OSError when it cannot be told."""
+    if is_url(absolute_path):
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(absolute_path)
+        try:
+            info = fs.info(path)
+        except FileNotFoundError:
+            raise
+        except Exception as error:  # stores raise their own errors
+            raise OSError(str(error)) from error
+        return tuple(str(info.get(k)) for k in ("size", "mtime", "LastModified", "last_modified", "ETag", "etag",
+                                                 "created", "md5Hash"))
+    info = os.stat(absolute_path)
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -155,7 +217,14 @@ def _inspect(root: Path, path: Path) -> InputFile:
 
 
 def read_limited(path: str, max_bytes: int) -> bytes | None:
-    """Read at most `max_bytes` bytes of a regular file; None when it is larger; OSError when it is not regular."""
+    """Read at most `max_bytes` bytes of a regular file (or fsspec URL); None when it is larger; OSError when it
+    is not regular."""
+    if is_url(path):
+        import fsspec
+
+        with fsspec.open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+        return None if len(raw) > max_bytes else raw
     # No following a link swapped in since discovery, no blocking on a pipe: check what was opened.
     descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as handle:
@@ -435,6 +504,25 @@ def split_known_and_duplicates(
                 path, doc_id, "ingest", "duplicate",
                 f"same text as {original}; only that copy is kept", row["content_sha256"]))
     return docs.loc[sorted(keep)].reset_index(drop=True), quarantine_frame(duplicates), skipped
+
+
+# A file quarantined for one of these reasons may hold the same text as before: its document stays published.
+UNKNOWN_CONTENT_REASONS = frozenset({"unreadable"})
+
+
+def documents_now(quarantined: Iterable[pd.DataFrame], index: pd.DataFrame) -> dict[str, str | None]:
+    """source_path -> doc_id of every file this run read (None when the file now holds nothing publishable).
+
+    `quarantined` are the ingest stage's quarantine rows, `index` its documents (doc_id, source_path). Files
+    that could not be read at all are left out: an outage of the input store must not unpublish anything.
+    """
+    current: dict[str, str | None] = {}
+    for frame in quarantined:
+        for path, reason in zip(frame["source_path"], frame["reason"]):
+            if reason not in UNKNOWN_CONTENT_REASONS:
+                current[path] = None
+    current.update(zip(index["source_path"], index["doc_id"]))
+    return current
 
 
 def superseded_documents(published: pd.DataFrame, current: Mapping[str, str | None]) -> set[str]:

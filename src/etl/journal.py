@@ -7,7 +7,6 @@ failed runs and their parameters here.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -59,25 +58,24 @@ def last_failed_run(state_dir: Path) -> dict | None:
     return None
 
 
-def input_fingerprint(parameters: dict) -> str:
+def input_fingerprint(parameters: dict) -> tuple[str, int]:
     """What a run's outcome depends on, without reading a file: every input file's path, inode, size, mtime and
-    ctime, the run parameters, the suites' bytes and the code version (see etl.stages.ingest_key)."""
+    ctime, the run parameters, the suites' bytes and the code version (see etl.stages.ingest_key); and the
+    number of input files."""
     from etl.fingerprint import content_key
-    from etl.ingest import discover_files
+    from etl.ingest import discover_files, file_version
     from etl.validate import default_expectations_dir
 
-    files = discover_files(Path(parameters["input_dir"]))
+    files = discover_files(parameters["input_dir"])
     stats = []
     for item in files:
         try:
-            info = os.stat(item.absolute_path)
-            stats.append((item.source_path, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns,
-                          item.problem))
+            stats.append((item.source_path, file_version(item.absolute_path), item.problem))
         except OSError:
             stats.append((item.source_path, None, item.problem))
     suites_dir = Path(parameters.get("expectations_dir") or default_expectations_dir())
     suites = [(p.name, p.read_bytes()) for p in sorted(suites_dir.glob("*.json"))]
-    return content_key("inputs", stats, sorted(parameters.items()), suites)
+    return content_key("inputs", stats, sorted(parameters.items()), suites), len(files)
 
 
 def unchanged_since(state_dir: Path, parameters: dict, fingerprint: str, snapshot: str | None) -> dict | None:

@@ -16,7 +16,7 @@ import pandas as pd
 from etl import stages
 from etl.config import PIPELINE_VERSION, Settings
 from etl.fingerprint import code_version
-from etl.ingest import discover_files, split_known_and_duplicates, superseded_documents
+from etl.ingest import discover_files, documents_now, split_known_and_duplicates, superseded_documents
 from etl.publish import publish_run, read_table
 from etl.runs import RunSummary, new_run_id, shard
 from etl.stories import stories_from_signals
@@ -44,8 +44,7 @@ def run_in_process(settings: Settings) -> RunSummary:
                     for n, batch in enumerate(shard(files, settings.shard_size))]
         known = read_table(settings.warehouse_dir, "documents", ["doc_id", "source_path"])
         index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)
-        now_in_files = {path: None for r in ingested for path in r.quarantined["source_path"]}
-        now_in_files.update(zip(index["source_path"], index["doc_id"]))
+        now_in_files = documents_now([r.quarantined for r in ingested], index)
         superseded = superseded_documents(known, now_in_files)
         new_docs, duplicates, summary.skipped_unchanged = split_known_and_duplicates(
             index, dict(zip(known["doc_id"], known["source_path"])))

@@ -344,8 +344,7 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
                     frames.append(new_rows)
                 replaced_tables[table] = pd.concat(frames, ignore_index=True)
         log.info("%d documents superseded by edited files", len(superseded))
-    validations = [(f"{r.dq_results['stage'].iloc[0]}-{number}", r.validation_json)
-                   for number, r in enumerate(results) if r.validation_json and len(r.dq_results)]
+    validations = docs_validations(results)
     # Built inside the new snapshot's temporary folder, so a crash leaves nothing behind but tmp-*.
     provenance = {"run_id": run_id, **(provenance or {}),
                   "suites_version": _suites_version(suites)}
@@ -353,6 +352,29 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
                      build_docs=lambda site: build_data_docs(validations, suites, site, run_id), provenance=provenance,
                      stamps={"documents": {"run_id": run_id, "ingested_at": now}})
     return summary
+
+
+DOCS_PASSING_PER_STAGE = 1
+
+
+def docs_validations(results: list) -> list[tuple[str, dict]]:
+    """The validations Data Docs show: every one with a failed expectation, and the first passing one per stage.
+
+    A run over a large archive validates hundreds of shards per stage; pages for all of them would make the
+    publish step slow and the site unreadable, while dq_results keeps one row per expectation and shard.
+    """
+    chosen, passing = [], {}
+    for r in results:
+        if not r.validation_json or not len(r.dq_results):
+            continue
+        stage = str(r.dq_results["stage"].iloc[0])
+        name = f"{stage}-shard{getattr(r, 'shard', len(chosen))}"
+        if not r.validation_json.get("success", True):
+            chosen.append((name, r.validation_json))
+        elif passing.get(stage, 0) < DOCS_PASSING_PER_STAGE:
+            passing[stage] = passing.get(stage, 0) + 1
+            chosen.append((name, r.validation_json))
+    return chosen
 
 
 def _concat_staged(paths: list[str], stamp: Mapping[str, object]) -> pd.DataFrame:

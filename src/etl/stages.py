@@ -25,7 +25,7 @@ from etl.entities import entities_frame
 from etl.facts import consistency_checks, facts_frame, repatriations_frame
 from etl.fields import add_fields
 from etl.fingerprint import content_key
-from etl.ingest import InputFile, ingest_files, quarantine_frame
+from etl.ingest import UNKNOWN_CONTENT_REASONS, InputFile, file_version, ingest_files, quarantine_frame
 from etl.language import add_language
 from etl.schemas import TABLES
 from etl.stories import signals_frame
@@ -112,6 +112,16 @@ def gate(frame: pd.DataFrame, suite: SuiteSpec, quarantined: pd.DataFrame | None
     return result
 
 
+def _for_data_docs(result, shard: int) -> dict | None:
+    """The GX validation result to keep for Data Docs: a failing one, or shard 0's (an example of a pass).
+
+    Outputs of every shard stay in the flow's memory until publish; hundreds of passing validations
+    would only grow it (Data Docs show failures and one pass per stage, see publish.docs_validations).
+    """
+    stored = result.validation_json
+    return stored if stored is not None and (not stored.get("success", True) or shard == 0) else None
+
+
 def ingest_key(files: list[InputFile], max_bytes: int, suite: SuiteSpec) -> str:
     """Ingest depends on the files' bytes: path, inode, size, mtime and ctime stand for them without reading.
 
@@ -121,12 +131,15 @@ def ingest_key(files: list[InputFile], max_bytes: int, suite: SuiteSpec) -> str:
     stats = []
     for item in files:
         try:
-            info = os.stat(item.absolute_path)
-            stats.append((item.source_path, item.absolute_path, info.st_ino, info.st_size, info.st_mtime_ns,
-                          info.st_ctime_ns, item.problem))
+            stats.append((item.source_path, item.absolute_path, file_version(item.absolute_path), item.problem))
         except OSError:
-            stats.append((item.source_path, item.absolute_path, None, None, item.problem))
+            stats.append((item.source_path, item.absolute_path, None, item.problem))
     return content_key("ingest", stats, max_bytes, suite.fingerprint)
+
+
+def unreadable_marker(staging: Path, key: str) -> Path:
+    """Present while the ingest output of `key` holds files that could not be read: that output is not reused."""
+    return staging / "ingest" / f"{key}.unreadable"
 
 
 def ingest_shard(files: list[InputFile], max_bytes: int, suite: SuiteSpec, staging: Path,
@@ -136,8 +149,14 @@ def ingest_shard(files: list[InputFile], max_bytes: int, suite: SuiteSpec, stagi
     key = ingest_key(files, max_bytes, suite)
     docs, quarantined = ingest_files(files, max_bytes)
     result = gate(docs, suite, quarantined)
+    marker = unreadable_marker(staging, key)
+    if result.quarantined["reason"].isin(UNKNOWN_CONTENT_REASONS).any():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    else:
+        marker.unlink(missing_ok=True)
     return StageOutput("ingest", shard, key, write_staged(result.passed, staging, "ingest", key), len(result.passed),
-                       result.quarantined, result.dq_results, result.validation_json,
+                       result.quarantined, result.dq_results, _for_data_docs(result, shard),
                        index=result.passed[INDEX_COLUMNS].reset_index(drop=True),
                        seconds=time.perf_counter() - clock)
 
@@ -171,7 +190,7 @@ def document_stage(stage: str, source: StageOutput, suite: SuiteSpec, staging: P
         docs = docs[docs["source_path"].isin(set(keep))].reset_index(drop=True)
     result = gate(_DOCUMENT_FUNCTIONS[stage](docs), suite)
     return StageOutput(stage, shard, key, write_staged(result.passed, staging, stage, key), len(result.passed),
-                       result.quarantined, result.dq_results, result.validation_json,
+                       result.quarantined, result.dq_results, _for_data_docs(result, shard),
                        seconds=time.perf_counter() - clock)
 
 
@@ -189,7 +208,7 @@ def entities_stage(documents: StageOutput, suite: SuiteSpec, staging: Path, shar
     entities = with_entity_check_columns(entities_frame(docs), docs)
     result = gate(entities, suite, source_paths=dict(zip(docs.get("doc_id", []), docs.get("source_path", []))))
     return StageOutput("entities", shard, key, write_staged(result.passed, staging, "entities", key),
-                       len(result.passed), result.quarantined, result.dq_results, result.validation_json,
+                       len(result.passed), result.quarantined, result.dq_results, _for_data_docs(result, shard),
                        seconds=time.perf_counter() - clock)
 
 
@@ -216,7 +235,7 @@ def facts_stage(documents: StageOutput, entities: StageOutput, suite: SuiteSpec,
     signals = signals_frame(docs, found, result.passed)
     tables["story_signals"] = write_staged(signals, staging, "story_signals", key, "story_signals")
     return StageOutput("facts", shard, key, write_staged(result.passed, staging, "facts", key), len(result.passed),
-                       result.quarantined, result.dq_results, result.validation_json,
+                       result.quarantined, result.dq_results, _for_data_docs(result, shard),
                        tables={name: path for name, path in tables.items() if path},
                        seconds=time.perf_counter() - clock)
 

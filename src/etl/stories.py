@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -317,12 +318,15 @@ def _load_signals(con, signals: pd.DataFrame | list[str]) -> None:
                     [list(signals)])
 
 
-def links_from_signals(signals: pd.DataFrame | list[str]) -> tuple[list[StoryLink], list[str], list[str | None]]:
-    """Compared pairs with their evidence, plus every doc_id and lang in input order.
+def _scan(signals: pd.DataFrame | list[str],
+          on_near_duplicate: Callable[[int, int, float], None]) -> tuple[list[tuple[int, int, StoryLink]], list[str], list]:
+    """Find story links among `signals`; return the compared cross-language pairs (row numbers and evidence) and
+    every doc_id and lang in input order. Same-language near-duplicates go to `on_near_duplicate(i, j, similarity)`
+    in batches, never all in memory: reposts of one text can be millions of pairs.
 
     Candidate pairs come from DuckDB (shared non-routine strong items of two kinds across languages, or a
     shared sketch hash within one language, dates at most LINK_MAX_DAYS apart), with a memory limit
-    (ETL_STORIES_MEMORY, spilling to disk beyond it); only candidates are loaded and compared in Python.
+    (ETL_STORIES_MEMORY, spilling to disk beyond it); only cross-language candidates are compared in Python.
     """
     import duckdb
 
@@ -341,15 +345,26 @@ def links_from_signals(signals: pd.DataFrame | list[str]) -> tuple[list[StoryLin
         dates_close = _DATES_CLOSE.format(max_days=LINK_MAX_DAYS)
         pairs = con.execute(_CANDIDATES_SQL.format(block_max=BLOCK_MAX_MEMBERS, routine_limit=routine_limit,
                                                    dates_close=dates_close)).fetchall()
-        near = con.execute(_NEAR_DUPLICATES_SQL.format(block_max=BLOCK_MAX_MEMBERS, sketch_size=SKETCH_SIZE,
-                                                       threshold=NEAR_DUPLICATE, dates_close=dates_close)).fetchall()
         needed = sorted({i for pair in pairs for i in pair})
         cache: dict[int, _DocSignals] = {}
         if needed:
             con.register("needed", pd.DataFrame({"idx": needed}))
             frame = con.execute(f"SELECT idx, {', '.join(SIGNAL_COLUMNS)} FROM sig JOIN needed USING (idx)").df()
             cache = {int(row["idx"]): _from_row(row) for row in frame.to_dict("records")}
-    links = [_compare(cache[i], cache[j], routine) for i, j in pairs]
+        compared = [(i, j, _compare(cache[i], cache[j], routine)) for i, j in pairs]
+        cursor = con.execute(_NEAR_DUPLICATES_SQL.format(block_max=BLOCK_MAX_MEMBERS, sketch_size=SKETCH_SIZE,
+                                                         threshold=NEAR_DUPLICATE, dates_close=dates_close))
+        while batch := cursor.fetchmany(50_000):
+            for i, j, similarity in batch:
+                on_near_duplicate(i, j, similarity)
+    return compared, doc_ids, langs
+
+
+def links_from_signals(signals: pd.DataFrame | list[str]) -> tuple[list[StoryLink], list[str], list[str | None]]:
+    """Every compared pair with its evidence (near-duplicates included), plus every doc_id and lang in input order."""
+    near: list[tuple[int, int, float]] = []
+    compared, doc_ids, langs = _scan(signals, lambda i, j, sim: near.append((i, j, sim)))
+    links = [link for _, _, link in compared]
     links += [StoryLink(doc_ids[i], doc_ids[j], 0.0, 0, {"near_duplicate": True, "similarity": round(sim, 3)}, True)
               for i, j, sim in near]
     return links, doc_ids, langs
@@ -372,29 +387,40 @@ def assign_stories(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFra
 
 def stories_from_signals(signals: pd.DataFrame | list[str]) -> pd.DataFrame:
     """The stories table from story signals (a frame or Parquet files): one row per document."""
-    links, doc_ids, langs = links_from_signals(signals)
-    if not doc_ids:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in STORY_COLUMNS})
-    parent: dict[str, str] = {}
+    parent: dict[int, int] = {}
 
-    def find(x: str) -> str:
+    def find(x: int) -> int:
         while parent.get(x, x) != x:
             parent[x] = parent.get(parent[x], parent[x])
             x = parent[x]
         return x
 
-    linked = [link for link in links if link.linked]
-    for link in linked:
-        parent.setdefault(link.doc_a, link.doc_a)
-        parent.setdefault(link.doc_b, link.doc_b)
-        ra, rb = find(link.doc_a), find(link.doc_b)
+    def union(a: int, b: int) -> None:
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[str, list[str]] = {}
-    for d in parent:
-        groups.setdefault(find(d), []).append(d)
-    ids = {d: story_id(members) for members in groups.values() for d in members}
+
+    links = 0
+
+    def near_duplicate(i: int, j: int, _similarity: float) -> None:
+        nonlocal links
+        links += 1
+        union(i, j)
+
+    compared, doc_ids, langs = _scan(signals, near_duplicate)
+    if not doc_ids:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in STORY_COLUMNS})
+    for i, j, link in compared:
+        if link.linked:
+            links += 1
+            union(i, j)
+    groups: dict[int, list[str]] = {}
+    for member in parent:
+        groups.setdefault(find(member), []).append(doc_ids[member])
+    ids = {doc_id: story_id(members) for members in groups.values() for doc_id in members}
     log.info("%d documents in %d stories (%d links)", len(doc_ids),
-             len(doc_ids) - sum(len(m) - 1 for m in groups.values()), len(linked))
+             len(doc_ids) - sum(len(m) - 1 for m in groups.values()), links)
     return pd.DataFrame({"story_id": [ids.get(d) or story_id([d]) for d in doc_ids], "doc_id": doc_ids,
                          "lang": langs}).astype("string")
