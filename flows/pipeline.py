@@ -30,8 +30,8 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from etl import stages
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
 from etl.fingerprint import code_version
-from etl.ingest import InputFile, discover_files, documents_now, split_known_and_duplicates, superseded_documents
-from etl.publish import ConservationError, publish_run, read_table
+from etl.ingest import InputFile, discover_files
+from etl.publish import ConservationError, publish_run
 from etl.runs import RunSummary, new_run_id, release_memory, shard
 from etl.stages import StageOutput, results_folder, warehouse_signal_parts
 from etl.stories import stories_from_signals
@@ -278,20 +278,14 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
                                                    unmapped(suites["ingest"]), unmapped(staging), numbers), summary, numbers)
     _fail_if_any(summary)
     results += ingested
-    known = read_table(warehouse, "documents", ["doc_id", "source_path"])
-    index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)
-    # A file edited since it was published replaces its old document (and that document's rows).
-    now_in_files = documents_now([r.quarantined for r in ingested], index)
-    superseded = superseded_documents(known, now_in_files)
-    new_docs, duplicates, summary.skipped_unchanged = split_known_and_duplicates(
-        index, dict(zip(known["doc_id"], known["source_path"])))
-    del known, now_in_files
-    results.append(StageOutput("ingest", -1, "", None, 0, duplicates, pd.DataFrame()))
-    logger.info("ingest: %d new, %d duplicates, %d unchanged", len(new_docs), len(duplicates), summary.skipped_unchanged)
+    plan = stages.plan_new_documents(ingested, warehouse)
+    keep, superseded, summary.skipped_unchanged = plan.keep, plan.superseded, plan.skipped_unchanged
+    results.append(plan.duplicates)
+    logger.info("ingest: %d new, %d duplicates, %d unchanged", plan.new, len(plan.duplicates.quarantined),
+                summary.skipped_unchanged)
     for output in ingested:
         output.index = None  # the doc ids are no longer needed: keep the outputs small
-    keep = {number: sorted(paths) for number, paths in new_docs.groupby("shard")["source_path"]}
-    del index, new_docs
+    del plan
     release_memory()
 
     # Each shard goes through the document stages and extraction on its own: a task starts as soon as
@@ -312,10 +306,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     _fail_if_any(summary)
     documents = [o.path for o in outputs["validate"] if o.path]
     published = sum(o.rows for o in outputs["validate"])
-    staged = {"entities": [o.path for o in outputs["entities"] if o.path],
-              "facts": [o.path for o in outputs["facts"] if o.path],
-              "repatriations": [o.tables["repatriations"] for o in outputs["facts"] if "repatriations" in o.tables],
-              "story_signals": [o.tables["story_signals"] for o in outputs["facts"] if "story_signals" in o.tables]}
+    staged = stages.staged_tables(outputs["entities"], outputs["facts"])
     logger.info("%d documents passed; entities: %d mentions; facts: %d counted facts", published,
                 sum(o.rows for o in outputs["entities"]), sum(o.rows for o in outputs["facts"]))
 

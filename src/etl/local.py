@@ -11,13 +11,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
-
 from etl import stages
 from etl.config import PIPELINE_VERSION, Settings
 from etl.fingerprint import code_version
-from etl.ingest import discover_files, documents_now, split_known_and_duplicates, superseded_documents
-from etl.publish import publish_run, read_table
+from etl.ingest import discover_files
+from etl.publish import publish_run
 from etl.runs import RunSummary, new_run_id, shard
 from etl.stories import stories_from_signals
 from etl.validate import default_expectations_dir, load_suites
@@ -42,14 +40,9 @@ def run_in_process(settings: Settings) -> RunSummary:
         staging = Path(scratch)
         ingested = [timed("ingest", stages.ingest_shard(batch, settings.max_bytes, suites["ingest"], staging, n))
                     for n, batch in enumerate(shard(files, settings.shard_size))]
-        known = read_table(settings.warehouse_dir, "documents", ["doc_id", "source_path"])
-        index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)
-        now_in_files = documents_now([r.quarantined for r in ingested], index)
-        superseded = superseded_documents(known, now_in_files)
-        new_docs, duplicates, summary.skipped_unchanged = split_known_and_duplicates(
-            index, dict(zip(known["doc_id"], known["source_path"])))
-        results = [*ingested, stages.StageOutput("ingest", -1, "", None, 0, duplicates, pd.DataFrame())]
-        keep = {number: sorted(paths) for number, paths in new_docs.groupby("shard")["source_path"]}
+        plan = stages.plan_new_documents(ingested, settings.warehouse_dir)
+        keep, superseded, summary.skipped_unchanged = plan.keep, plan.superseded, plan.skipped_unchanged
+        results = [*ingested, plan.duplicates]
         validated, entities, facts = [], [], []
         for source in ingested:
             if source.shard not in keep:
@@ -66,9 +59,7 @@ def run_in_process(settings: Settings) -> RunSummary:
             validated.append(output)
             entities.append(found)
             facts.append(counted)
-        staged = {"entities": [o.path for o in entities if o.path], "facts": [o.path for o in facts if o.path],
-                  "repatriations": [o.tables["repatriations"] for o in facts if "repatriations" in o.tables],
-                  "story_signals": [o.tables["story_signals"] for o in facts if "story_signals" in o.tables]}
+        staged = stages.staged_tables(entities, facts)
         published = sum(o.rows for o in validated)
         replaced = {}
         if published or superseded:

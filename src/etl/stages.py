@@ -275,3 +275,40 @@ def warehouse_signal_parts(warehouse: Path, staging: Path, batch_size: int = 100
         key = content_key("backfill", *ids)
         parts.append(write_staged(signals, staging, "story_signals", key, "story_signals"))
     return [p for p in parts if p]
+
+
+@dataclass
+class IngestPlan:
+    """What the ingested shards hold that is new: per ingest shard the source paths to process further."""
+
+    keep: dict[int, list[str]]
+    duplicates: StageOutput  # quarantine rows of duplicate files, as a stage output
+    skipped_unchanged: int
+    superseded: set[str]  # published doc_ids whose file now holds other text (or nothing publishable)
+    new: int
+
+
+def plan_new_documents(ingested: list[StageOutput], warehouse: Path) -> IngestPlan:
+    """Compare the ingested documents with the warehouse: new, duplicate, unchanged, and superseded documents.
+
+    A file edited since it was published replaces its old document (and that document's rows).
+    """
+    from etl.ingest import documents_now, split_known_and_duplicates, superseded_documents
+    from etl.publish import read_table
+
+    known = read_table(warehouse, "documents", ["doc_id", "source_path"])
+    index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)
+    superseded = superseded_documents(known, documents_now([r.quarantined for r in ingested], index))
+    new_docs, duplicates, skipped = split_known_and_duplicates(index, dict(zip(known["doc_id"], known["source_path"])))
+    keep = {number: sorted(paths) for number, paths in new_docs.groupby("shard")["source_path"]}
+    return IngestPlan(keep, StageOutput("ingest", -1, "", None, 0, duplicates, pd.DataFrame()), skipped, superseded,
+                      len(new_docs))
+
+
+def staged_tables(entities: Iterable[StageOutput | None], facts: Iterable[StageOutput | None]) -> dict[str, list[str]]:
+    """The staged files each extraction table is published from."""
+    entities = [o for o in entities if o is not None]
+    facts = [o for o in facts if o is not None]
+    return {"entities": [o.path for o in entities if o.path], "facts": [o.path for o in facts if o.path],
+            "repatriations": [o.tables["repatriations"] for o in facts if "repatriations" in o.tables],
+            "story_signals": [o.tables["story_signals"] for o in facts if "story_signals" in o.tables]}
