@@ -62,22 +62,50 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _tree_memory(root: int) -> tuple[int, int]:
-    """(RSS, PSS) in kB summed over `root` and all its descendants."""
-    tree, stack, rss, pss = _children(), [root], 0, 0
+def _role(pid: int) -> str:
+    """What a process of the run is, from its command line: flow, server, worker or other."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    if "uvicorn" in command or "prefect.server" in command:
+        return "server"
+    if "multiprocessing" in command or "distributed" in command or "dask" in command:
+        return "worker"
+    return "flow" if " etl " in f" {command} " or "run_in_process" in command else "other"
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _tree_memory(root: int, cpu: dict[int, tuple[str, float]] | None = None) -> tuple[int, int, dict[str, int]]:
+    """(RSS, PSS, RSS by role) in kB summed over `root` and all its descendants; `cpu` gets each one's CPU seconds."""
+    tree, stack, rss, pss, roles = _children(), [root], 0, 0, {}
     while stack:
         pid = stack.pop()
         stack.extend(tree.get(pid, []))
+        if cpu is not None:
+            cpu[pid] = (_role(pid) if pid != root else "flow", _cpu_seconds(pid))
         try:
             with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
                 for line in handle:
                     if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
+                        own = int(line.split()[1])
+                        rss += own
+                        role = _role(pid) if pid != root else "flow"
+                        roles[role] = roles.get(role, 0) + own
                     elif line.startswith("Pss:"):
                         pss += int(line.split()[1])
         except OSError:
             continue
-    return rss, pss
+    return rss, pss, roles
 
 
 def measured(command: list[str], env: dict | None = None) -> dict:
@@ -85,24 +113,36 @@ def measured(command: list[str], env: dict | None = None) -> dict:
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, **SHARED_ENV, **(env or {})}, cwd=ROOT)
-    peaks = [0, 0]
+    peaks, at_peak, samples, cpu = [0, 0], {}, [], {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            rss, pss = _tree_memory(process.pid)
+            rss, pss, roles = _tree_memory(process.pid, cpu)
+            samples.append((round(time.perf_counter() - started, 2), {k: v // 1024 for k, v in roles.items()}))
+            if rss > peaks[0]:
+                at_peak.clear()
+                at_peak.update(roles)
             peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], pss)
             done.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, err = process.communicate()
+    if os.environ.get("ETL_BENCH_LOGS"):  # a folder: keep each run's log there, for timelines
+        folder = Path(os.environ["ETL_BENCH_LOGS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{int(time.time())}-{len(list(folder.iterdir()))}"
+        (folder / f"{name}.log").write_text(err, encoding="utf-8")
+        (folder / f"{name}.memory.json").write_text(json.dumps(samples), encoding="utf-8")
     done.set()
     sampler.join()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{out[-2000:]}\n{err[-4000:]}")
     return {"wall_s": round(wall, 2), "peak_rss_mb": round(peaks[0] / 1024), "peak_pss_mb": round(peaks[1] / 1024),
+            "rss_at_peak_mb": {role: round(kb / 1024) for role, kb in sorted(at_peak.items())},
+            "cpu_s": {role: round(sum(s for r, s in cpu.values() if r == role), 1) for role in sorted({r for r, _ in cpu.values()})},
             "stdout": out}
 
 
@@ -181,7 +221,7 @@ def benchmark(docs: int, workers: int, task_runner: str, shard_size: int, work: 
         "overhead_ratio": round(runs["1w"]["wall_s"] / runs["bare"]["wall_s"], 3) if "bare" in runs and "1w" in runs else None,
         "speedup_2w": round(runs["1w"]["wall_s"] / runs[f"{workers}w"]["wall_s"], 3)
         if "1w" in runs and f"{workers}w" in runs else None,
-        "peak_rss_mb": main["peak_rss_mb"], "peak_pss_mb": main["peak_pss_mb"],
+        "peak_rss_mb": main["peak_rss_mb"], "peak_pss_mb": main["peak_pss_mb"], "rss_at_peak_mb": main["rss_at_peak_mb"],
         "rerun_ratio": round(rerun["wall_s"] / first["wall_s"], 4) if rerun else None,
         "rerun_forced_ratio": round(forced["wall_s"] / first["wall_s"], 4) if forced else None,
         "same_tables": len({json.dumps(run["digests"]) for run in runs.values() if "digests" in run}) == 1,

@@ -25,7 +25,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext, get_run_context
 from prefect.exceptions import UpstreamTaskError
 from prefect.filesystems import LocalFileSystem
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from etl import stages
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
@@ -36,6 +36,7 @@ from etl.runs import RunSummary, new_run_id, release_memory, shard
 from etl.stages import StageOutput, results_folder, warehouse_signal_parts
 from etl.stories import stories_from_signals
 from etl.validate import GateBlocked, SuiteSpec, default_expectations_dir, load_suites
+from flows.runners import FlowAndProcessPoolTaskRunner
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
 progress = logging.getLogger("etl.progress")
@@ -52,15 +53,15 @@ def preload() -> None:
 def task_runner_for(kind: str, workers: int, dask_address: str | None = None, shards: int | None = None):
     """The Prefect task runner for `kind` (thread, process or dask) with `workers` parallel tasks.
 
-    A process pool never gets more workers than there are shards; with one, the tasks run in the flow's own
-    process (a worker process would only add its start-up: importing the libraries, loading the models).
+    A process pool never gets more workers than there are shards, and the flow's own process is one of them
+    (see FlowAndProcessPoolTaskRunner); with one, all tasks run in the flow's process.
     """
     if kind == "process" and shards is not None:
         workers = max(1, min(workers, shards))
     if kind == "thread" or (kind == "process" and workers == 1):
         return ThreadPoolTaskRunner(max_workers=workers)
     if kind == "process":
-        return ProcessPoolTaskRunner(max_workers=workers)
+        return FlowAndProcessPoolTaskRunner(max_workers=workers)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -256,6 +257,13 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
     return json.loads(summary.to_json())
 
 
+def _retire_workers() -> None:
+    """Every shard is done: stop local worker processes, so their memory is free for stories and publish."""
+    runner = FlowRunContext.get().task_runner
+    if isinstance(runner, FlowAndProcessPoolTaskRunner):
+        runner.retire_workers()
+
+
 def _fail_if_any(summary: RunSummary) -> None:
     if summary.failures:
         raise RunFailed("stage failed: " + " | ".join(summary.failures))
@@ -303,6 +311,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
         ("facts", facts))}
     for stage_outputs in outputs.values():
         results += [o for o in stage_outputs if o is not None]
+    _retire_workers()
     _fail_if_any(summary)
     documents = [o.path for o in outputs["validate"] if o.path]
     published = sum(o.rows for o in outputs["validate"])
@@ -315,7 +324,6 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     replaced: dict[str, pd.DataFrame] = {}
     if published or superseded:
         clock_stories = time.perf_counter()
-        # submitted: with worker processes, the stories' DuckDB memory is a worker's, not the flow's
         replaced["stories"] = stories_task.submit(parameters["warehouse_dir"], staged["story_signals"], superseded,
                                                   staging).result()
         summary.stage_seconds["stories"] = time.perf_counter() - clock_stories

@@ -118,9 +118,10 @@ def test_input_from_an_fsspec_url_publishes_what_the_same_folder_does(corpus: Pa
                      "20"]) == 0
         assert read_journal(Path(os.environ["ETL_STATE_DIR"]))[-1]["status"] == "unchanged"
         memory.pipe("/scaleout-input/seeds/new.txt", (SEEDS / "001_f3ea0096d1b18764.txt").read_bytes() + "\nP.S.".encode())
-        # worker processes do not share this process's memory filesystem: to them every object is missing, as
-        # in an outage of a real store; that quarantines the files as unreadable and unpublishes nothing
-        _run("memory://scaleout-input", warehouse, "--task-runner", "process", "--workers", "2")
+        # Dask's worker processes do not share this process's memory filesystem: to them every object is
+        # missing, as in an outage of a real store; that quarantines the files as unreadable and unpublishes
+        # nothing (the process runner would not do: the flow's own process runs some of the tasks)
+        _run("memory://scaleout-input", warehouse, "--task-runner", "dask", "--workers", "2")
         assert content_digests(warehouse)["documents"] == digests["documents"]
         assert set(read_table(warehouse, "quarantine")["reason"]) == {"unreadable"}
         _run("memory://scaleout-input", warehouse, "--task-runner", "thread")

@@ -1,0 +1,181 @@
+"""Task runners: the process pool in which the flow's own process is one of the workers."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import Context, copy_context
+from typing import Any
+
+import cloudpickle
+from prefect._internal.uuid7 import uuid7
+from prefect.futures import PrefectConcurrentFuture, wait
+from prefect.settings.context import get_current_settings
+from prefect.task_runners import ProcessPoolTaskRunner, _ChainedFuture, _run_task_in_subprocess, _UnpicklingFuture
+from prefect.utilities.callables import cloudpickle_wrapped_call
+
+
+log = logging.getLogger("etl.runner")
+
+
+def _trim_heap() -> None:
+    """Hand the heap pages freed by a finished task back to the OS (glibc), so idle workers do not keep them."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+def _run_in_worker(*args: Any, **kwargs: Any) -> Any:
+    """Prefect's subprocess task call, then a heap trim."""
+    try:
+        return _run_task_in_subprocess(*args, **kwargs)
+    finally:
+        _trim_heap()
+
+
+def _warm_up() -> int:
+    """Run first in each worker process: import the stages, so the first real task does not wait for them."""
+    import flows.pipeline  # noqa: F401
+
+    return os.getpid()
+
+
+class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
+    """Runs up to `max_workers` tasks at once: one in the flow's own process, the others in worker processes.
+
+    The flow process mostly waits for its tasks; running one of them itself saves a worker process (its
+    start-up, about 5 s, and its memory: libraries and models, about 600 MB). A task goes, once its inputs
+    are ready, to whichever is free: the flow process first, else a worker. Worker processes get at most
+    `max_workers - 1` tasks at a time, so none queues behind another while the flow process idles.
+    """
+
+    def __init__(self, max_workers: int = 2, warm_up: bool = True) -> None:
+        if max_workers < 2:
+            raise ValueError("FlowAndProcessPoolTaskRunner needs max_workers >= 2 (use a thread pool for 1)")
+        super().__init__(max_workers=max_workers - 1)
+        self._parallel = max_workers
+        self._warm_up = warm_up
+        self._slots: threading.Semaphore | None = None  # set on entering: the runner is pickled with its flow
+        self._here_free = True
+        self._here_lock: threading.Lock | None = None
+        self._here: ThreadPoolExecutor | None = None
+        self._retired = False
+
+    def duplicate(self) -> FlowAndProcessPoolTaskRunner:
+        # A copy is entered where a task runs in a worker: it must not start worker processes of its own.
+        return type(self)(max_workers=self._parallel, warm_up=False)
+
+    def __enter__(self) -> FlowAndProcessPoolTaskRunner:
+        super().__enter__()
+        self._slots, self._here_lock = threading.Semaphore(self._parallel), threading.Lock()
+        # Tasks wait in these threads for their inputs and a free slot, and the flow process runs its task in
+        # one: more threads than slots, so a task waiting for a slow input does not hold back a ready one.
+        self._resolver_executor.shutdown()
+        self._resolver_executor = ThreadPoolExecutor(max_workers=2 * self._parallel + 2,
+                                                     thread_name_prefix="etl-dispatch")
+        # One thread for the flow process's share: each thread that allocates gets its own malloc arena.
+        self._here = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-flow-worker")
+        if self._warm_up:
+            # Start the worker processes now, while the flow lists and ingests its first shards.
+            for _ in range(self._max_workers):
+                self._executor.submit(_warm_up)
+        return self
+
+    def retire_workers(self) -> None:
+        """Stop the worker processes (their memory goes with them); tasks submitted from now on run in this process.
+
+        For the end of a run, when what is left (stories, publish) is one task at a time.
+        """
+        if self._executor is not None:
+            self._retired = True
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            self._stop_message_forwarding()
+
+    def submit(self, task, parameters: dict[str, Any], wait_for=None, dependencies=None) -> PrefectConcurrentFuture:
+        if not self._started or self._resolver_executor is None or (self._executor is None and not self._retired):
+            raise RuntimeError("Task runner is not started")
+        task_run_id = uuid7()
+        if self._cached_context is None:
+            from prefect.context import serialize_context
+
+            self._cached_context = serialize_context()
+            self._cached_env = get_current_settings().to_environment_variables(exclude_unset=True) | os.environ
+        dispatched = self._resolver_executor.submit(self._dispatch, task, task_run_id, parameters, wait_for,
+                                                    dependencies, copy_context())
+        return PrefectConcurrentFuture(task_run_id=task_run_id,
+                                       wrapped_future=_UnpicklingFuture(_ChainedFuture(dispatched)))
+
+    def _run_here(self, caller: Context, task, task_run_id, parameters: dict, wait_for: list,
+                  dependencies) -> bytes:
+        """Run the task in this process, in the flow's context (as a thread pool runner would); its pickled state."""
+        from prefect.task_engine import run_task_sync
+
+        log.debug("%s starts in the flow process", task.name)
+        try:
+            state = caller.run(run_task_sync, task=task, task_run_id=task_run_id, parameters=parameters,
+                               wait_for=wait_for or None, return_type="state", dependencies=dependencies,
+                               context=dict(cancel_event=threading.Event()))
+        finally:
+            _trim_heap()
+            self._free_here()
+        return cloudpickle.dumps(state)
+
+    def _free_here(self) -> None:
+        with self._here_lock:
+            self._here_free = True
+        self._slots.release()
+
+    def _take_here(self) -> bool:
+        with self._here_lock:
+            taken, self._here_free = self._here_free, False
+            return taken
+
+    def _dispatch(self, task, task_run_id, parameters: dict, wait_for, dependencies,
+                  caller: Context) -> concurrent.futures.Future[bytes]:
+        """Wait for the task's inputs and a free slot; run it here or send it to a worker; a future of its state."""
+        from prefect.utilities.engine import resolve_inputs_sync
+
+        wait_for = list(wait_for or [])
+        if wait_for:
+            wait(wait_for)
+        resolved = resolve_inputs_sync(parameters, return_data=True, max_depth=-1)
+        assert self._slots is not None
+        self._slots.acquire()
+        if self._retired or self._take_here():
+            try:
+                return self._here.submit(self._run_here, caller, task, task_run_id, resolved, wait_for, dependencies)
+            except BaseException:
+                self._free_here()
+                raise
+        call = cloudpickle_wrapped_call(
+            _run_in_worker, env=self._cached_env, task=task, task_run_id=task_run_id,
+            parameters=resolved, wait_for=[f.state for f in wait_for] or None, return_type="state",
+            dependencies=dependencies, context=self._cached_context)
+        log.debug("%s goes to a worker process", task.name)
+        try:
+            sent = self._executor.submit(call)
+        except BaseException:
+            self._slots.release()
+            raise
+        sent.add_done_callback(lambda _: self._slots.release())
+        return sent
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_slots": None, "_here_lock": None, "_here": None}
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        try:
+            super().__exit__(exc_type, exc_value, traceback)
+        finally:
+            if self._here is not None:
+                self._here.shutdown(cancel_futures=True, wait=True)
+                self._here = None
+
+    def __eq__(self, value: object) -> bool:
+        return isinstance(value, FlowAndProcessPoolTaskRunner) and self._parallel == value._parallel

@@ -1,0 +1,88 @@
+"""The process runner: the flow's own process is one of the workers, never more tasks at once than workers."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from prefect import flow, task
+from prefect.context import FlowRunContext
+from prefect.exceptions import UpstreamTaskError
+
+from flows.runners import FlowAndProcessPoolTaskRunner
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
+
+
+@task
+def where_and_when(number: int, seconds: float) -> dict:
+    started = time.time()
+    time.sleep(seconds)
+    return {"number": number, "pid": os.getpid(), "started": started, "ended": time.time()}
+
+
+@task
+def doubled(run: dict) -> int:
+    if run["number"] == 3:
+        raise ValueError("shard 3 is bad")
+    return run["number"] * 2
+
+
+@flow
+def spread(count: int, seconds: float, retire_after: bool = False) -> dict:
+    runs = where_and_when.map(list(range(count)), seconds)
+    doubles = doubled.map(runs)
+    outcome = {"runs": [f.result() for f in runs], "doubles": [], "flow_pid": os.getpid()}
+    for future in doubles:
+        try:
+            outcome["doubles"].append(future.result())
+        except ValueError:
+            outcome["doubles"].append("failed")
+    if retire_after:
+        FlowRunContext.get().task_runner.retire_workers()
+        outcome["after_retiring"] = [f.result()["pid"] for f in where_and_when.map([10, 11], 0.1)]
+    return outcome
+
+
+def _most_at_once(runs: list[dict]) -> int:
+    edges = sorted([(r["started"], 1) for r in runs] + [(r["ended"], -1) for r in runs])
+    running = most = 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def test_tasks_run_in_the_flow_process_and_one_worker_two_at_a_time() -> None:
+    outcome = spread.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(8, 0.4)
+    pids = {run["pid"] for run in outcome["runs"]}
+    assert outcome["flow_pid"] in pids
+    assert len(pids) == 2  # the flow process and exactly one worker process
+    assert _most_at_once(outcome["runs"]) == 2
+    # downstream tasks got their own upstream's result, and a failure stayed in its shard
+    assert outcome["doubles"] == [0, 2, 4, "failed", 8, 10, 12, 14]
+
+
+def test_after_retiring_the_workers_tasks_run_in_the_flow_process() -> None:
+    outcome = spread.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(4, 0.2, True)
+    assert outcome["after_retiring"] == [outcome["flow_pid"]] * 2
+
+
+def test_a_task_whose_input_failed_does_not_run() -> None:
+    @flow
+    def chain() -> str:
+        failed = doubled.submit({"number": 3})
+        downstream = where_and_when.submit(failed, 0.0)
+        try:
+            downstream.result()
+        except UpstreamTaskError:
+            return "not run"
+        return "ran"
+
+    assert chain.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))() == "not run"
+
+
+def test_one_worker_is_not_a_pool() -> None:
+    with pytest.raises(ValueError):
+        FlowAndProcessPoolTaskRunner(max_workers=1)
