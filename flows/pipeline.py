@@ -249,7 +249,7 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
     except (RunFailed, GateBlocked, ConservationError) as error:
         summary.status, summary.reason = "failed", str(error)
         summary.duration_s = time.monotonic() - clock
-        frames = [r.dq_results for r in results if len(r.dq_results)]
+        frames = [r.dq_results for r in results if r.dq_path]
         summary.gates = (pd.concat(frames, ignore_index=True).to_dict("records") if frames else []) + summary.gates
         _report(summary)
         raise RunFailed(str(error), json.loads(summary.to_json())) from error
@@ -286,10 +286,10 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
                                                    unmapped(suites["ingest"]), unmapped(staging), numbers), summary, numbers)
     _fail_if_any(summary)
     results += ingested
-    plan = stages.plan_new_documents(ingested, warehouse)
+    plan = stages.plan_new_documents(ingested, warehouse, Path(staging))
     keep, superseded, summary.skipped_unchanged = plan.keep, plan.superseded, plan.skipped_unchanged
     results.append(plan.duplicates)
-    logger.info("ingest: %d new, %d duplicates, %d unchanged", plan.new, len(plan.duplicates.quarantined),
+    logger.info("ingest: %d new, %d duplicates, %d unchanged", plan.new, plan.duplicates.quarantined_count,
                 summary.skipped_unchanged)
     for output in ingested:
         output.index = None  # the doc ids are no longer needed: keep the outputs small
@@ -311,6 +311,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
         ("facts", facts))}
     for stage_outputs in outputs.values():
         results += [o for o in stage_outputs if o is not None]
+    del language, fields, validated, entities, facts  # the futures: each keeps its pickled result
     _retire_workers()
     _fail_if_any(summary)
     documents = [o.path for o in outputs["validate"] if o.path]

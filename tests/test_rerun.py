@@ -100,14 +100,12 @@ def test_transient_read_error_is_retried_not_quarantined(tmp_path: Path, monkeyp
 def test_facts_cache_key_follows_the_entities() -> None:
     from types import SimpleNamespace
 
-    import pandas as pd
-
     from etl.stages import StageOutput
     from etl.validate import default_expectations_dir, load_suites
     from flows.pipeline import _facts_key
 
     def output(stage: str, key: str) -> StageOutput:
-        return StageOutput(stage, 0, key, None, 1, pd.DataFrame(), pd.DataFrame())
+        return StageOutput(stage, 0, key, None, 1)
 
     context = SimpleNamespace(task=SimpleNamespace(name="facts"))
     suite = load_suites(default_expectations_dir())["facts"]

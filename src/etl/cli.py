@@ -291,7 +291,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def _add_execution_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--task-runner", choices=["thread", "process", "dask"], default=None,
                          help="where shard tasks run: threads of this process, worker processes, or Dask "
-                              "(default process: one worker per core, in this process for a single shard; env ETL_TASK_RUNNER)")
+                              "(default process: one task per core, one of them in this process; env ETL_TASK_RUNNER)")
     command.add_argument("--workers", type=int, default=None,
                          help="parallel tasks: threads, processes or local Dask workers (default: CPU count, env ETL_WORKERS)")
     command.add_argument("--dask-address", default=None,

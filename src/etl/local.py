@@ -40,7 +40,7 @@ def run_in_process(settings: Settings) -> RunSummary:
         staging = Path(scratch)
         ingested = [timed("ingest", stages.ingest_shard(batch, settings.max_bytes, suites["ingest"], staging, n))
                     for n, batch in enumerate(shard(files, settings.shard_size))]
-        plan = stages.plan_new_documents(ingested, settings.warehouse_dir)
+        plan = stages.plan_new_documents(ingested, settings.warehouse_dir, staging)
         keep, superseded, summary.skipped_unchanged = plan.keep, plan.superseded, plan.skipped_unchanged
         results = [*ingested, plan.duplicates]
         validated, entities, facts = [], [], []

@@ -291,9 +291,9 @@ def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataF
     from etl.validate import build_data_docs
 
     now = datetime.now(timezone.utc)
-    quarantined = pd.concat([r.quarantined for r in results if len(r.quarantined)] or [pd.DataFrame(columns=QUARANTINE_KEY)],
+    quarantined = pd.concat([r.quarantined for r in results if r.quarantined_path] or [pd.DataFrame(columns=QUARANTINE_KEY)],
                             ignore_index=True)
-    dq_results = pd.concat([r.dq_results for r in results if len(r.dq_results)] or [pd.DataFrame()], ignore_index=True)
+    dq_results = pd.concat([r.dq_results for r in results if r.dq_path] or [pd.DataFrame()], ignore_index=True)
     files_quarantined = file_level_quarantine(quarantined) if len(quarantined) else quarantined
     summary.published = len(documents) if isinstance(documents, pd.DataFrame) else int(published or 0)
     # One file-level row per quarantined file: count rows, not paths (two files may escape to one path).
@@ -365,7 +365,7 @@ def docs_validations(results: list) -> list[tuple[str, dict]]:
     """
     chosen, passing = [], {}
     for r in results:
-        if not r.validation_json or not len(r.dq_results):
+        if not r.validation_json or not r.dq_path:
             continue
         stage = str(r.dq_results["stage"].iloc[0])
         name = f"{stage}-shard{getattr(r, 'shard', len(chosen))}"

@@ -45,23 +45,39 @@ INDEX_COLUMNS = ["doc_id", "source_path", "content_sha256"]
 
 @dataclass
 class StageOutput:
-    """One shard after one stage: the staged rows that passed (a Parquet file) and what the gate said."""
+    """One shard after one stage: the staged rows that passed (a Parquet file) and what the gate said.
+
+    The gate's quarantine and dq rows are staged too (`quarantined_path`, `dq_path`) and read when asked for:
+    a run keeps one output per shard and stage until publish, and these must stay small for memory not to
+    grow with the corpus.
+    """
 
     stage: str
     shard: int
     key: str
     path: str | None
     rows: int
-    quarantined: pd.DataFrame
-    dq_results: pd.DataFrame
+    quarantined_path: str | None = None
+    dq_path: str | None = None
     validation_json: dict | None = None
     tables: dict[str, str] = field(default_factory=dict)  # other staged tables of the shard, by table name
     index: pd.DataFrame | None = None  # ingest: doc_id, source_path, content_sha256 of the documents read
     seconds: float = 0.0
+    quarantined_count: int = 0
 
     def read(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The staged rows (all columns, or `columns`); an empty frame when none passed."""
         return read_staged(self.path, columns)
+
+    @property
+    def quarantined(self) -> pd.DataFrame:
+        """The rows the stage's gate (or ingest) quarantined, with QUARANTINE_COLUMNS."""
+        return read_staged(self.quarantined_path) if self.quarantined_path else quarantine_frame([])
+
+    @property
+    def dq_results(self) -> pd.DataFrame:
+        """One row per expectation of the stage's gate on this shard (empty when the stage had nothing to gate)."""
+        return read_staged(self.dq_path) if self.dq_path else pd.DataFrame()
 
 
 def read_staged(path: str | None, columns: list[str] | None = None) -> pd.DataFrame:
@@ -73,8 +89,7 @@ def read_staged(path: str | None, columns: list[str] | None = None) -> pd.DataFr
 
 def _nothing(stage: str, shard: int, key: str, clock: float) -> StageOutput:
     """The output of a stage whose input shard has no rows: nothing to run, nothing to gate."""
-    return StageOutput(stage, shard, key, None, 0, quarantine_frame([]), pd.DataFrame(),
-                       seconds=time.perf_counter() - clock)
+    return StageOutput(stage, shard, key, None, 0, seconds=time.perf_counter() - clock)
 
 
 def write_staged(frame: pd.DataFrame, staging: Path, stage: str, key: str, table: str | None = None) -> str | None:
@@ -97,6 +112,15 @@ def write_staged(frame: pd.DataFrame, staging: Path, stage: str, key: str, table
     pq.write_table(arrow, tmp, compression="zstd")
     os.replace(tmp, path)
     return str(path)
+
+
+def _output(stage: str, shard: int, key: str, staging: Path, result, clock: float, **extra) -> StageOutput:
+    """The StageOutput of a gated shard: passed rows, quarantine rows and dq rows staged under `key`."""
+    return StageOutput(stage, shard, key, write_staged(result.passed, staging, stage, key), len(result.passed),
+                       quarantined_path=write_staged(result.quarantined, staging, stage, f"{key}.quarantine"),
+                       dq_path=write_staged(result.dq_results, staging, stage, f"{key}.dq"),
+                       validation_json=_for_data_docs(result, shard), quarantined_count=len(result.quarantined),
+                       seconds=time.perf_counter() - clock, **extra)
 
 
 def gate(frame: pd.DataFrame, suite: SuiteSpec, quarantined: pd.DataFrame | None = None,
@@ -155,10 +179,8 @@ def ingest_shard(files: list[InputFile], max_bytes: int, suite: SuiteSpec, stagi
         marker.touch()
     else:
         marker.unlink(missing_ok=True)
-    return StageOutput("ingest", shard, key, write_staged(result.passed, staging, "ingest", key), len(result.passed),
-                       result.quarantined, result.dq_results, _for_data_docs(result, shard),
-                       index=result.passed[INDEX_COLUMNS].reset_index(drop=True),
-                       seconds=time.perf_counter() - clock)
+    return _output("ingest", shard, key, staging, result, clock,
+                   index=result.passed[INDEX_COLUMNS].reset_index(drop=True))
 
 
 def selection_key(source: StageOutput, keep: Iterable[str] | None) -> str:
@@ -189,9 +211,7 @@ def document_stage(stage: str, source: StageOutput, suite: SuiteSpec, staging: P
     if keep is not None and len(docs):
         docs = docs[docs["source_path"].isin(set(keep))].reset_index(drop=True)
     result = gate(_DOCUMENT_FUNCTIONS[stage](docs), suite)
-    return StageOutput(stage, shard, key, write_staged(result.passed, staging, stage, key), len(result.passed),
-                       result.quarantined, result.dq_results, _for_data_docs(result, shard),
-                       seconds=time.perf_counter() - clock)
+    return _output(stage, shard, key, staging, result, clock)
 
 
 def entities_key(documents: StageOutput, suite: SuiteSpec) -> str:
@@ -207,9 +227,7 @@ def entities_stage(documents: StageOutput, suite: SuiteSpec, staging: Path, shar
     docs = documents.read()
     entities = with_entity_check_columns(entities_frame(docs), docs)
     result = gate(entities, suite, source_paths=dict(zip(docs.get("doc_id", []), docs.get("source_path", []))))
-    return StageOutput("entities", shard, key, write_staged(result.passed, staging, "entities", key),
-                       len(result.passed), result.quarantined, result.dq_results, _for_data_docs(result, shard),
-                       seconds=time.perf_counter() - clock)
+    return _output("entities", shard, key, staging, result, clock)
 
 
 def facts_key(documents: StageOutput, entities: StageOutput, suite: SuiteSpec) -> str:
@@ -234,10 +252,8 @@ def facts_stage(documents: StageOutput, entities: StageOutput, suite: SuiteSpec,
         tables["repatriations"] = write_staged(repatriations, staging, "repatriations", key)
     signals = signals_frame(docs, found, result.passed)
     tables["story_signals"] = write_staged(signals, staging, "story_signals", key, "story_signals")
-    return StageOutput("facts", shard, key, write_staged(result.passed, staging, "facts", key), len(result.passed),
-                       result.quarantined, result.dq_results, _for_data_docs(result, shard),
-                       tables={name: path for name, path in tables.items() if path},
-                       seconds=time.perf_counter() - clock)
+    return _output("facts", shard, key, staging, result, clock,
+                   tables={name: path for name, path in tables.items() if path})
 
 
 def results_folder(state_dir: Path) -> Path:
@@ -288,7 +304,7 @@ class IngestPlan:
     new: int
 
 
-def plan_new_documents(ingested: list[StageOutput], warehouse: Path) -> IngestPlan:
+def plan_new_documents(ingested: list[StageOutput], warehouse: Path, staging: Path) -> IngestPlan:
     """Compare the ingested documents with the warehouse: new, duplicate, unchanged, and superseded documents.
 
     A file edited since it was published replaces its old document (and that document's rows).
@@ -298,11 +314,14 @@ def plan_new_documents(ingested: list[StageOutput], warehouse: Path) -> IngestPl
 
     known = read_table(warehouse, "documents", ["doc_id", "source_path"])
     index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)
-    superseded = superseded_documents(known, documents_now([r.quarantined for r in ingested], index))
+    superseded = superseded_documents(known, documents_now([r.quarantined for r in ingested if r.quarantined_path], index))
     new_docs, duplicates, skipped = split_known_and_duplicates(index, dict(zip(known["doc_id"], known["source_path"])))
     keep = {number: sorted(paths) for number, paths in new_docs.groupby("shard")["source_path"]}
-    return IngestPlan(keep, StageOutput("ingest", -1, "", None, 0, duplicates, pd.DataFrame()), skipped, superseded,
-                      len(new_docs))
+    key = content_key("duplicates", duplicates[["source_path", "doc_id", "reason", "detail"]].astype(str).values.tolist())
+    staged = write_staged(duplicates, staging, "ingest", f"{key}.duplicates")
+    return IngestPlan(keep, StageOutput("ingest", -1, key, None, 0, quarantined_path=staged,
+                                        quarantined_count=len(duplicates)),
+                      skipped, superseded, len(new_docs))
 
 
 def staged_tables(entities: Iterable[StageOutput | None], facts: Iterable[StageOutput | None]) -> dict[str, list[str]]:
