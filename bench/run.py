@@ -1,6 +1,6 @@
 """Throughput, overhead, scaling and memory of the pipeline on a generated corpus of real news text.
 
-    python bench/run.py --docs 10000 [--workers 2] [--task-runner process] [--shard-size 500]
+    python bench/run.py --docs 10000 [--workers 2] [--task-runner process] [--shard-size 1000]
 
 Builds N documents (bench/corpus.py), then runs, each in its own process on its own fresh warehouse:
   bare      the stage functions in a plain loop, no Prefect (etl.local.run_in_process)
@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import build_corpus  # noqa: E402
+
+from etl.config import DEFAULT_SHARD_SIZE  # noqa: E402
 
 BARE_SCRIPT = """
 import json, sys
@@ -238,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, required=True)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--task-runner", default="process", choices=["thread", "process", "dask"])
-    parser.add_argument("--shard-size", type=int, default=500)
+    parser.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE)
     parser.add_argument("--work", type=Path, help="keep corpus and warehouses here (default: a temporary folder)")
     parser.add_argument("--skip-bare", action="store_true", help="no bare-loop run (overhead_ratio is then null)")
     parser.add_argument("--skip-one-worker", action="store_true",

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, SEEDS
+from etl.config import DEFAULT_SHARD_SIZE
 from etl.journal import read_journal
 from etl.locking import warehouse_lock
 from etl.publish import read_table
@@ -231,7 +232,7 @@ def test_serve_registers_the_schedule_and_runs_the_pipeline(server: Server, serv
     deployment = server.deployment(served.name)
     assert [s["schedule"]["cron"] for s in deployment["schedules"]] == [HOURLY]
     assert deployment["parameters"] == {
-        "input_dir": str(SEEDS), "warehouse_dir": str(served.warehouse), "shard_size": 500,
+        "input_dir": str(SEEDS), "warehouse_dir": str(served.warehouse), "shard_size": DEFAULT_SHARD_SIZE,
         "max_bytes": 20 * 1024 * 1024, "expectations_dir": None, "state_dir": str(served.state)}
 
     flow_run_id = _trigger(server, served.name)
