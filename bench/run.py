@@ -1,6 +1,6 @@
 """Throughput, overhead, scaling and memory of the pipeline on a generated corpus of real news text.
 
-    python bench/run.py --docs 10000 [--workers 2] [--task-runner process] [--shard-size 1000]
+    python bench/run.py --docs 10000 [--workers 2] [--task-runner process] [--shard-size 1000] [--repeat 3]
 
 Builds N documents (bench/corpus.py), then runs, each in its own process on its own fresh warehouse:
   bare      the stage functions in a plain loop, no Prefect (etl.local.run_in_process)
@@ -12,6 +12,8 @@ the nothing-changed check), rerun_forced_ratio (re-run with --force: through Pre
 reused), same_tables (every run published the same rows, run ids aside), peak_rss_mb and
 peak_pss_mb of the whole process tree (Prefect's server and the workers included; RSS counts pages shared
 between processes once per process, PSS splits them), and per-stage compute seconds of every run.
+With --repeat K the bare, 1-worker and W-worker runs go K rounds, interleaved; each wall_s is then the
+median of its rounds (the rounds are in `walls`) and the peaks the highest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,7 +189,7 @@ def bare_run(corpus: Path, work: Path, shard_size: int) -> dict:
 
 
 def benchmark(docs: int, workers: int, task_runner: str, shard_size: int, work: Path, skip_bare: bool = False,
-              skip_one_worker: bool = False, skip_rerun: bool = False) -> dict:
+              skip_one_worker: bool = False, skip_rerun: bool = False, repeat: int = 1) -> dict:
     corpus = work / "corpus"
     if not corpus.is_dir():  # with --work, a corpus from an earlier call is reused
         build_corpus(docs, corpus)
@@ -194,19 +197,30 @@ def benchmark(docs: int, workers: int, task_runner: str, shard_size: int, work: 
     shutil.rmtree(work / "warmup", ignore_errors=True)
     measured([sys.executable, "-m", "etl", "run", "--input", str(ROOT / "seeds"), "--warehouse", str(work / "warmup"),
               "--state-dir", str(work / "warmup-state")])
-    for name in ("bare", "w1", "w1-state", f"w{workers}", f"w{workers}-state"):
-        shutil.rmtree(work / name, ignore_errors=True)
-    runs: dict[str, dict] = {}
-    if not skip_bare:
-        runs["bare"] = bare_run(corpus, work, shard_size)
+    first_runs = {"bare": lambda: bare_run(corpus, work, shard_size)} if not skip_bare else {}
     if not skip_one_worker:
-        runs["1w"] = etl_run(corpus, work, "w1", 1, task_runner, shard_size)
+        first_runs["1w"] = lambda: etl_run(corpus, work, "w1", 1, task_runner, shard_size)
+    if workers > 1 or skip_one_worker:
+        first_runs[f"{workers}w"] = lambda: etl_run(corpus, work, f"w{workers}", workers, task_runner, shard_size)
+    runs: dict[str, dict] = {}
+    # rounds interleave the configurations, so a slow spell of a noisy machine hits each of them alike
+    for _ in range(repeat):
+        for name, run in first_runs.items():
+            folder = "bare" if name == "bare" else f"w{name.removesuffix('w')}"
+            for fresh in (work / folder, work / f"{folder}-state"):  # every first run on a new warehouse
+                shutil.rmtree(fresh, ignore_errors=True)
+            result = run()
+            result["walls"] = runs.get(name, {}).get("walls", []) + [result["wall_s"]]
+            for peak in ("peak_rss_mb", "peak_pss_mb"):  # the highest of the rounds
+                result[peak] = max(result[peak], runs.get(name, {}).get(peak, 0))
+            runs[name] = result
+    for result in runs.values():  # the median round stands for the configuration
+        result["wall_s"] = round(statistics.median(result["walls"]), 2)
+    if not skip_one_worker:  # the re-runs use the state of the last round's first run
         runs["1w_rerun"] = etl_run(corpus, work, "w1", 1, task_runner, shard_size, work / "w1-state")
         # through the flow although nothing changed: every task's result reused
         runs["1w_rerun_forced"] = etl_run(corpus, work, "w1", 1, task_runner, shard_size, work / "w1-state",
                                           "--force")
-    if workers > 1 or skip_one_worker:
-        runs[f"{workers}w"] = etl_run(corpus, work, f"w{workers}", workers, task_runner, shard_size)
     if (workers > 1 or skip_one_worker) and not skip_rerun:
         runs[f"{workers}w_rerun"] = etl_run(corpus, work, f"w{workers}", workers, task_runner, shard_size,
                                             work / f"w{workers}-state")
@@ -246,11 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-one-worker", action="store_true",
                         help="only the W-worker run and its re-runs (speedup and overhead are then null)")
     parser.add_argument("--skip-rerun", action="store_true", help="no re-runs of the W-worker run")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of the first runs, interleaved; wall_s and the ratios use each one's median")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="etl-bench-"))
     try:
         report = benchmark(args.docs, args.workers, args.task_runner, args.shard_size, work, args.skip_bare,
-                           args.skip_one_worker, args.skip_rerun)
+                           args.skip_one_worker, args.skip_rerun, args.repeat)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -44,3 +44,26 @@ def test_benchmark_reports_every_figure_on_200_documents(tmp_path: Path) -> None
     assert report["speedup_2w"] == pytest.approx(runs["1w"]["wall_s"] / runs["2w"]["wall_s"], rel=0.01)
     assert 0 < report["rerun_ratio"] < report["rerun_forced_ratio"] < 1
     assert 100 < report["peak_pss_mb"] <= report["peak_rss_mb"]
+
+
+def test_profile_puts_each_steps_time_in_the_packages_that_spend_it(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from corpus import build_corpus
+
+    try:
+        build_corpus(1, tmp_path / "probe")
+    except FileNotFoundError as error:
+        pytest.skip(str(error))
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_stages.py"), "--docs", "60",
+                           "--shard-size", "30", "--work", str(tmp_path / "profile"),
+                           "--html", str(tmp_path / "profile.html")],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["published"] == 60
+    steps = {step["step"]: step for step in report["steps"]}
+    assert {"language.add_language", "fields.add_fields", "entities.entities_frame"} <= set(steps)
+    # NER is natasha's work, and sampled time never exceeds the run's wall time
+    assert any(package in steps["entities.entities_frame"]["packages"] for package in ("natasha", "slovnet", "navec"))
+    assert sum(step["seconds"] for step in report["steps"]) <= report["wall_s"] * 1.05
+    assert (tmp_path / "profile.html").read_text().lstrip().lower().startswith("<!doctype html")
