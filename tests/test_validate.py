@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -98,3 +100,29 @@ def test_entity_offsets_checked_against_the_body() -> None:
     suite = load_suites(default_expectations_dir())["entities"]
     result = run_gate(checked, suite)
     assert result.blocked and "entity_offsets_valid" in result.blocked_by[0]
+
+
+DEFERRED_CHECK = """
+import sys
+from pathlib import Path
+from etl.config import Settings
+from etl.local import run_in_process
+work = Path(sys.argv[1])
+summary = run_in_process(Settings(input_dir=Path(sys.argv[2]), warehouse_dir=work / "warehouse",
+                                  state_dir=work / "state"))
+assert summary.published == 5, summary
+print("scipy.stats._distn_infrastructure" in sys.modules, "altair.vegalite" in sys.modules)
+from scipy import stats
+import altair
+print(stats.norm.cdf(0.0), altair.Chart.__name__, type(sys.modules["scipy.stats"]).__name__)
+"""
+
+
+def test_a_whole_run_gates_without_loading_scipy_stats_or_altair_until_someone_uses_them(tmp_path: Path) -> None:
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    done = subprocess.run([sys.executable, "-c", DEFERRED_CHECK, str(tmp_path), str(seeds)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded_during_gate, after_use = done.stdout.strip().splitlines()[-2:]
+    assert loaded_during_gate == "False False"
+    assert after_use == "0.5 Chart module"  # first use imports the real module, which takes its place

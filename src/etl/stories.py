@@ -20,6 +20,7 @@ import hashlib
 import logging
 import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -330,8 +331,10 @@ def _scan(signals: pd.DataFrame | list[str],
     """
     import duckdb
 
-    with duckdb.connect(config={"memory_limit": os.environ.get("ETL_STORIES_MEMORY", "256MB"),
-                                "threads": 2}) as con:
+    # spill files go to the system's temporary folder, not to `.tmp` in the current directory (DuckDB's default)
+    with tempfile.TemporaryDirectory(prefix="etl-stories-") as spill, \
+            duckdb.connect(config={"memory_limit": os.environ.get("ETL_STORIES_MEMORY", "256MB"), "threads": 2,
+                                   "temp_directory": spill}) as con:
         _load_signals(con, signals)
         doc_ids, langs = [], []
         for doc_id, lang in con.execute("SELECT doc_id, lang FROM sig ORDER BY idx").fetchall():
