@@ -245,41 +245,61 @@ class AliasMatcher:
         toks = tokens if tokens is not None else tokenize(text)
         hits: list[GazetteerHit] = []
         for i, (start, end, surface) in enumerate(toks):
-            hits.extend(self._acronym_hits(text, toks, i))
-            norm = normalize_token(surface)
-            tried: set[int] = set()
-            for cut in range(0, min(9, len(norm) - 1)):
-                prefix = norm[: len(norm) - cut]
-                for alias, _inflected in self._by_stem.get(prefix, ()):
-                    if id(alias) in tried:
-                        continue
-                    tried.add(id(alias))
-                    hit = self._match_from(text, toks, i, alias)
-                    if hit is not None:
-                        hits.append(hit)
-            hits.extend(self._adjective_hits(surface, norm, start, end))
+            acronyms, candidates, demonym = self._surface_lookup(surface)
+            hits.extend(self._acronym_hits(text, toks, i, acronyms))
+            for alias in candidates:
+                hit = self._match_from(text, toks, i, alias)
+                if hit is not None:
+                    hits.append(hit)
+            if demonym is not None:
+                hits.append(GazetteerHit(start, end, "country", demonym, "demonym", surface))
         return hits
 
-    def _acronym_hits(self, text: str, toks: list[tuple[int, int, str]], i: int) -> Iterator[GazetteerHit]:
+    def _surface_lookup(self, surface: str) -> tuple[tuple[Alias, ...], tuple[Alias, ...], str | None]:
+        """The acronyms a token is, the aliases that may start at it, and the country its demonym names: functions
+        of the surface alone, so looked up once per distinct word (news repeats its words; this was a quarter of
+        the entities stage's time)."""
+        lookup = self.__dict__.get("_lookup_cache")
+        if lookup is None:  # built on first use: aliases are all added by then (gazetteer() builds them at once)
+            lookup = self.__dict__["_lookup_cache"] = lru_cache(maxsize=100_000)(self._surface_lookup_uncached)
+        return lookup(surface)
+
+    def _surface_lookup_uncached(self, surface: str) -> tuple[tuple[Alias, ...], tuple[Alias, ...], str | None]:
+        norm = normalize_token(surface)
+        candidates: list[Alias] = []
+        tried: set[int] = set()
+        for cut in range(0, min(9, len(norm) - 1)):
+            prefix = norm[: len(norm) - cut]
+            for alias, _inflected in self._by_stem.get(prefix, ()):
+                if id(alias) not in tried:
+                    tried.add(id(alias))
+                    candidates.append(alias)
+        return self._acronyms_of(surface), tuple(candidates), self._demonym(surface, norm)
+
+    def _acronym_hits(self, text: str, toks: list[tuple[int, int, str]], i: int,
+                      acronyms: tuple[Alias, ...]) -> Iterator[GazetteerHit]:
+        """Hits of a dotted acronym starting at token i (U.S., U.N.), then of `acronyms`, the token's own."""
         start, end, surface = toks[i]
-        key = surface.translate(_APOSTROPHE_TABLE)
-        # dotted acronyms: U.S., U.N.
         j, dotted_end = i, end
         while j + 1 < len(toks) and text[toks[j][1]:toks[j + 1][0]] == "." and len(toks[j + 1][2]) == 1:
             j += 1
-            key += toks[j][2]
             dotted_end = toks[j][1]
         if j > i:
+            key = surface.translate(_APOSTROPHE_TABLE) + "".join(tok[2] for tok in toks[i + 1:j + 1])
             if dotted_end < len(text) and text[dotted_end] == ".":
                 dotted_end += 1
             for alias in self._acronyms.get(key, ()):
                 yield GazetteerHit(start, dotted_end, alias.kind, alias.key, "acronym", alias.raw)
-        for alias in self._acronyms.get(surface.translate(_APOSTROPHE_TABLE), ()):
+        for alias in acronyms:
             yield GazetteerHit(start, end, alias.kind, alias.key, "acronym", alias.raw)
+
+    def _acronyms_of(self, surface: str) -> tuple[Alias, ...]:
+        """Acronym aliases a single token is: "UNICEF", or one with a Turkic case ending glued on."""
+        found = list(self._acronyms.get(surface.translate(_APOSTROPHE_TABLE), ()))
         glued = _GLUED_CASE_RE.fullmatch(surface)
-        if glued:  # Turkic case ending glued to an acronym: "ЮНИСЕФтин", "БМТнинг", "BMTning", "ТИМдин"
-            for alias in self._acronyms.get(glued.group(1).translate(_APOSTROPHE_TABLE), ()):
-                yield GazetteerHit(start, end, alias.kind, alias.key, "acronym", alias.raw)
+        if glued:  # "ЮНИСЕФтин", "БМТнинг", "BMTning", "ТИМдин"
+            found += self._acronyms.get(glued.group(1).translate(_APOSTROPHE_TABLE), ())
+        return tuple(found)
 
     def _match_from(self, text: str, toks: list[tuple[int, int, str]], i: int, alias: Alias) -> GazetteerHit | None:
         n = len(alias.tokens)
@@ -296,10 +316,11 @@ class AliasMatcher:
                     return None
         return GazetteerHit(toks[i][0], toks[i + n - 1][1], alias.kind, alias.key, "name", alias.raw)
 
-    def _adjective_hits(self, surface: str, norm: str, start: int, end: int) -> Iterator[GazetteerHit]:
+    def _demonym(self, surface: str, norm: str) -> str | None:
+        """The country key a demonym token names ("казахстанских", "Kazakh", "o'zbekistonlik"), else None."""
         cyr = is_cyrillic(norm)
         if not cyr and not surface[0].isupper() and not norm.endswith(("lik", "liklar")):
-            return
+            return None
         best: tuple[int, str] | None = None
         for cut in range(0, min(14, len(norm) - 3)):
             stem = norm[: len(norm) - cut]
@@ -311,8 +332,7 @@ class AliasMatcher:
             if (rest and adj_re.fullmatch(rest)) or (not rest and not cyr and stem in self._bare):
                 if best is None or len(stem) > best[0]:
                     best = (len(stem), next(iter(keys)))
-        if best is not None:
-            yield GazetteerHit(start, end, "country", best[1], "demonym", surface)
+        return best[1] if best is not None else None
 
 
 
