@@ -261,7 +261,8 @@ class AliasMatcher:
         the entities stage's time)."""
         lookup = self.__dict__.get("_lookup_cache")
         if lookup is None:  # built on first use: aliases are all added by then (gazetteer() builds them at once)
-            lookup = self.__dict__["_lookup_cache"] = lru_cache(maxsize=100_000)(self._surface_lookup_uncached)
+            # bounded: an archive's vocabulary keeps growing; 30,000 words served 89 % of look-ups on 2,000 news texts
+            lookup = self.__dict__["_lookup_cache"] = lru_cache(maxsize=30_000)(self._surface_lookup_uncached)
         return lookup(surface)
 
     def _surface_lookup_uncached(self, surface: str) -> tuple[tuple[Alias, ...], tuple[Alias, ...], str | None]:
