@@ -218,3 +218,24 @@ def test_body_sketch_is_exact_for_short_texts_and_estimates_long_ones() -> None:
     assert len(body_sketch(long_a)) == SKETCH_SIZE
     assert sketch_similarity(body_sketch(long_a), body_sketch(long_b)) == pytest.approx(jaccard(long_a, long_b), abs=0.12)
     assert body_sketch(long_a) == body_sketch(long_a)  # no per-process hash seed
+
+
+def test_near_duplicates_scored_chunk_by_chunk_are_those_scored_at_once(monkeypatch) -> None:
+    import etl.stories as stories
+
+    base = ("Officials in Tashkent said on Monday that {n} women and children flown back from camps in Syria will "
+            "spend a month in a rehabilitation centre before they go home to their families in the regions. ")
+    rows = [{"doc_id": f"d{i:03d}", "lang": "en" if i % 3 else "ru", "title": None, "published_date": None,
+             "body": base.format(n=100 + i % 7) * (1 + i % 2) + ("Extra sentence. " * (i % 5))} for i in range(60)]
+    signals = stories.signals_frame(pd.DataFrame(rows), pd.DataFrame(), pd.DataFrame())
+
+    def near_pairs() -> list[tuple[int, int, float]]:
+        found: list[tuple[int, int, float]] = []
+        stories._scan(signals, lambda i, j, similarity: found.append((i, j, similarity)))
+        return found
+
+    at_once = near_pairs()
+    monkeypatch.setattr(stories, "NEAR_PAIRS_PER_CHUNK", 7)
+    chunked = near_pairs()
+    assert len(at_once) > 100  # reposts: many pairs, so 7 per chunk means many chunks
+    assert chunked == at_once

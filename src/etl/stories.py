@@ -277,22 +277,46 @@ ORDER BY s.i, s.j
 """
 
 # Same-language near-duplicates are decided in DuckDB: reposts of one text can be thousands of pairs.
-_NEAR_DUPLICATES_SQL = """
+# Same-language near-duplicates in two steps, so that memory stays bounded whatever the corpus size: the
+# candidate pairs (narrow rows, spillable), then their similarity a bounded chunk of pairs at a time (the
+# sketches are lists, which DuckDB cannot spill: scoring every pair at once ran out of 256 MB at 100,000
+# documents, 3.4 million candidate pairs).
+_NEAR_CANDIDATES_SQL = """
+CREATE TEMP TABLE near AS
 WITH sketch_keys AS (
     SELECT idx, coalesce(lang, '') AS lang, unnest(list_slice(sketch, 1, 3)) AS h FROM sig),
-blocks AS (SELECT lang, h FROM sketch_keys GROUP BY lang, h HAVING count(*) BETWEEN 2 AND {block_max}),
-near AS (
-    SELECT DISTINCT a.idx AS i, b.idx AS j FROM sketch_keys a JOIN blocks USING (lang, h)
-    JOIN sketch_keys b ON a.lang = b.lang AND a.h = b.h AND a.idx < b.idx),
-scored AS (
+blocks AS (SELECT lang, h FROM sketch_keys GROUP BY lang, h HAVING count(*) BETWEEN 2 AND {block_max})
+SELECT DISTINCT a.idx AS i, b.idx AS j FROM sketch_keys a JOIN blocks USING (lang, h)
+JOIN sketch_keys b ON a.lang = b.lang AND a.h = b.h AND a.idx < b.idx
+"""
+
+_NEAR_DUPLICATES_SQL = """
+WITH scored AS (
     SELECT n.i, n.j, list_slice(list_sort(list_distinct(list_concat(a.sketch, b.sketch))), 1, {sketch_size}) AS u,
            list_intersect(a.sketch, b.sketch) AS shared
-    FROM near n JOIN sig a ON a.idx = n.i JOIN sig b ON b.idx = n.j
+    FROM (SELECT i, j FROM near WHERE i >= $lo AND i < $hi) n JOIN sig a ON a.idx = n.i JOIN sig b ON b.idx = n.j
     WHERE {dates_close} AND len(a.sketch) > 0 AND len(b.sketch) > 0)
 SELECT i, j, len(list_filter(shared, lambda x: x <= u[len(u)])) / len(u) AS similarity FROM scored
 WHERE len(list_filter(shared, lambda x: x <= u[len(u)])) >= {threshold} * len(u)
 ORDER BY i, j
 """
+NEAR_PAIRS_PER_CHUNK = 50_000
+
+
+def _pair_chunks(con) -> list[tuple[int, int]]:
+    """[lo, hi) ranges of i holding about NEAR_PAIRS_PER_CHUNK candidate pairs each, in order."""
+    chunks, lo, pairs = [], None, 0
+    for i, count in con.execute("SELECT i, count(*) FROM near GROUP BY i ORDER BY i").fetchall():
+        if lo is None:
+            lo = i
+        pairs += count
+        if pairs >= NEAR_PAIRS_PER_CHUNK:
+            chunks.append((lo, i + 1))
+            lo, pairs = None, 0
+    if lo is not None:
+        chunks.append((lo, i + 1))
+    return chunks
+
 
 _DATES_CLOSE = ("(a.published_date IS NULL OR b.published_date IS NULL OR abs(date_diff('day', "
                 "CAST(a.published_date AS DATE), CAST(b.published_date AS DATE))) <= {max_days})")
@@ -355,11 +379,13 @@ def _scan(signals: pd.DataFrame | list[str],
             frame = con.execute(f"SELECT idx, {', '.join(SIGNAL_COLUMNS)} FROM sig JOIN needed USING (idx)").df()
             cache = {int(row["idx"]): _from_row(row) for row in frame.to_dict("records")}
         compared = [(i, j, _compare(cache[i], cache[j], routine)) for i, j in pairs]
-        cursor = con.execute(_NEAR_DUPLICATES_SQL.format(block_max=BLOCK_MAX_MEMBERS, sketch_size=SKETCH_SIZE,
-                                                         threshold=NEAR_DUPLICATE, dates_close=dates_close))
-        while batch := cursor.fetchmany(50_000):
-            for i, j, similarity in batch:
-                on_near_duplicate(i, j, similarity)
+        con.execute(_NEAR_CANDIDATES_SQL.format(block_max=BLOCK_MAX_MEMBERS))
+        scored = _NEAR_DUPLICATES_SQL.format(sketch_size=SKETCH_SIZE, threshold=NEAR_DUPLICATE, dates_close=dates_close)
+        for lo, hi in _pair_chunks(con):
+            cursor = con.execute(scored, {"lo": lo, "hi": hi})
+            while batch := cursor.fetchmany(50_000):
+                for i, j, similarity in batch:
+                    on_near_duplicate(i, j, similarity)
     return compared, doc_ids, langs
 
 
