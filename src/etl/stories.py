@@ -276,8 +276,8 @@ WHERE {dates_close} AND a.lang IS DISTINCT FROM b.lang
 ORDER BY s.i, s.j
 """
 
-# Same-language near-duplicates are decided in DuckDB: reposts of one text can be thousands of pairs.
-# Same-language near-duplicates in two steps, so that memory stays bounded whatever the corpus size: the
+# Same-language near-duplicates are decided in DuckDB (reposts of one text can be thousands of pairs), in two
+# steps, so that memory stays bounded whatever the corpus size: the
 # candidate pairs (narrow rows, spillable), then their similarity a bounded chunk of pairs at a time (the
 # sketches are lists, which DuckDB cannot spill: scoring every pair at once ran out of 256 MB at 100,000
 # documents, 3.4 million candidate pairs).
