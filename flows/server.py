@@ -2,47 +2,110 @@
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
+import logging
 import os
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+log = logging.getLogger("etl.server")
+
+# uvicorn exits with 3 when it cannot bind its port (taken between our probe and its bind): try another.
+_PORT_TAKEN = 3
+_PORT_ATTEMPTS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _use_api(url: str) -> None:
+    """Point Prefect, here and in child processes, at `url` (Prefect reads its settings once, at import)."""
+    os.environ["PREFECT_API_URL"] = url
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
 
 
 class TemporaryServer:
-    """Starts Prefect's temporary API server in a background thread and exports its URL when asked.
+    """Prefect's API server in a subprocess of this run, started first thing; stopped when this process exits.
 
-    Started first thing, it boots (about 3 s) while the run imports the flow and Great Expectations, instead of
-    after. Its URL goes into the environment, so task worker processes (process pool, local Dask cluster) use
-    this server rather than each starting its own before its first task (6-14 s each, and their task runs would
-    not be the flow's). Prefect stops the server when this process exits.
+    It is the server Prefect itself would start (`SubprocessASGIServer`: uvicorn on Prefect's app factory, UI
+    off), launched directly: Prefect launches it only after importing its whole server package, about 5 s
+    later, and only once the flow is called. Started first, it boots while the run imports its libraries. Its
+    URL is exported at once, so Prefect in this process and in task worker processes (process pool, local
+    Dask cluster) talks to it rather than each starting a server of its own.
     """
 
     def __init__(self) -> None:
-        self._url: str | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._start, name="prefect-temporary-server", daemon=True)
-        self._thread.start()
+        self._process: subprocess.Popen | None = None
+        self._launch()
+        atexit.register(self.stop)
 
-    def _start(self) -> None:
+    def _launch(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        prefect_parent = Path(importlib.util.find_spec("prefect").origin).parent.parent
+        # The environment of Prefect's own ephemeral server (prefect.server.api.server.SubprocessASGIServer).
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env=env, stdin=subprocess.DEVNULL)
+        _use_api(self.url)
+
+    def wait(self, timeout: float | None = None) -> str:
+        """Block until the server answers /health (at most `timeout` seconds); its API URL. Raises if it cannot start."""
+        if timeout is None:
+            timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
+        deadline, attempts = time.monotonic() + timeout, 1
+        while time.monotonic() < deadline:
+            code = self._process.poll()
+            if code == _PORT_TAKEN and attempts < _PORT_ATTEMPTS:
+                attempts += 1
+                self._launch()
+                continue
+            if code is not None:
+                raise RuntimeError(f"the temporary Prefect server exited with code {code} before answering")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        log.info("Prefect API: temporary server on %s (stops with this run)", self.url)
+                        return self.url
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the temporary Prefect server did not answer on {self.url} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """Stop the server (politely, then by force); safe to call twice."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
         try:
-            from prefect.server.api.server import SubprocessASGIServer
-
-            server = SubprocessASGIServer()
-            server.start()
-            self._url = server.api_url
-        except BaseException as error:  # reported by wait(), in the caller's thread
-            self._error = error
-
-    def wait(self) -> str:
-        """Block until the server answers; export PREFECT_API_URL for this process and its children; return it."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._url is not None
-        os.environ["PREFECT_API_URL"] = self._url
-        return self._url
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def start_server_unless_configured() -> TemporaryServer | None:
     """A TemporaryServer, or None when PREFECT_API_URL (environment or Prefect's settings) names a server."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
     from prefect.settings import PREFECT_API_URL
 
-    return None if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value() else TemporaryServer()
+    return None if PREFECT_API_URL.value() else TemporaryServer()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,12 @@ def test_readme_run_command_works(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert "published 5" in done.stdout
     assert (tmp_path / "warehouse" / "documents").is_dir()
+    # One temporary Prefect server, ours (flows/server.py), not a second one Prefect starts; gone after the run.
+    assert "Starting temporary server" not in done.stderr, done.stderr[-3000:]
+    started = re.findall(r"temporary server on (http://127\.0\.0\.1:\d+)/api", done.stderr)
+    assert len(started) == 1, done.stderr[-3000:]
+    with pytest.raises(OSError):
+        urllib.request.urlopen(started[0] + "/api/health", timeout=5)
 
 
 def test_every_cli_command_is_documented() -> None:
