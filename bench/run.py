@@ -68,7 +68,7 @@ def _children() -> dict[int, list[int]]:
 
 
 def _role(pid: int) -> str:
-    """What a process of the run is, from its command line: flow, server, worker or other."""
+    """What a descendant process of the run is, from its command line: server, worker or other."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             command = handle.read().replace(b"\0", b" ").decode(errors="replace")
@@ -78,7 +78,8 @@ def _role(pid: int) -> str:
         return "server"
     if "multiprocessing" in command or "distributed" in command or "dask" in command:
         return "worker"
-    return "flow" if " etl " in f" {command} " or "run_in_process" in command else "other"
+    # not the run's own process (that one is "flow") but its command line: a worker forked from it
+    return "worker" if " etl " in f" {command} " else "other"
 
 
 def _cpu_seconds(pid: int) -> float:

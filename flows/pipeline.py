@@ -36,7 +36,7 @@ from etl.runs import RunSummary, new_run_id, release_memory, shard
 from etl.stages import StageOutput, results_folder, warehouse_signal_parts
 from etl.stories import stories_from_signals
 from etl.validate import GateBlocked, SuiteSpec, default_expectations_dir, load_suites
-from flows.runners import FlowAndProcessPoolTaskRunner
+from flows.runners import FlowAndProcessPoolTaskRunner, fork_workers
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
 progress = logging.getLogger("etl.progress")
@@ -45,9 +45,21 @@ logging.getLogger("etl").setLevel(os.environ.get("ETL_LOG_LEVEL", "INFO"))
 QUARANTINE_ARTIFACT_ROWS = 1000
 
 
-def preload() -> None:
-    """Import what the flow process needs (Great Expectations checks the suites) before the flow starts."""
+def prepared_task_runner(kind: str, workers: int, dask_address: str | None = None, shards: int | None = None):
+    """task_runner_for(...), with this process made ready before the flow starts.
+
+    Great Expectations (the flow checks the suites) is imported. Where tasks run in this process (threads, or
+    the process runner's share), the stages' models are loaded; the process runner's worker processes are then
+    forked from this process, so they start with the libraries and models loaded (runners.fork_workers).
+    """
     import great_expectations  # noqa: F401
+
+    runner = task_runner_for(kind, workers, dask_address, shards)
+    if isinstance(runner, (ThreadPoolTaskRunner, FlowAndProcessPoolTaskRunner)):
+        stages.load_models()
+    if isinstance(runner, FlowAndProcessPoolTaskRunner):
+        fork_workers(runner.worker_processes)
+    return runner
 
 
 def task_runner_for(kind: str, workers: int, dask_address: str | None = None, shards: int | None = None):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import concurrent.futures
 import ctypes
 import logging
+import multiprocessing
 import os
+import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
 from contextvars import Context, copy_context
 from typing import Any
 
@@ -15,7 +18,14 @@ import cloudpickle
 from prefect._internal.uuid7 import uuid7
 from prefect.futures import PrefectConcurrentFuture, wait
 from prefect.settings.context import get_current_settings
-from prefect.task_runners import ProcessPoolTaskRunner, _ChainedFuture, _run_task_in_subprocess, _UnpicklingFuture
+from prefect.task_runners import (
+    ProcessPoolTaskRunner,
+    TaskRunner,
+    _ChainedFuture,
+    _initialize_process_pool_worker,
+    _run_task_in_subprocess,
+    _UnpicklingFuture,
+)
 from prefect.utilities.callables import cloudpickle_wrapped_call
 
 
@@ -45,13 +55,71 @@ def _warm_up() -> int:
     return os.getpid()
 
 
+@dataclass
+class _ForkedWorkers:
+    executor: ProcessPoolExecutor
+    messages: object  # the multiprocessing queue the workers forward their logs and events on
+    count: int
+
+
+_forked: _ForkedWorkers | None = None
+
+
+def fork_workers(count: int) -> bool:
+    """Fork `count` task worker processes from this one now, for the next FlowAndProcessPoolTaskRunner to use.
+
+    Call it once libraries and models are loaded: the workers start with them, sharing their memory pages,
+    instead of spending seconds of CPU importing and loading their own (as spawned workers do, while the run
+    has started). Only safe while this process runs a single thread (a fork copies no other thread, and a
+    lock one holds stays held), on Linux: otherwise nothing is forked, False is returned, and the runner
+    spawns its workers as usual. ETL_WORKER_START=spawn turns forking off (should a native library misbehave in
+    a forked process).
+    """
+    global _forked
+    discard_forked_workers()
+    if (count < 1 or os.environ.get("ETL_WORKER_START", "fork") == "spawn" or not sys.platform.startswith("linux")
+            or threading.active_count() != 1):
+        return False
+    context = multiprocessing.get_context("fork")
+    messages = context.Queue()
+    executor = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_initialize_process_pool_worker,
+                                   initargs=(messages, None, ()))
+    executor.submit(os.getpid)  # with fork, the first submit starts every worker before the pool's own thread
+    _forked = _ForkedWorkers(executor, messages, count)
+    log.debug("forked %d task worker process(es)", count)
+    return True
+
+
+def _take_forked_workers(count: int) -> _ForkedWorkers | None:
+    global _forked
+    workers, _forked = _forked, None
+    if workers is not None and workers.count != count:
+        _shut_down(workers)
+        return None
+    return workers
+
+
+def _shut_down(workers: _ForkedWorkers) -> None:
+    workers.executor.shutdown(wait=True, cancel_futures=True)
+    workers.messages.close()
+
+
+def discard_forked_workers() -> None:
+    """Stop forked workers no runner took (the run ended before its flow started)."""
+    global _forked
+    workers, _forked = _forked, None
+    if workers is not None:
+        _shut_down(workers)
+
+
 class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
     """Runs up to `max_workers` tasks at once: one in the flow's own process, the others in worker processes.
 
     The flow process mostly waits for its tasks; running one of them itself saves a worker process (its
     start-up, about 5 s, and its memory: libraries and models, about 600 MB). A task goes, once its inputs
     are ready, to whichever is free: the flow process first, else a worker. Worker processes get at most
-    `max_workers - 1` tasks at a time, so none queues behind another while the flow process idles.
+    `max_workers - 1` tasks at a time, so none queues behind another while the flow process idles. The
+    workers are the ones `fork_workers` forked before the flow started, if any; else they are spawned.
     """
 
     def __init__(self, max_workers: int = 2, warm_up: bool = True) -> None:
@@ -66,12 +134,26 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
         self._here: ThreadPoolExecutor | None = None
         self._retired = False
 
+    @property
+    def worker_processes(self) -> int:
+        """Worker processes besides the flow's own."""
+        return self._max_workers
+
     def duplicate(self) -> FlowAndProcessPoolTaskRunner:
         # A copy is entered where a task runs in a worker: it must not start worker processes of its own.
         return type(self)(max_workers=self._parallel, warm_up=False)
 
     def __enter__(self) -> FlowAndProcessPoolTaskRunner:
-        super().__enter__()
+        forked = _take_forked_workers(self._max_workers)
+        if forked is None:
+            super().__enter__()
+        else:  # ProcessPoolTaskRunner.__enter__ with the forked pool in place of a new spawned one
+            TaskRunner.__enter__(self)
+            self._subprocess_message_queue, self._executor = forked.messages, forked.executor
+            self._message_forwarding_thread = threading.Thread(
+                target=self._forward_subprocess_messages, name="ProcessPoolTaskRunnerMessageForwarder", daemon=True)
+            self._message_forwarding_thread.start()
+            self._resolver_executor = ThreadPoolExecutor(max_workers=self._max_workers)
         self._slots, self._here_lock = threading.Semaphore(self._parallel), threading.Lock()
         # Tasks wait in these threads for their inputs and a free slot, and the flow process runs its task in
         # one: more threads than slots, so a task waiting for a slow input does not hold back a ready one.
@@ -80,7 +162,7 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
                                                      thread_name_prefix="etl-dispatch")
         # One thread for the flow process's share: each thread that allocates gets its own malloc arena.
         self._here = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-flow-worker")
-        if self._warm_up:
+        if self._warm_up and forked is None:
             # Start the worker processes now, while the flow lists and ingests its first shards.
             for _ in range(self._max_workers):
                 self._executor.submit(_warm_up)

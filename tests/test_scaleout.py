@@ -64,6 +64,38 @@ def test_process_pool_gives_the_same_tables(corpus: Path, single_process: dict, 
     assert content_digests(warehouse) == single_process
 
 
+def test_etl_run_forks_its_worker_with_the_models_loaded(corpus: Path, single_process: dict, tmp_path: Path) -> None:
+    """`etl run` as users start it: the worker process is forked after the models are loaded, not spawned."""
+    warehouse = tmp_path / "warehouse"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    done = subprocess.run([sys.executable, "-m", "etl", "run", "--input", str(corpus), "--warehouse", str(warehouse),
+                           "--state-dir", str(tmp_path / "state"), "--shard-size", "20", "--task-runner", "process",
+                           "--workers", "2"], env=dict(env, ETL_LOG_LEVEL="DEBUG"), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    assert content_digests(warehouse) == single_process
+    assert "forked 1 task worker process(es)" in done.stderr
+    assert "goes to a worker process" in done.stderr and "starts in the flow process" in done.stderr
+    # loaded once, before the fork: a spawned worker would load (and log) it again
+    assert done.stderr.count("loaded fastText lid.176 lite model") == 1, done.stderr[-4000:]
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    import threading
+
+    from flows import runners
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert runners.fork_workers(1) is False
+        assert runners._forked is None
+    finally:
+        stop.set()
+        other.join()
+
+
 def test_dask_cluster_at_an_address(corpus: Path, single_process: dict, tmp_path: Path) -> None:
     """A scheduler and two workers started from the command line, as an operator would."""
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]

@@ -82,16 +82,17 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     from flows.server import start_server_unless_configured
 
     server = start_server_unless_configured()  # boots while the flow and its libraries are imported
-    from flows.pipeline import RunFailed, etl_pipeline, preload, task_runner_for
+    from flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
+    from flows.runners import discard_forked_workers
 
-    preload()
-    if server is not None:
-        server.wait()
     execution = execution or {"kind": "process", "workers": os.cpu_count() or 1, "dask_address": None}
     try:
+        # before the server answers: no Prefect thread may run yet where worker processes are forked
+        runner = prepared_task_runner(**execution, shards=-(-files // parameters["shard_size"]))
+        if server is not None:
+            server.wait()
         with warehouse_lock(warehouse, wait_seconds), _progress_bar():
             try:
-                runner = task_runner_for(**execution, shards=-(-files // parameters["shard_size"]))
                 outcome = etl_pipeline.with_options(task_runner=runner)(**parameters)
             except RunFailed as error:
                 record_run(state_dir, parameters, "failed", error.summary, str(error))
@@ -105,6 +106,8 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     except WarehouseBusy as error:
         _say(f"error: {error}")
         return 3
+    finally:
+        discard_forked_workers()
     snapshot = current_snapshot(warehouse)
     # Files that could not be read must be tried again next time, even if nothing else changed.
     unread = bool((outcome.get("quarantined_by_reason") or {}).get("unreadable"))

@@ -111,6 +111,13 @@ def _morph():
     return _natasha()[2]
 
 
+def load_models() -> None:
+    """Load the NER models and the gazetteer now (otherwise the first document loads them)."""
+    _natasha()
+    _rules()
+    gazetteer()
+
+
 @lru_cache(maxsize=1)
 def _rules() -> dict:
     data = gazetteer_data()

@@ -122,6 +122,11 @@ def _fasttext_detector() -> LangDetector:
     return detector
 
 
+def load_models() -> None:
+    """Load the fastText language-ID model now (otherwise the first document loads it)."""
+    _fasttext_detector()
+
+
 def _clean(text: str) -> str:
     """Replace characters pycld2 cannot take (controls, surrogates, non-characters) with spaces."""
     return _CLD2_UNSAFE_CHARS.sub(" ", text)

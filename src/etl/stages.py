@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from etl import entities as _entities
+from etl import language as _language
 from etl.entities import entities_frame
 from etl.facts import consistency_checks, facts_frame, repatriations_frame
 from etl.fields import add_fields
@@ -78,6 +80,12 @@ class StageOutput:
     def dq_results(self) -> pd.DataFrame:
         """One row per expectation of the stage's gate on this shard (empty when the stage had nothing to gate)."""
         return read_staged(self.dq_path) if self.dq_path else pd.DataFrame()
+
+
+def load_models() -> None:
+    """Load the models every stage loads once per process (NER, language ID, gazetteer), now."""
+    _entities.load_models()
+    _language.load_models()
 
 
 def read_staged(path: str | None, columns: list[str] | None = None) -> pd.DataFrame:
