@@ -30,6 +30,8 @@ def _free_port() -> int:
 def _use_api(url: str) -> None:
     """Point Prefect, here and in child processes, at `url` (Prefect reads its settings once, at import)."""
     os.environ["PREFECT_API_URL"] = url
+    # It serves no UI: no "View at <UI link>" lines for pages that are not there.
+    os.environ.setdefault("PREFECT_UI_URL", "")
     if "prefect.context" in sys.modules:
         from prefect.context import refresh_global_settings_context
 

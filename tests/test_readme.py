@@ -43,6 +43,7 @@ def test_readme_run_command_works(tmp_path: Path) -> None:
     assert "Starting temporary server" not in done.stderr, done.stderr[-3000:]
     started = re.findall(r"temporary server on (http://127\.0\.0\.1:\d+)/api", done.stderr)
     assert len(started) == 1, done.stderr[-3000:]
+    assert "View at" not in done.stderr  # it serves no UI to link to
     with pytest.raises(OSError):
         urllib.request.urlopen(started[0] + "/api/health", timeout=5)
 
