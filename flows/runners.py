@@ -10,8 +10,8 @@ import os
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
 from contextvars import Context, copy_context
+from dataclasses import dataclass
 from typing import Any
 
 import cloudpickle
@@ -46,13 +46,6 @@ def _run_in_worker(*args: Any, **kwargs: Any) -> Any:
         return _run_task_in_subprocess(*args, **kwargs)
     finally:
         _trim_heap()
-
-
-def _warm_up() -> int:
-    """Run first in each worker process: import the stages, so the first real task does not wait for them."""
-    import flows.pipeline  # noqa: F401
-
-    return os.getpid()
 
 
 @dataclass
@@ -122,12 +115,11 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
     workers are the ones `fork_workers` forked before the flow started, if any; else they are spawned.
     """
 
-    def __init__(self, max_workers: int = 2, warm_up: bool = True) -> None:
+    def __init__(self, max_workers: int = 2) -> None:
         if max_workers < 2:
             raise ValueError("FlowAndProcessPoolTaskRunner needs max_workers >= 2 (use a thread pool for 1)")
         super().__init__(max_workers=max_workers - 1)
         self._parallel = max_workers
-        self._warm_up = warm_up
         self._slots: threading.Semaphore | None = None  # set on entering: the runner is pickled with its flow
         self._here_free = True
         self._here_lock: threading.Lock | None = None
@@ -140,8 +132,8 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
         return self._max_workers
 
     def duplicate(self) -> FlowAndProcessPoolTaskRunner:
-        # A copy is entered where a task runs in a worker: it must not start worker processes of its own.
-        return type(self)(max_workers=self._parallel, warm_up=False)
+        # Prefect's flow engine enters a copy (the runner itself is pickled with its flow).
+        return type(self)(max_workers=self._parallel)
 
     def __enter__(self) -> FlowAndProcessPoolTaskRunner:
         forked = _take_forked_workers(self._max_workers)
@@ -153,19 +145,15 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
             self._message_forwarding_thread = threading.Thread(
                 target=self._forward_subprocess_messages, name="ProcessPoolTaskRunnerMessageForwarder", daemon=True)
             self._message_forwarding_thread.start()
-            self._resolver_executor = ThreadPoolExecutor(max_workers=self._max_workers)
         self._slots, self._here_lock = threading.Semaphore(self._parallel), threading.Lock()
         # Tasks wait in these threads for their inputs and a free slot, and the flow process runs its task in
         # one: more threads than slots, so a task waiting for a slow input does not hold back a ready one.
-        self._resolver_executor.shutdown()
+        if self._resolver_executor is not None:  # Prefect's, too small
+            self._resolver_executor.shutdown()
         self._resolver_executor = ThreadPoolExecutor(max_workers=2 * self._parallel + 2,
                                                      thread_name_prefix="etl-dispatch")
         # One thread for the flow process's share: each thread that allocates gets its own malloc arena.
         self._here = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-flow-worker")
-        if self._warm_up and forked is None:
-            # Start the worker processes now, while the flow lists and ingests its first shards.
-            for _ in range(self._max_workers):
-                self._executor.submit(_warm_up)
         return self
 
     def retire_workers(self) -> None:
