@@ -66,3 +66,35 @@ def test_schema_version_in_parquet_metadata(warehouse: Path) -> None:
     snapshot = publish_snapshot(warehouse, "r1", {"runs": _runs("r1")})
     metadata = pq.read_schema(snapshot / "runs" / "part-r1.parquet").metadata
     assert metadata[b"etl.schema_version"]
+
+
+def _value_by_value(values: pd.Series, arrow_type):
+    import pyarrow as pa
+
+    return pa.array(publish._plain(values, arrow_type), type=arrow_type, from_pandas=True)
+
+
+@pytest.mark.parametrize("values, arrow_type", [
+    (pd.Series(["Жусан", None, "Aikol"], dtype="str"), "string"),
+    (pd.Series(["Мээрим", None, float("nan")], dtype=object), "string"),
+    (pd.Series([1, "two", None], dtype=object), "string"),  # mixed: each value through str()
+    (pd.Series([700, 460], dtype="int64"), "string"),  # numbers into a text column: str() of each
+    (pd.Series([True, None], dtype=object), "string"),
+    (pd.Series([145.0, float("nan"), 315.0]), "int64"),
+    (pd.Series([145, None, 315], dtype="Int64"), "int32"),
+    (pd.Series([1.5, 2.0]), "int64"),  # fractional: the cast refuses, value by value truncates (as it always did)
+    (pd.Series([1, 2], dtype="int64"), "float64"),
+    (pd.Series([0.5, None], dtype=object), "float64"),
+    (pd.Series([True, None, False], dtype="boolean"), "bool"),
+    (pd.Series([None, None], dtype=object), "string"),
+    (pd.Series([], dtype="str"), "string"),
+])
+def test_columns_convert_as_value_by_value(values: pd.Series, arrow_type: str) -> None:
+    """The one-call conversion gives exactly what converting value by value gives (or leaves it to that path)."""
+    import pyarrow as pa
+
+    arrow_type = pa.type_for_alias(arrow_type)
+    converted = publish._column(values, arrow_type)
+    assert converted.type == arrow_type
+    assert converted.equals(_value_by_value(values, arrow_type))
+
