@@ -43,15 +43,21 @@ class TemporaryServer:
 
     It is the server Prefect itself would start (`SubprocessASGIServer`: uvicorn on Prefect's app factory, UI
     off), launched directly: Prefect launches it only after importing its whole server package, about 5 s
-    later, and only once the flow is called. Started first, it boots while the run imports its libraries. Its
-    URL is exported at once, so Prefect in this process and in task worker processes (process pool, local
-    Dask cluster) talks to it rather than each starting a server of its own.
+    later, and only once the flow is called. Started first, it boots while the run imports its libraries. Once
+    `export`ed, Prefect in this process and in task worker processes (process pool, local Dask cluster) talks
+    to it rather than each starting a server of its own.
     """
 
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
+        self._exported = False
         self._launch()
         atexit.register(self.stop)
+
+    def export(self) -> None:
+        """Point Prefect, here and in child processes, at this server."""
+        self._exported = True
+        _use_api(self.url)
 
     def _launch(self) -> None:
         self.port = _free_port()
@@ -65,7 +71,8 @@ class TemporaryServer:
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL)
-        _use_api(self.url)
+        if self._exported:  # launched again on another port
+            _use_api(self.url)
 
     def wait(self, timeout: float | None = None) -> str:
         """Block until the server answers /health (at most `timeout` seconds); its API URL. Raises if it cannot start."""
@@ -105,9 +112,16 @@ class TemporaryServer:
 
 
 def start_server_unless_configured() -> TemporaryServer | None:
-    """A TemporaryServer, or None when PREFECT_API_URL (environment or Prefect's settings) names a server."""
+    """A TemporaryServer (exported), or None when PREFECT_API_URL (environment or Prefect's settings) names a server."""
     if os.environ.get("PREFECT_API_URL"):
         return None
+    # Launched before Prefect's settings are read: importing Prefect takes over a second, and the server's boot
+    # is what the run waits for. Should a profile name a server after all, this one is stopped unused.
+    server = TemporaryServer()
     from prefect.settings import PREFECT_API_URL
 
-    return None if PREFECT_API_URL.value() else TemporaryServer()
+    if PREFECT_API_URL.value():
+        server.stop()
+        return None
+    server.export()
+    return server

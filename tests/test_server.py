@@ -303,6 +303,18 @@ def test_failed_etl_run_is_retried_with_the_entrypoint(server: Server, tmp_path:
     assert len(read_table(warehouse, "documents")) == 5
 
 
+def test_etl_run_uses_the_server_its_profile_names(server: Server, served: Served, tmp_path: Path) -> None:
+    """PREFECT_API_URL set only in the active profile (not the environment): the run is on that server, and the
+    temporary server `etl run` launches before it can read the profile is stopped unused."""
+    state = tmp_path / "state"
+    result = _run(ETL + ["run", "--input", str(SEEDS), "--warehouse", str(tmp_path / "warehouse"),
+                         "--state-dir", str(state)], _clean_env(PREFECT_HOME=str(server.client_home)))
+    assert result.returncode == 0, _output(result)
+    assert "temporary server" not in result.stderr, _output(result)
+    run = server.get(f"/flow_runs/{read_journal(state)[-1]['flow_run_id']}")
+    assert run is not None and run["state"]["type"] == "COMPLETED"
+
+
 def test_prefect_yaml_deploys_to_a_process_work_pool(server: Server, tmp_path: Path) -> None:
     """`prefect deploy --all` accepts prefect.yaml; `etl deploy` + `prefect worker start` run it."""
     assert _fastapi_accepts_nulls(), NULLS_MESSAGE
