@@ -1,5 +1,5 @@
 """`python -m etl` is the `etl` command."""
 
-from etl.cli import main
+from etl.cli import command
 
-raise SystemExit(main())
+raise SystemExit(command())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -357,3 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return args.handler(args)
+
+
+def command() -> int:
+    """The `etl` command (and `python -m etl`): main(), then exit without a last walk over the heap.
+
+    The process ends next; freezing the heap spares the interpreter's final garbage collection, which after
+    a pipeline run walks every object of the libraries and models (about 1.5 s of the run's wall time).
+    """
+    code = main()
+    gc.freeze()
+    return code
