@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import etl.publish as publish
@@ -68,9 +69,7 @@ def test_schema_version_in_parquet_metadata(warehouse: Path) -> None:
     assert metadata[b"etl.schema_version"]
 
 
-def _value_by_value(values: pd.Series, arrow_type):
-    import pyarrow as pa
-
+def _value_by_value(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:
     return pa.array(publish._plain(values, arrow_type), type=arrow_type, from_pandas=True)
 
 
@@ -91,10 +90,7 @@ def _value_by_value(values: pd.Series, arrow_type):
 ])
 def test_columns_convert_as_value_by_value(values: pd.Series, arrow_type: str) -> None:
     """The one-call conversion gives exactly what converting value by value gives (or leaves it to that path)."""
-    import pyarrow as pa
-
     arrow_type = pa.type_for_alias(arrow_type)
     converted = publish._column(values, arrow_type)
     assert converted.type == arrow_type
     assert converted.equals(_value_by_value(values, arrow_type))
-
