@@ -19,6 +19,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -114,6 +116,13 @@ def _output(result: subprocess.CompletedProcess) -> str:
     return f"exit {result.returncode}\n--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
 
 
+def _post(server: Server, path: str, body: dict) -> list | dict:
+    request = urllib.request.Request(server.url + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -124,6 +133,7 @@ def _free_port() -> int:
 class Server:
     url: str
     client_home: Path  # PREFECT_HOME of the operator's `prefect` commands
+    process: Process
 
     def get(self, path: str) -> dict | None:
         try:
@@ -155,18 +165,16 @@ class Server:
         return self.get(f"/deployments/name/etl-pipeline/{name}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Server:
-    """`prefect server start --host 127.0.0.1 --port N` with its own PREFECT_HOME (SQLite) and the UI (~4 s more).
-
-    Its scheduler service is off: schedules are registered and checked, but no scheduled run may start in the
-    middle of a test when it happens to cross the hour."""
-    root = tmp_path_factory.mktemp("prefect-server")
+@contextmanager
+def _prefect_server(root: Path, **settings: str) -> Iterator[Server]:
+    """`prefect server start --host 127.0.0.1 --port N` with its own PREFECT_HOME (SQLite), UI on; `settings` are
+    extra PREFECT_* variables of the server process."""
+    root.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    env = _clean_env(PREFECT_HOME=str(root / "server-home"), PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false")
+    env = _clean_env(PREFECT_HOME=str(root / "server-home"), **settings)
     process = _start(PREFECT + ["server", "start", "--host", "127.0.0.1", "--port", str(port)], env, root / "server.log")
     try:
-        server = Server(f"http://127.0.0.1:{port}/api", root / "client-home")
+        server = Server(f"http://127.0.0.1:{port}/api", root / "client-home", process)
         deadline = time.monotonic() + 120
         while True:
             assert process.popen.poll() is None, "prefect server exited:\n" + process.tail()
@@ -180,6 +188,15 @@ def server(tmp_path_factory) -> Server:
         yield server
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """A server whose scheduler service is off: schedules are registered and checked, but no scheduled run may
+    start in the middle of a test when it happens to cross the hour (test_scheduled_runs_fire has its own)."""
+    with _prefect_server(tmp_path_factory.mktemp("prefect-server"),
+                         PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false") as server:
+        yield server
 
 
 @dataclass
@@ -365,3 +382,33 @@ def test_serve_and_deploy_say_when_no_server_is_set(tmp_path: Path) -> None:
             time.sleep(0.2)
     finally:
         _stop(serve)
+
+
+def test_scheduled_runs_fire(tmp_path: Path) -> None:
+    """A fresh server with its scheduler service on, as `prefect server start` runs it: a deployment served with a
+    one-minute cron gets runs from the schedule itself (nobody triggers them), and the first completes and
+    publishes. With Prefect 3.8.8 and SQLAlchemy 2.1 the scheduler failed every loop ("Can't evaluate bulk DML
+    statement") and no run was ever created. The loop runs every 5 s instead of 60 so the wait stays short."""
+    with _prefect_server(tmp_path / "server", PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5") as server:
+        warehouse, state = tmp_path / "warehouse", tmp_path / "state"
+        serve = _start(ETL + ["serve", "--cron", "* * * * *", "--input", str(SEEDS), "--warehouse", str(warehouse),
+                              "--state-dir", str(state), "--name", "every-minute"],
+                       server.etl_env(PREFECT_RUNNER_POLL_FREQUENCY="1"), tmp_path / "serve.log")
+        try:
+            deadline = time.monotonic() + 240
+            completed = []
+            while not completed:
+                assert serve.popen.poll() is None, "etl serve exited:\n" + serve.tail()
+                assert "bulk DML" not in server.process.tail(400), server.process.tail()
+                assert time.monotonic() < deadline, ("no scheduled run completed within 240 s:\n"
+                                                     + server.process.tail() + "\n" + serve.tail())
+                runs = _post(server, "/flow_runs/filter", {"sort": "EXPECTED_START_TIME_ASC"})
+                scheduled = [run for run in runs if run["auto_scheduled"]]
+                completed = [run for run in scheduled if run["state"]["type"] == "COMPLETED"]
+                assert not [run for run in scheduled if run["state"]["type"] in {"FAILED", "CRASHED"}], serve.tail()
+                time.sleep(1)
+        finally:
+            _stop(serve)
+    assert all(run["deployment_id"] == completed[0]["deployment_id"] for run in scheduled)
+    assert len(read_table(warehouse, "documents")) == 5
+    assert completed[0]["id"] in [entry["flow_run_id"] for entry in read_journal(state)]
