@@ -123,6 +123,13 @@ def _post(server: Server, path: str, body: dict) -> list | dict:
         return json.loads(response.read())
 
 
+def _status(server: Server, warehouse: Path, expect: int | None = None) -> dict:
+    """`etl status --warehouse W --json` against `server`; its report (exit code checked when `expect` is given)."""
+    result = _run(ETL + ["status", "--warehouse", str(warehouse), "--json"], server.etl_env())
+    assert expect is None or result.returncode == expect, _output(result)
+    return json.loads(result.stdout)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -407,8 +414,16 @@ def test_scheduled_runs_fire(tmp_path: Path) -> None:
                 completed = [run for run in scheduled if run["state"]["type"] == "COMPLETED"]
                 assert not [run for run in scheduled if run["state"]["type"] in {"FAILED", "CRASHED"}], serve.tail()
                 time.sleep(1)
+            status = _status(server, warehouse)
+            assert status["schedules"][0]["deployment"] == "etl-pipeline/every-minute", status
+            assert status["schedules"][0]["schedule"] == 'cron "* * * * *" (UTC)' and status["schedules"][0]["active"]
+            assert status["schedules"][0]["next_run_at"] is not None
+            assert status["last_completed"]["flow_run_id"] in [run["id"] for run in runs], status
+            assert not [problem for problem in status["problems"] if "paused" in problem or "stale" in problem]
         finally:
-            _stop(serve)
+            _stop(serve)  # Ctrl-C: `etl serve` pauses its schedule
+        status = _status(server, warehouse, expect=1)
+        assert "etl-pipeline/every-minute: schedule paused, no run will start" in status["problems"], status
     assert all(run["deployment_id"] == completed[0]["deployment_id"] for run in scheduled)
     assert len(read_table(warehouse, "documents")) == 5
     assert completed[0]["id"] in [entry["flow_run_id"] for entry in read_journal(state)]

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from etl.config import flow_parameters, load_settings
+from etl.config import DEFAULT_SHARD_SIZE, flow_parameters, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,43 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """Health check: exit 0 healthy, 1 stale or failing (see etl.health.warehouse_health)."""
+    from etl.health import health_lines, parse_duration, warehouse_health
+
+    try:
+        max_age = parse_duration(args.max_age or os.environ.get("ETL_STATUS_MAX_AGE") or DEFAULT_MAX_AGE)
+    except ValueError as error:
+        _say(f"error: --max-age: {error}")
+        return 2
+    settings = load_settings(warehouse_dir=args.warehouse, state_dir=args.state_dir).resolved()
+    state_dir = settings.state_dir if args.state_dir or os.environ.get("ETL_STATE_DIR") else None
+    prepare_environment(state_dir or settings.state_dir)
+    schedules, server, problems = [], _prefect_api_url(), []
+    if server is not None:
+        from flows.schedules import schedule_health
+
+        try:
+            schedules = schedule_health(settings.warehouse_dir)
+        except Exception as error:  # an unreachable server is a finding, not a crash
+            log.debug("reading schedules failed", exc_info=True)
+            problems.append(f"Prefect server {server} could not be asked about schedules: {type(error).__name__}: {error}")
+    health = warehouse_health(settings.warehouse_dir, state_dir, max_age, schedules=schedules, server=server)
+    health.problems.extend(problems)
+    if args.json:
+        import json
+        from dataclasses import asdict
+
+        _say(json.dumps(dict(asdict(health), healthy=health.healthy), ensure_ascii=False, default=str))
+    else:
+        for line in health_lines(health):
+            _say(line)
+    return 0 if health.healthy else 1
+
+
+DEFAULT_MAX_AGE = "25h"  # a daily schedule plus an hour's grace
+
+
 # --- Operating it: `etl serve` (a served deployment with a cron schedule) and `etl deploy` (prefect.yaml). ---
 
 DEFAULT_POOL = "etl-process"
@@ -308,7 +345,7 @@ def _add_run_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--input", default=None,
                          help="input folder, or an fsspec URL such as s3://bucket/news (default: seeds/, env ETL_INPUT_DIR)")
     command.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/, env ETL_WAREHOUSE_DIR)")
-    command.add_argument("--shard-size", type=int, default=None, help="documents per task (default 500, env ETL_SHARD_SIZE)")
+    command.add_argument("--shard-size", type=int, default=None, help=f"documents per task (default {DEFAULT_SHARD_SIZE}, env ETL_SHARD_SIZE)")
     command.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")
     command.add_argument("--state-dir", type=Path, default=None, help="Prefect home, task results and run journal (default .state/, env ETL_STATE_DIR)")
     command.add_argument("--expectations", type=Path, default=None, help="folder of GX suites (default: the project's expectations/)")
@@ -348,6 +385,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gold", type=Path, required=True, help="gold file in the format of seeds_gold.json")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of a table")
     evaluate.set_defaults(handler=cmd_evaluate)
+    status = commands.add_parser("status", help="health check: last runs, schedules, snapshot; exit 1 if stale or failing")
+    status.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: warehouse/, env ETL_WAREHOUSE_DIR)")
+    status.add_argument("--state-dir", type=Path, default=None,
+                        help="state folder with the run journal (default: env ETL_STATE_DIR, else the one the last "
+                             "completed run recorded, relative to this folder)")
+    status.add_argument("--max-age", default=None,
+                        help=f"stale when the last completed run is older than this, e.g. 2h, 90m, 1d "
+                             f"(default {DEFAULT_MAX_AGE}, env ETL_STATUS_MAX_AGE)")
+    status.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    status.set_defaults(handler=cmd_status)
     _add_operate_commands(commands)  # serve, deploy
     from etl.analyst import add_cli_commands
 
