@@ -196,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{args.chromium} not found; install it with `apt-get install -y chromium`\n")
         return 2
     if args.warehouse is not None:
-        from etl.analyst import load_table_contract, write_report
+        from etl.analyst.report import write_report
+        from etl.warehouse.readme import load_table_contract
 
         load_table_contract()
         report = write_report(args.warehouse)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.entities import extract_entities
+from etl.entities.extract import extract_entities
 
 DEFAULT_BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 TYPES = ("PER", "ORG", "LOC")
@@ -142,7 +142,7 @@ def pipeline(lang: str) -> Callable[[GoldDoc], set[Span]]:
 
 
 def raw_natasha(doc: GoldDoc) -> set[Span]:
-    from etl.entities import _natasha_spans
+    from etl.entities.extract import _natasha_spans
 
     return {(s, e, t) for s, e, t in _natasha_spans(doc.text) if t in TYPES}
 

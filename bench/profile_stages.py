@@ -1,10 +1,10 @@
-"""Where the time goes: the plain-loop pipeline (etl.local.run_in_process) under pyinstrument, step by step.
+"""Where the time goes: the plain-loop pipeline (etl.run.baseline.run_in_process) under pyinstrument, step by step.
 
     python bench/profile_stages.py --docs 2000 [--work DIR] [--html profile.html]
 
 Builds N documents (bench/corpus.py), runs every stage over them in this process under pyinstrument's
 sampling profiler, and prints one JSON line: the run's own stage_seconds, and for each step (the first
-library function that `etl.stages` or `etl.local` calls: `language.add_language`, `validate.run_gate`, ...)
+library function that `etl.run.shards` or `etl.run.baseline` calls: `language.add_language`, `validate.run_gate`, ...)
 its sampled seconds and the packages spending them (the package of the innermost Python frame of each
 sample, so time in C code counts to the Python code that called it: `slovnet`, `great_expectations`,
 `pandas`, `etl.facts`, `stdlib:re`, ...). An orchestrated run adds Prefect's work on top of this (see
@@ -29,12 +29,12 @@ from corpus import build_corpus  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 
 from etl.config import DEFAULT_SHARD_SIZE, Settings  # noqa: E402
-from etl.local import run_in_process  # noqa: E402
+from etl.run.baseline import run_in_process  # noqa: E402
 
 ETL_SOURCE = (ROOT / "src" / "etl").resolve()
 STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 # frames of these files drive the loop; the step is the first library function they call
-DRIVERS = {"stages.py", "local.py"}
+DRIVERS = {"shards.py", "baseline.py"}
 
 
 def package_of(file_path: str | None) -> str:

@@ -3,7 +3,7 @@
     python bench/run.py --docs 10000 [--workers 2] [--task-runner process] [--shard-size 1000] [--repeat 3]
 
 Builds N documents (bench/corpus.py), then runs, each in its own process on its own fresh warehouse:
-  bare      the stage functions in a plain loop, no Prefect (etl.local.run_in_process)
+  bare      the stage functions in a plain loop, no Prefect (etl.run.baseline.run_in_process)
   1 worker  `etl run --workers 1`, then again on the unchanged corpus (the re-run)
   W workers `etl run --workers W` (skipped when W is 1)
 and prints one JSON line: docs, wall_s and docs_per_s (the W-worker run), bare_wall_s, overhead_ratio
@@ -41,7 +41,7 @@ BARE_SCRIPT = """
 import json, sys
 from pathlib import Path
 from etl.config import Settings
-from etl.local import run_in_process
+from etl.run.baseline import run_in_process
 summary = run_in_process(Settings(input_dir=Path(sys.argv[1]), warehouse_dir=Path(sys.argv[2]),
                                   state_dir=Path(sys.argv[3]), shard_size=int(sys.argv[4])))
 print(json.dumps({"published": summary.published, "stage_seconds": summary.stage_seconds}))
@@ -153,7 +153,7 @@ def measured(command: list[str], env: dict | None = None) -> dict:
 
 
 def _digests(warehouse: Path) -> dict:
-    from etl.analyst import content_digests
+    from etl.analyst.contents import content_digests
 
     return {table: list(value) for table, value in content_digests(warehouse).items()}
 

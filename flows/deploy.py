@@ -17,14 +17,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from etl_flows.pipeline import RunFailed, etl_pipeline
 from prefect import flow
 from prefect.context import FlowRunContext
 
-from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, Settings, flow_parameters
-from etl.ingest import is_url
-from etl.journal import record_run
-from etl.locking import WarehouseBusy, warehouse_lock
-from flows.pipeline import RunFailed, etl_pipeline
+from etl.config import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_SHARD_SIZE,
+    PIPELINE_VERSION,
+    Settings,
+    flow_parameters,
+    is_url,
+)
+from etl.run.journal import record_run
+from etl.run.locking import WarehouseBusy, warehouse_lock
 
 
 def prefect_api_url() -> str | None:

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+from etl_flows.runners import FlowAndProcessPoolTaskRunner, fork_workers
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext, get_run_context
@@ -27,16 +28,31 @@ from prefect.exceptions import UpstreamTaskError
 from prefect.filesystems import LocalFileSystem
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from etl import stages
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
-from etl.fingerprint import code_version
-from etl.ingest import InputFile, discover_files
-from etl.publish import ConservationError, publish_run
-from etl.runs import RunSummary, new_run_id, release_memory, shard
-from etl.stages import StageOutput, results_folder, warehouse_signal_parts
+from etl.ingest.files import InputFile, discover_files
+from etl.quality.gate import GateBlocked
+from etl.quality.suites import SuiteSpec, default_expectations_dir, load_suites
+from etl.run.fingerprint import code_version
+from etl.run.publish import ConservationError, publish_run
+from etl.run.shards import (
+    StageOutput,
+    document_stage,
+    document_stage_key,
+    entities_key,
+    entities_stage,
+    facts_key,
+    facts_stage,
+    ingest_key,
+    ingest_shard,
+    load_models,
+    plan_new_documents,
+    results_folder,
+    staged_tables,
+    unreadable_marker,
+    warehouse_signal_parts,
+)
+from etl.run.summary import RunSummary, new_run_id, release_memory, shard
 from etl.stories import stories_from_signals
-from etl.validate import GateBlocked, SuiteSpec, default_expectations_dir, load_suites
-from flows.runners import FlowAndProcessPoolTaskRunner, fork_workers
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
 progress = logging.getLogger("etl.progress")
@@ -56,7 +72,7 @@ def prepared_task_runner(kind: str, workers: int, dask_address: str | None = Non
 
     runner = task_runner_for(kind, workers, dask_address, shards)
     if isinstance(runner, (ThreadPoolTaskRunner, FlowAndProcessPoolTaskRunner)):
-        stages.load_models()
+        load_models()
     if isinstance(runner, FlowAndProcessPoolTaskRunner):
         fork_workers(runner.worker_processes)
     return runner
@@ -108,24 +124,24 @@ def results_under(folder: Path) -> Iterator[None]:
 
 # Cache keys: the same content keys the stage functions name their staged files by.
 def _ingest_key(context, parameters: dict) -> str:
-    key = stages.ingest_key(parameters["files"], parameters["max_bytes"], parameters["suite"])
-    if stages.unreadable_marker(Path(parameters["staging"]), key).exists():
+    key = ingest_key(parameters["files"], parameters["max_bytes"], parameters["suite"])
+    if unreadable_marker(Path(parameters["staging"]), key).exists():
         # Its files could not be read last time (an outage, a permission): read them again, never reuse that.
         return f"{key}-retry-{uuid.uuid4().hex}"
     return key
 
 
 def _document_key(context, parameters: dict) -> str:
-    return stages.document_stage_key(context.task.name, parameters["source"], parameters["suite"],
+    return document_stage_key(context.task.name, parameters["source"], parameters["suite"],
                                      parameters.get("keep"))
 
 
 def _entities_key(context, parameters: dict) -> str:
-    return stages.entities_key(parameters["documents"], parameters["suite"])
+    return entities_key(parameters["documents"], parameters["suite"])
 
 
 def _facts_key(context, parameters: dict) -> str:
-    return stages.facts_key(parameters["documents"], parameters["entities"], parameters["suite"])
+    return facts_key(parameters["documents"], parameters["entities"], parameters["suite"])
 
 
 def _transient(task, task_run, state) -> bool:
@@ -152,39 +168,39 @@ _CACHED = {"persist_result": True, "cache_result_in_memory": False}
 def ingest_task(files: list[InputFile], max_bytes: int, suite: SuiteSpec, staging: str,
                 shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("ingest", shard_number)
-    return stages.ingest_shard(files, max_bytes, suite, Path(staging), shard_number)
+    return ingest_shard(files, max_bytes, suite, Path(staging), shard_number)
 
 
 @task(name="language", cache_key_fn=_document_key, **_CACHED)
 def language_task(source: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0,
                   keep: list[str] | None = None) -> StageOutput:
     _maybe_inject_failure("language", shard_number)
-    return stages.document_stage("language", source, suite, Path(staging), shard_number, keep)
+    return document_stage("language", source, suite, Path(staging), shard_number, keep)
 
 
 @task(name="fields", cache_key_fn=_document_key, **_CACHED)
 def fields_task(source: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("fields", shard_number)
-    return stages.document_stage("fields", source, suite, Path(staging), shard_number)
+    return document_stage("fields", source, suite, Path(staging), shard_number)
 
 
 @task(name="validate", cache_key_fn=_document_key, **_CACHED)
 def validate_task(source: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("validate", shard_number)
-    return stages.document_stage("validate", source, suite, Path(staging), shard_number)
+    return document_stage("validate", source, suite, Path(staging), shard_number)
 
 
 @task(name="entities", cache_key_fn=_entities_key, **_CACHED)
 def entities_task(documents: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("entities", shard_number)
-    return stages.entities_stage(documents, suite, Path(staging), shard_number)
+    return entities_stage(documents, suite, Path(staging), shard_number)
 
 
 @task(name="facts", cache_key_fn=_facts_key, **_CACHED)
 def facts_task(documents: StageOutput, entities: StageOutput, suite: SuiteSpec, staging: str,
                shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("facts", shard_number)
-    return stages.facts_stage(documents, entities, suite, Path(staging), shard_number)
+    return facts_stage(documents, entities, suite, Path(staging), shard_number)
 
 
 @task(name="stories")
@@ -298,7 +314,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     del file_shards  # the file list: about 35 MB at 100,000 files, not needed past ingest
     _fail_if_any(summary)
     results += ingested
-    plan = stages.plan_new_documents(ingested, warehouse, Path(staging))
+    plan = plan_new_documents(ingested, warehouse, Path(staging))
     keep, superseded, summary.skipped_unchanged = plan.keep, plan.superseded, plan.skipped_unchanged
     results.append(plan.duplicates)
     logger.info("ingest: %d new, %d duplicates, %d unchanged", plan.new, plan.duplicates.quarantined_count,
@@ -328,7 +344,7 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     _fail_if_any(summary)
     documents = [o.path for o in outputs["validate"] if o.path]
     published = sum(o.rows for o in outputs["validate"])
-    staged = stages.staged_tables(outputs["entities"], outputs["facts"])
+    staged = staged_tables(outputs["entities"], outputs["facts"])
     logger.info("%d documents passed; entities: %d mentions; facts: %d counted facts", published,
                 sum(o.rows for o in outputs["entities"]), sum(o.rows for o in outputs["facts"]))
 

@@ -28,7 +28,6 @@ from prefect.task_runners import (
 )
 from prefect.utilities.callables import cloudpickle_wrapped_call
 
-
 log = logging.getLogger("etl.runner")
 
 

@@ -14,14 +14,21 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowFilter, FlowFilterName,
-                                            FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterState,
-                                            FlowRunFilterStateType)
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterExpectedStartTime,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 from prefect.client.schemas.sorting import FlowRunSort
 
-from etl.health import ScheduleHealth
+from etl.run.health import ScheduleHealth
 
 FLOW_NAME = "etl-pipeline"
 # Time for the scheduler and the runner to start a due run (runners poll every 10 s by default).

@@ -39,7 +39,7 @@ def prefect_server():
 @pytest.fixture(scope="session")
 def seeded_warehouse(tmp_path_factory, prefect_server) -> Path:
     """A warehouse built once per session by `etl run` on the seeds (read-only for tests)."""
-    from etl.cli import main
+    from etl_flows.cli import main
 
     warehouse = tmp_path_factory.mktemp("seeded") / "warehouse"
     state = tmp_path_factory.mktemp("seeded-state")

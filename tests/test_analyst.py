@@ -15,10 +15,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-
 from conftest import PROJECT
-from etl import analyst, schemas
-from etl.publish import publish_snapshot, read_table
+from etl_flows import analyst_commands
+
+from etl import schemas
+from etl.analyst import query, report
+from etl.warehouse import readme as warehouse_readme
+from etl.warehouse.snapshots import publish_snapshot
+from etl.warehouse.tables import read_table
 
 MALICIOUS = "<script>alert(1)</script>"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -95,7 +99,7 @@ def built(warehouse: Path) -> Path:
 
 def _cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="etl")
-    analyst.add_cli_commands(parser.add_subparsers(dest="command", required=True))
+    analyst_commands.add_cli_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.handler(args)
 
@@ -104,26 +108,26 @@ def _cli(argv: list[str]) -> int:
 
 
 def test_one_view_per_table_folder_with_the_snapshot_rows(built: Path) -> None:
-    views = analyst.run_query(built, "select view_name from duckdb_views() where not internal order by 1").rows
+    views = query.run_query(built, "select view_name from duckdb_views() where not internal order by 1").rows
     assert [v for (v,) in views] == sorted(p.name for p in (built / ".current").iterdir()
                                           if p.is_dir() and not p.name.startswith("_"))
-    result = analyst.run_query(built, "select lang, count(*) as n from documents group by lang order by lang")
+    result = query.run_query(built, "select lang, count(*) as n from documents group by lang order by lang")
     assert result.columns == ["lang", "n"]
     assert result.rows == [("en", 1), ("ky", 1), ("ru", 2), ("uz", 1)]
-    joined = analyst.run_query(built, "select d.doc_id, r.started_at from documents d join runs r using (run_id) "
+    joined = query.run_query(built, "select d.doc_id, r.started_at from documents d join runs r using (run_id) "
                                       "where d.lang = 'uz'").rows
     assert joined == [("d4", T0 + timedelta(days=1))]
 
 
 def test_views_pin_the_snapshot_they_were_made_from(built: Path) -> None:
-    connection = analyst.connect(built)
+    connection = query.connect(built)
     try:
         # A replaced table: the new snapshot holds none of the parts the views were made from.
         publish_snapshot(built, "r3", {}, {"documents": pd.DataFrame([{"doc_id": "d9", "lang": "kk", "run_id": "r3"}])})
         assert connection.execute("select count(*) from documents").fetchone()[0] == 5
     finally:
         connection.close()
-    assert analyst.run_query(built, "select doc_id from documents").rows == [("d9",)]
+    assert query.run_query(built, "select doc_id from documents").rows == [("d9",)]
 
 
 def test_table_and_path_names_are_quoted(tmp_path: Path, monkeypatch) -> None:
@@ -131,13 +135,13 @@ def test_table_and_path_names_are_quoted(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setitem(schemas.TABLES, odd, pa.schema([("doc_id", pa.string())]))
     warehouse = tmp_path / "ware'house \"x\""
     publish_snapshot(warehouse, "r1", {odd: pd.DataFrame({"doc_id": ["a", "b"]})})
-    assert analyst.quote_identifier(odd) == '"it\'s ""odd""; drop"'
-    assert analyst.run_query(warehouse, 'select count(*) from "it\'s ""odd""; drop"').rows == [(2,)]
+    assert query.quote_identifier(odd) == '"it\'s ""odd""; drop"'
+    assert query.run_query(warehouse, 'select count(*) from "it\'s ""odd""; drop"').rows == [(2,)]
 
 
 def test_known_table_without_parts_is_an_empty_view(warehouse: Path) -> None:
     publish_snapshot(warehouse, "r1", {"runs": _run_row("r1", T0, 0)})
-    result = analyst.run_query(warehouse, "select * from quarantine")
+    result = query.run_query(warehouse, "select * from quarantine")
     assert result.rows == [] and result.columns == schemas.TABLES["quarantine"].names
 
 
@@ -169,9 +173,9 @@ def test_query_command_errors(built: Path, tmp_path: Path, capsys) -> None:
 
 
 def test_table_output_neutralizes_terminal_escapes() -> None:
-    result = analyst.QueryResult(["title"], [("evil\x1b]0;owned\x07\nnext line",)])
+    result = query.QueryResult(["title"], [("evil\x1b]0;owned\x07\nnext line",)])
     out = io.StringIO()
-    analyst.write_result(result, "table", out)
+    query.write_result(result, "table", out)
     assert "\x1b" not in out.getvalue() and "\x07" not in out.getvalue()
     assert out.getvalue().splitlines()[2].startswith("evil")
 
@@ -180,21 +184,21 @@ def test_table_output_neutralizes_terminal_escapes() -> None:
 
 
 def test_every_column_of_every_table_is_documented() -> None:
-    analyst.load_table_contract()
-    assert analyst.undocumented_columns() == []
-    assert analyst.stale_column_docs() == []
+    warehouse_readme.load_table_contract()
+    assert warehouse_readme.undocumented_columns() == []
+    assert warehouse_readme.stale_column_docs() == []
 
 
 def test_missing_column_doc_is_flagged(monkeypatch) -> None:
     monkeypatch.setitem(schemas.TABLES, "extra", pa.schema([("doc_id", pa.string()), ("mystery", pa.int32())]))
     monkeypatch.setitem(schemas.COLUMN_DOCS, "extra", {"doc_id": "document"})
-    assert analyst.undocumented_columns() == [("extra", "mystery")]
-    assert "| `mystery` | `int32` | **undocumented** |" in analyst.warehouse_readme()
+    assert warehouse_readme.undocumented_columns() == [("extra", "mystery")]
+    assert "| `mystery` | `int32` | **undocumented** |" in warehouse_readme.warehouse_readme()
 
 
 def test_readme_lists_every_table_column_type_and_join_key(monkeypatch) -> None:
-    analyst.load_table_contract()
-    readme = analyst.warehouse_readme()
+    warehouse_readme.load_table_contract()
+    readme = warehouse_readme.warehouse_readme()
     assert f"Schema version **{schemas.SCHEMA_VERSION}**" in readme
     for table, schema in schemas.TABLES.items():
         assert f"\n## {table}\n" in readme
@@ -204,13 +208,13 @@ def test_readme_lists_every_table_column_type_and_join_key(monkeypatch) -> None:
     for needle in ("pd.read_parquet(", "pl.read_parquet(", "duckdb", "etl query"):
         assert needle in readme
     monkeypatch.setattr(schemas, "TABLES", dict(reversed(list(schemas.TABLES.items()))))
-    assert analyst.warehouse_readme() == readme  # independent of registration order
+    assert warehouse_readme.warehouse_readme() == readme  # independent of registration order
 
 
 def test_written_readme_equals_generated_and_check_mode(tmp_path: Path, capsys) -> None:
-    path = analyst.write_warehouse_readme(tmp_path)
+    path = warehouse_readme.write_warehouse_readme(tmp_path)
     assert path == tmp_path / "README.md"
-    assert path.read_text(encoding="utf-8") == analyst.warehouse_readme()
+    assert path.read_text(encoding="utf-8") == warehouse_readme.warehouse_readme()
     assert _cli(["docs", "--out", str(path), "--check"]) == 0
     path.write_text(path.read_text(encoding="utf-8").replace("| `lang` |", "| `language` |"), encoding="utf-8")
     assert _cli(["docs", "--out", str(path), "--check"]) == 1
@@ -219,16 +223,16 @@ def test_written_readme_equals_generated_and_check_mode(tmp_path: Path, capsys) 
 
 
 def test_committed_warehouse_docs_are_in_sync() -> None:
-    analyst.load_table_contract()
+    warehouse_readme.load_table_contract()
     committed = PROJECT / "docs" / "warehouse.md"
-    assert committed.read_text(encoding="utf-8") == analyst.warehouse_readme(), (
+    assert committed.read_text(encoding="utf-8") == warehouse_readme.warehouse_readme(), (
         "docs/warehouse.md is out of date: run `etl docs --out docs/warehouse.md`")
 
 
 def test_readme_example_questions_answer_on_a_built_warehouse(built: Path) -> None:
-    blocks = re.findall(r"```sql\n(.*?)```", analyst.warehouse_readme(), flags=re.S)
-    assert len(blocks) == len(analyst.EXAMPLE_QUESTIONS) == 5
-    by_agency, people, co_mentioned, stories, quarantined = (analyst.run_query(built, sql).rows for sql in blocks)
+    blocks = re.findall(r"```sql\n(.*?)```", warehouse_readme.warehouse_readme(), flags=re.S)
+    assert len(blocks) == len(warehouse_readme.EXAMPLE_QUESTIONS) == 5
+    by_agency, people, co_mentioned, stories, quarantined = (query.run_query(built, sql).rows for sql in blocks)
     assert sorted(by_agency, key=str) == sorted([("en", "Kazinform", 1), ("ru", "Kazinform", 1), ("ru", MALICIOUS, 1),
                                                  ("uz", "(not stated)", 1), ("ky", "24.kg", 1)], key=str)
     assert people == [("KZ", 2019, 600, 1), ("UZ", 2019, 98, 1), ("UZ", None, 30, 2), (None, 2021, 40, 1)]
@@ -252,15 +256,15 @@ def _bars(section: str) -> dict[str, str]:
 
 
 def test_report_is_self_contained(built: Path) -> None:
-    page = analyst.build_report(built)
+    page = report.build_report(built)
     assert not re.search(r"""(?:src|href|action|xlink:href)\s*=\s*["']?\s*(?:https?:)?//""", page, flags=re.I)
     assert not re.search(r"url\(|@import|<link|<script|<iframe", page, flags=re.I)
     assert "default-src 'none'" in page
-    assert analyst.build_report(built) == page  # a pure function of the snapshot
+    assert report.build_report(built) == page  # a pure function of the snapshot
 
 
 def test_report_charts_have_one_bar_per_group(built: Path) -> None:
-    sections = _sections(analyst.build_report(built))
+    sections = _sections(report.build_report(built))
     documents = read_table(built, "documents")
     languages = _bars(sections["languages"])
     assert len(languages) == documents["lang"].nunique(dropna=False) == 4
@@ -286,14 +290,14 @@ def test_report_charts_have_one_bar_per_group(built: Path) -> None:
 
 
 def test_report_shows_gates_of_the_last_run_only(built: Path) -> None:
-    gates = _sections(analyst.build_report(built))["gates"]
+    gates = _sections(report.build_report(built))["gates"]
     assert "only_in_r2" in gates and "only_in_r1" not in gates
     assert "3 expectations" in gates and "1 failed" in gates
     assert gates.count(">FAIL<") == 1 and gates.count(">pass<") == 2
 
 
 def test_report_escapes_text_from_the_data(built: Path) -> None:
-    page = analyst.build_report(built)
+    page = report.build_report(built)
     assert MALICIOUS not in page
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
     sections = _sections(page)
@@ -316,7 +320,7 @@ def test_many_agencies_are_capped_with_an_others_bar(warehouse: Path) -> None:
     agencies = pd.DataFrame({"doc_id": [f"d{i}" for i in range(30)], "lang": "en",
                              "source_agency": [f"agency {i % 25}" for i in range(30)]})
     publish_snapshot(warehouse, "r1", {"documents": agencies})
-    bars = _bars(_sections(analyst.build_report(warehouse))["agencies"])
+    bars = _bars(_sections(report.build_report(warehouse))["agencies"])
     assert len(bars) == 20 and bars["6 other agencies"] == "6"
     assert sum(int(v) for v in bars.values()) == 30
 
@@ -341,7 +345,7 @@ def _bench_module():
                     reason="/usr/bin/chromium not installed (apt-get install -y chromium)")
 def test_report_renders_in_headless_chromium(built: Path, tmp_path: Path) -> None:
     bench = _bench_module()
-    report = analyst.write_report(built)
+    report = report.write_report(built)
     checks = bench.check_report(report, tmp_path / "render")
     assert [c.name for c in checks if not c.passed] == [], [(c.name, c.detail) for c in checks]
     assert (tmp_path / "render" / "report.png").stat().st_size > 5000
@@ -393,5 +397,5 @@ def test_repatriations_chart_on_a_snapshot_without_is_total(warehouse: Path, mon
     schema = schemas.TABLES["repatriations"]
     monkeypatch.setitem(schemas.TABLES, "repatriations", schema.remove(schema.get_field_index("is_total")))
     publish_snapshot(warehouse, "r1", {"repatriations": REPATRIATIONS.drop(columns="is_total")})
-    people = _bars(_sections(analyst.build_report(warehouse))["repatriations"])
+    people = _bars(_sections(report.build_report(warehouse))["repatriations"])
     assert people["UZ · year not stated"] == "55"  # without the mark, the restated total is counted too

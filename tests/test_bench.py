@@ -62,8 +62,8 @@ def test_profile_puts_each_steps_time_in_the_packages_that_spend_it(tmp_path: Pa
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["published"] == 60
     steps = {step["step"]: step for step in report["steps"]}
-    assert {"language.add_language", "fields.add_fields", "entities.entities_frame"} <= set(steps)
+    assert {"language.add_language", "fields.extract.add_fields", "entities.extract.entities_frame"} <= set(steps)
     # NER is natasha's work, and sampled time never exceeds the run's wall time
-    assert any(package in steps["entities.entities_frame"]["packages"] for package in ("natasha", "slovnet", "navec"))
+    assert any(package in steps["entities.extract.entities_frame"]["packages"] for package in ("natasha", "slovnet", "navec"))
     assert sum(step["seconds"] for step in report["steps"]) <= report["wall_s"] * 1.05
     assert (tmp_path / "profile.html").read_text().lstrip().lower().startswith("<!doctype html")

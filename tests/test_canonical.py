@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from etl.canonical import (
+from etl.entities.canonical import (
     canonical_operation,
     canonical_org,
     canonical_place,

@@ -12,7 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.entities import ENTITY_COLUMNS, Entity, entities_frame, extract_entities
+from etl.entities.extract import (
+    ENTITY_COLUMNS,
+    Entity,
+    entities_frame,
+    extract_entities,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -10,11 +10,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from etl.facts import (FACT_COLUMNS, QUALIFIERS, REPATRIATION_COLUMNS, SUBJECTS, consistency_checks, extract_facts,
-                       facts_frame, repatriations_frame)
-from etl.numbers import find_numbers, parse_number_words
+from etl.facts.extract import (
+    FACT_COLUMNS,
+    QUALIFIERS,
+    REPATRIATION_COLUMNS,
+    SUBJECTS,
+    consistency_checks,
+    extract_facts,
+    facts_frame,
+    repatriations_frame,
+)
+from etl.facts.numbers import find_numbers, parse_number_words
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.fields import (
+from etl.fields.extract import (
     DocumentFields,
     add_fields,
     extract_body,

@@ -13,11 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from etl.cli import main
-from etl.ingest import decode_bytes, discover_files, html_to_text, ingest_files, normalize_text
-from etl.publish import current_snapshot
-from etl.runs import FILE_STAGES
+from etl_flows.cli import main
 from hostile_corpus import (
     MAX_BYTES,
     OUTSIDE_SECRET,
@@ -29,6 +25,12 @@ from hostile_corpus import (
     english_article,
     russian_article,
 )
+
+from etl.ingest.decode import decode_bytes, html_to_text, normalize_text
+from etl.ingest.documents import ingest_files
+from etl.ingest.files import discover_files
+from etl.quarantine import FILE_STAGES
+from etl.warehouse.tables import current_snapshot
 
 
 def _run(input_dir: Path, warehouse: Path, state_dir: Path, *extra: str) -> tuple[int, str]:

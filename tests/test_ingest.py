@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.ingest import (
-    decode_bytes,
-    discover_files,
-    doc_id_for,
-    ingest_files,
-    normalize_text,
-    split_known_and_duplicates,
-)
+from etl.ingest.decode import decode_bytes, doc_id_for, normalize_text
+from etl.ingest.documents import ingest_files, split_known_and_duplicates
+from etl.ingest.files import discover_files
 
 RUSSIAN = "Операция «Жусан»: казахстанский опыт реабилитации граждан из зон боевых конфликтов."
 RUSSIAN_PLAIN = "Более 700 женщин и детей вернулись из Сирии и Ирака, сообщает пресс-служба МИД."

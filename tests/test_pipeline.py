@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import SEEDS
-from etl.cli import main
-from etl.journal import read_journal
-from etl.publish import read_table
-from etl.validate import default_expectations_dir
+from etl_flows.cli import main
+
+from etl.quality.suites import default_expectations_dir
+from etl.run.journal import read_journal
+from etl.warehouse.tables import read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -124,7 +124,7 @@ def test_block_failure_keeps_previous_tables_and_exits_non_zero(tmp_path: Path, 
                                          "сообщает пресс-служба МИД.", encoding="utf-8")
     assert _run(warehouse, "--expectations", str(suites), input_dir=new_input) == 1
     assert "english_only" in capsys.readouterr().out
-    from etl.journal import read_journal
+    from etl.run.journal import read_journal
 
     failed = read_journal(Path(os.environ["ETL_STATE_DIR"]))[-1]
     assert failed["status"] == "failed"
@@ -213,9 +213,9 @@ def test_duplicate_in_one_shard_is_quarantined_not_blocking(tmp_path: Path) -> N
 
 def test_parquet_parts_carry_schema_code_and_suite_versions(seeded_warehouse: Path) -> None:
     import pyarrow.parquet as pq
+    from etl_flows.pipeline import code_version
 
     from etl.schemas import SCHEMA_VERSION
-    from flows.pipeline import code_version
 
     part = next((seeded_warehouse / "documents").glob("*.parquet"))
     metadata = pq.read_schema(part).metadata

@@ -16,16 +16,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.fields import DocumentFields, extract_fields
-from etl.ingest import (
-    DecodedText,
-    decode_bytes,
-    discover_files,
-    doc_id_for,
-    ingest_files,
-    normalize_text,
-    split_known_and_duplicates,
-)
+from etl.fields.extract import DocumentFields, extract_fields
+from etl.ingest.decode import DecodedText, decode_bytes, doc_id_for, normalize_text
+from etl.ingest.documents import ingest_files, split_known_and_duplicates
+from etl.ingest.files import discover_files
 from etl.language import LanguageGuess, detect_language
 
 DECODE_REASONS = {"empty", "binary", "undecodable"}

@@ -9,8 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-import etl.publish as publish
-from etl.publish import current_snapshot, new_quarantine_rows, publish_snapshot, read_table
+from etl import schemas
+from etl.run.publish import new_quarantine_rows
+from etl.warehouse import snapshots
+from etl.warehouse.snapshots import publish_snapshot
+from etl.warehouse.tables import current_snapshot, read_table
 
 
 def _runs(run_id: str) -> pd.DataFrame:
@@ -40,7 +43,7 @@ def test_crash_before_swap_leaves_previous_snapshot(warehouse: Path, monkeypatch
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(publish, "_swap_link", crash)
+    monkeypatch.setattr(snapshots, "_swap_link", crash)
     with pytest.raises(OSError):
         publish_snapshot(warehouse, "r2", {"runs": _runs("r2")})
     monkeypatch.undo()
@@ -70,7 +73,7 @@ def test_schema_version_in_parquet_metadata(warehouse: Path) -> None:
 
 
 def _value_by_value(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:
-    return pa.array(publish._plain(values, arrow_type), type=arrow_type, from_pandas=True)
+    return pa.array(schemas._plain(values, arrow_type), type=arrow_type, from_pandas=True)
 
 
 @pytest.mark.parametrize("values, arrow_type", [
@@ -91,6 +94,6 @@ def _value_by_value(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:
 def test_columns_convert_as_value_by_value(values: pd.Series, arrow_type: str) -> None:
     """The one-call conversion gives exactly what converting value by value gives (or leaves it to that path)."""
     arrow_type = pa.type_for_alias(arrow_type)
-    converted = publish._column(values, arrow_type)
+    converted = schemas._column(values, arrow_type)
     assert converted.type == arrow_type
     assert converted.equals(_value_by_value(values, arrow_type))

@@ -9,9 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT
-from etl.cli import build_parser
+from etl_flows.cli import build_parser
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
 
@@ -77,7 +76,7 @@ def test_operate_commands_are_exercised_by_the_server_test() -> None:
 
 
 def test_readme_example_questions_are_the_tested_ones() -> None:
-    from etl.analyst import EXAMPLE_QUESTIONS
+    from etl.warehouse.readme import EXAMPLE_QUESTIONS
 
     readme_sql = re.findall(r"```sql\n(.*?)\n```", README.split("## Analysts", 1)[1].split("\n## ", 1)[0], flags=re.S)
     assert readme_sql == [sql for _, sql, _ in EXAMPLE_QUESTIONS]

@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS
-from etl.cli import main
-from etl.journal import read_journal
-from etl.locking import warehouse_lock
-from etl.publish import read_table
+from etl_flows.cli import main
+
+from etl.run.journal import read_journal
+from etl.run.locking import warehouse_lock
+from etl.warehouse.tables import read_table
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -80,9 +80,9 @@ def test_edit_that_keeps_size_and_mtime_is_still_read_again(tmp_path: Path) -> N
 def test_transient_read_error_is_retried_not_quarantined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    import etl.ingest
+    import etl.ingest.documents
 
-    real_read, failures = etl.ingest.read_limited, []
+    real_read, failures = etl.ingest.documents.read_limited, []
 
     def flaky_read(path: str, max_bytes: int):
         if not failures:
@@ -90,7 +90,7 @@ def test_transient_read_error_is_retried_not_quarantined(tmp_path: Path, monkeyp
             raise OSError(errno.EIO, "Input/output error")
         return real_read(path, max_bytes)
 
-    monkeypatch.setattr(etl.ingest, "read_limited", flaky_read)
+    monkeypatch.setattr(etl.ingest.documents, "read_limited", flaky_read)
     warehouse = tmp_path / "warehouse"
     assert main(["run", "--input", str(SEEDS), "--warehouse", str(warehouse)]) == 0
     assert len(failures) == 1
@@ -100,9 +100,10 @@ def test_transient_read_error_is_retried_not_quarantined(tmp_path: Path, monkeyp
 def test_facts_cache_key_follows_the_entities() -> None:
     from types import SimpleNamespace
 
-    from etl.stages import StageOutput
-    from etl.validate import default_expectations_dir, load_suites
-    from flows.pipeline import _facts_key
+    from etl_flows.pipeline import _facts_key
+
+    from etl.quality.suites import default_expectations_dir, load_suites
+    from etl.run.shards import StageOutput
 
     def output(stage: str, key: str) -> StageOutput:
         return StageOutput(stage, 0, key, None, 1)

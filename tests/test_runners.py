@@ -6,11 +6,10 @@ import os
 import time
 
 import pytest
+from etl_flows.runners import FlowAndProcessPoolTaskRunner
 from prefect import flow, task
 from prefect.context import FlowRunContext
 from prefect.exceptions import UpstreamTaskError
-
-from flows.runners import FlowAndProcessPoolTaskRunner
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 

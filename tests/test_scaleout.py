@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS
-from etl.analyst import content_digests
-from etl.cli import main
-from etl.journal import read_journal
-from etl.publish import read_table
+from etl_flows.cli import main
+
+from etl.analyst.contents import content_digests
+from etl.run.journal import read_journal
+from etl.warehouse.tables import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -83,7 +83,7 @@ def test_etl_run_forks_its_worker_with_the_models_loaded(corpus: Path, single_pr
 def test_no_fork_while_another_thread_runs() -> None:
     import threading
 
-    from flows import runners
+    from etl_flows import runners
 
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

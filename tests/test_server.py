@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,12 +25,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, SEEDS
+
 from etl.config import DEFAULT_SHARD_SIZE
-from etl.journal import read_journal
-from etl.locking import warehouse_lock
-from etl.publish import read_table
+from etl.run.journal import read_journal
+from etl.run.locking import warehouse_lock
+from etl.warehouse.tables import read_table
 
 pytestmark = pytest.mark.slow
 

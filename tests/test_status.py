@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from conftest import SEEDS
-from etl.cli import main
-from etl.health import format_age, parse_duration, warehouse_health
-from etl.journal import record_run
+from etl_flows.cli import main
+
+from etl.run.health import format_age, parse_duration, warehouse_health
+from etl.run.journal import record_run
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -106,11 +106,10 @@ def test_bad_max_age_is_one_line(capsys) -> None:
 def test_a_schedule_whose_slot_started_no_run_is_a_problem(ran) -> None:
     """A deployment on the session's Prefect server, registered but never served (no runner, no scheduler):
     judged a few minutes on, its hourly slot started no run; another warehouse's deployment is not listed."""
+    from etl_flows.schedules import schedule_health
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.client.schemas.schedules import CronSchedule
-
-    from flows.schedules import schedule_health
 
     warehouse, _ = ran
     with get_client(sync_client=True) as client:

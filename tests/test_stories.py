@@ -8,8 +8,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.facts import facts_frame
-from etl.stories import STORY_COLUMNS, assign_stories, latin_key, same_person, story_id, story_links
+from etl.facts.extract import facts_frame
+from etl.stories import (
+    STORY_COLUMNS,
+    assign_stories,
+    latin_key,
+    same_person,
+    story_id,
+    story_links,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -181,7 +188,13 @@ def test_person_names_match_across_scripts(a, b, same):
 
 
 def test_near_duplicates_decided_in_duckdb_agree_with_the_sketch_estimate() -> None:
-    from etl.stories import NEAR_DUPLICATE, body_sketch, links_from_signals, signals_frame, sketch_similarity
+    from etl.stories import (
+        NEAR_DUPLICATE,
+        body_sketch,
+        links_from_signals,
+        signals_frame,
+        sketch_similarity,
+    )
 
     base = ("The ministry said that a group of citizens returned from the camps in the north-east of Syria on "
             "Tuesday; they will live in a rehabilitation centre for a month before going home to their families. ")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.validate import SuiteError, default_expectations_dir, load_suites, run_gate
+from etl.quality.gate import run_gate
+from etl.quality.suites import SuiteError, default_expectations_dir, load_suites
 
 
 def test_project_suites_load_with_every_expectation_kept() -> None:
@@ -85,7 +85,7 @@ def test_gate_on_empty_frame_passes() -> None:
 
 
 def test_entity_offsets_checked_against_the_body() -> None:
-    from etl.validate import with_entity_check_columns
+    from etl.quality.checks import with_entity_check_columns
 
     documents = pd.DataFrame({"doc_id": ["d1"], "body": ["Операция «Жусан» в Казахстане"]})
     entities = pd.DataFrame({
@@ -106,7 +106,7 @@ DEFERRED_CHECK = """
 import sys
 from pathlib import Path
 from etl.config import Settings
-from etl.local import run_in_process
+from etl.run.baseline import run_in_process
 work = Path(sys.argv[1])
 summary = run_in_process(Settings(input_dir=Path(sys.argv[2]), warehouse_dir=work / "warehouse",
                                   state_dir=work / "state"))

@@ -1,5 +1,5 @@
 """`python -m etl` is the `etl` command."""
 
-from etl.cli import command
+from etl_flows.cli import command
 
 raise SystemExit(command())

@@ -92,12 +92,22 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     return settings
 
 
+def is_url(location: str | Path) -> bool:
+    """True for an fsspec URL other than a local file (s3://bucket/news, memory://inbox, ...)."""
+    text = str(location)
+    return "://" in text and not text.startswith("file://")
+
+
+def local_path(location: str | Path) -> Path:
+    """A local folder given as a path or a file:// URL."""
+    text = str(location)
+    return Path(text[len("file://"):]) if text.startswith("file://") else Path(text)
+
+
 def _coerce(name: str, value: object) -> object:
     if name in ("shard_size", "max_bytes", "workers"):
         return int(value)  # type: ignore[arg-type]
     if name == "input_dir" and "://" in str(value):
-        from etl.ingest import is_url, local_path
-
         return str(value) if is_url(str(value)) else local_path(str(value))
     if name.endswith("_dir"):
         return Path(str(value))

@@ -5,6 +5,9 @@ Changing a column is a deliberate step: edit the schema, bump SCHEMA_VERSION, re
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import pandas as pd
 import pyarrow as pa
 
 SCHEMA_VERSION = "1"
@@ -183,3 +186,75 @@ def register_table(name: str, schema: pa.Schema, docs: dict[str, str]) -> None:
     """Add a table defined by a later stage (entities, facts, ...) to the warehouse contract."""
     TABLES[name] = schema
     COLUMN_DOCS[name] = docs
+
+
+def to_arrow(frame: pd.DataFrame, table: str, provenance: Mapping[str, str] | None = None) -> pa.Table:
+    """Cast `frame` to the table's schema (columns in schema order; missing nullable columns become null).
+
+    The Parquet metadata carries the schema version and `provenance` (code and suite versions) as etl.* keys.
+    """
+    schema = TABLES[table]
+    data = {}
+    for field in schema:
+        if field.name in frame.columns:
+            data[field.name] = _column(frame[field.name], field.type)
+        else:
+            data[field.name] = pa.nulls(len(frame), type=field.type)
+    arrow = pa.table(data, schema=schema)
+    metadata = {b"etl.schema_version": SCHEMA_VERSION.encode(), b"etl.table": table.encode(),
+                **{f"etl.{key}".encode(): str(value).encode() for key, value in (provenance or {}).items()}}
+    return arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), **metadata})
+
+
+def _column(values: pd.Series, arrow_type: pa.DataType) -> pa.Array:
+    """`values` as an Arrow array of `arrow_type`; missing values (None, NaN, NaT, NA) become null."""
+    converted = _same_kind_column(values, arrow_type)
+    if converted is not None:
+        return converted
+    return pa.array(_plain(values, arrow_type), type=arrow_type, from_pandas=True)
+
+
+def _same_kind_column(values: pd.Series, arrow_type: pa.DataType) -> pa.Array | None:
+    """One Arrow conversion and cast when the values already are of the type's kind (text for text, numbers
+    for numbers, booleans for booleans), as the stages' columns are; None otherwise (the value-by-value path)."""
+    if not (pa.types.is_string(arrow_type) or pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
+            or pa.types.is_boolean(arrow_type)):
+        return None
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    source = array.type
+    if pa.types.is_string(arrow_type):
+        same_kind = pa.types.is_string(source) or pa.types.is_large_string(source) or pa.types.is_string_view(source)
+    elif pa.types.is_boolean(arrow_type):
+        same_kind = pa.types.is_boolean(source)
+    else:
+        same_kind = pa.types.is_integer(source) or pa.types.is_floating(source)
+    if not same_kind and not pa.types.is_null(source):
+        return None
+    try:
+        return array.cast(arrow_type)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+
+
+def _plain(values: pd.Series, arrow_type: pa.DataType) -> list | pd.Series:
+    if pa.types.is_date32(arrow_type):
+        return [None if _missing(v) else (v.date() if hasattr(v, "date") and callable(v.date) else v) for v in values]
+    if pa.types.is_timestamp(arrow_type):
+        return pd.to_datetime(values, utc=True)
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_boolean(arrow_type):
+        return [None if _missing(v) else v for v in values]
+    if pa.types.is_string(arrow_type):
+        return [None if _missing(v) else str(v) for v in values]
+    return values
+
+
+def _missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

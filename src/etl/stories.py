@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
-from etl.numbers import mask_non_counts
+from etl.facts.numbers import mask_non_counts
+from etl.schemas import to_arrow
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +333,6 @@ GROUP BY kind, item HAVING count(DISTINCT idx) > {routine_limit}
 
 def _load_signals(con, signals: pd.DataFrame | list[str]) -> None:
     """Create DuckDB table `sig` (signals + row number idx) from a frame or from Parquet files (read by DuckDB)."""
-    from etl.publish import to_arrow
 
     if isinstance(signals, pd.DataFrame) or not signals:
         frame = signals if isinstance(signals, pd.DataFrame) else pd.DataFrame(columns=SIGNAL_COLUMNS)

@@ -21,25 +21,33 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from etl import entities as _entities
 from etl import language as _language
-from etl.entities import entities_frame
-from etl.facts import consistency_checks, facts_frame, repatriations_frame
-from etl.fields import add_fields
-from etl.fingerprint import content_key
-from etl.ingest import UNKNOWN_CONTENT_REASONS, InputFile, file_version, ingest_files, quarantine_frame
+from etl.entities import extract as _entities
+from etl.entities.extract import entities_frame
+from etl.facts.extract import consistency_checks, facts_frame, repatriations_frame
+from etl.fields.extract import add_fields
+from etl.ingest.documents import (
+    UNKNOWN_CONTENT_REASONS,
+    documents_now,
+    ingest_files,
+    split_known_and_duplicates,
+    superseded_documents,
+)
+from etl.ingest.files import InputFile, file_version
 from etl.language import add_language
-from etl.schemas import TABLES
-from etl.stories import signals_frame
-from etl.validate import (
+from etl.quality.checks import (
     CHECK_COLUMNS,
-    GateBlocked,
-    SuiteSpec,
     consistency_dq_rows,
-    run_gate,
     with_entity_check_columns,
     with_fact_check_columns,
 )
+from etl.quality.gate import GateBlocked, run_gate
+from etl.quality.suites import SuiteSpec
+from etl.quarantine import quarantine_frame
+from etl.run.fingerprint import content_key
+from etl.schemas import TABLES, to_arrow
+from etl.stories import signals_frame
+from etl.warehouse.tables import current_snapshot, read_table
 
 DOCUMENT_STAGES = ("language", "fields", "validate")
 INDEX_COLUMNS = ["doc_id", "source_path", "content_sha256"]
@@ -112,8 +120,6 @@ def write_staged(frame: pd.DataFrame, staging: Path, stage: str, key: str, table
     path = folder / f"{key}.parquet"
     tmp = folder / f".{key}.{uuid.uuid4().hex[:8]}.tmp"
     if table is not None:
-        from etl.publish import to_arrow
-
         arrow = to_arrow(frame, table)
     else:
         arrow = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
@@ -277,8 +283,6 @@ def warehouse_signal_parts(warehouse: Path, staging: Path, batch_size: int = 100
     """
     import duckdb
 
-    from etl.publish import current_snapshot, read_table
-
     snapshot = current_snapshot(warehouse)
     if snapshot is None:
         return []
@@ -317,8 +321,6 @@ def plan_new_documents(ingested: list[StageOutput], warehouse: Path, staging: Pa
 
     A file edited since it was published replaces its old document (and that document's rows).
     """
-    from etl.ingest import documents_now, split_known_and_duplicates, superseded_documents
-    from etl.publish import read_table
 
     known = read_table(warehouse, "documents", ["doc_id", "source_path"])
     index = pd.concat([r.index.assign(shard=r.shard) for r in ingested], ignore_index=True)

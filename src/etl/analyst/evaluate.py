@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from rapidfuzz import fuzz
 
-from etl.publish import read_table
+from etl.warehouse.tables import read_table
 
 SINGLE_FIELDS = ("lang", "title", "published", "source_agency")
 ENTITY_FIELDS = {"persons": ({"PERSON"}, 80), "organizations": ({"ORG"}, 75), "operations": ({"OPERATION"}, 80)}

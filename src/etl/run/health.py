@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from etl.journal import read_journal
-from etl.publish import CURRENT, current_snapshot, read_table
+from etl.run.journal import read_journal
+from etl.warehouse.tables import CURRENT, current_snapshot, read_table
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}

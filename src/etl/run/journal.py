@@ -10,6 +10,10 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from etl.ingest.files import discover_files, file_version
+from etl.quality.suites import default_expectations_dir
+from etl.run.fingerprint import content_key
+
 JOURNAL = "runs.jsonl"
 
 
@@ -62,9 +66,6 @@ def input_fingerprint(parameters: dict) -> tuple[str, int]:
     """What a run's outcome depends on, without reading a file: every input file's path, inode, size, mtime and
     ctime, the run parameters, the suites' bytes and the code version (see etl.stages.ingest_key); and the
     number of input files."""
-    from etl.fingerprint import content_key
-    from etl.ingest import discover_files, file_version
-    from etl.validate import default_expectations_dir
 
     files = discover_files(parameters["input_dir"])
     stats = []

@@ -1,0 +1,64 @@
+"""Columns the suites check that the stages do not produce themselves: row keys, offsets, codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from etl.quality.gate import dq_frame
+
+# Columns added only for the gates to check; dropped before publish.
+CHECK_COLUMNS = ("row_key", "offset_ok", "country_code")
+
+
+def with_entity_check_columns(entities: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Entities plus row_key (the quarantine row id), offset_ok and country_code (the ISO check's input)."""
+    looks_like_country = (entities["entity_type"] == "LOC") & entities["canonical_id"].str.fullmatch(
+        r"[A-Z]{2}").fillna(False).astype(bool)
+    entities = entities.assign(
+        row_key=entities["doc_id"] + ":" + entities["start"].astype(str) + ":" + entities["end"].astype(str)
+        + ":" + entities["entity_type"],
+        country_code=entities["canonical_id"].where(looks_like_country, None))
+    return mark_offsets(entities, documents, "text")
+
+
+def with_fact_check_columns(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Facts plus offset_ok (the figure's offsets lie inside its evidence sentence in the body)."""
+    return mark_offsets(facts, documents, None)
+
+
+def mark_offsets(rows: pd.DataFrame, documents: pd.DataFrame, expected_column: str | None) -> pd.DataFrame:
+    """Add `offset_ok`: body[start:end] is non-empty and equals rows[expected_column] (or lies in `evidence` when None).
+
+    The check a suite gates on with severity block; offsets that do not point into the body make every
+    downstream join wrong.
+    """
+    bodies = dict(zip(documents["doc_id"], documents["body"]))
+    marks = []
+    for row in rows.itertuples(index=False):
+        body = bodies.get(row.doc_id)
+        start, end = int(row.start), int(row.end)
+        piece = body[start:end] if isinstance(body, str) and 0 <= start < end <= len(body) else None
+        if piece is None:
+            marks.append(False)
+        elif expected_column is None:
+            marks.append(piece in (row.evidence or ""))
+        else:
+            marks.append(piece == getattr(row, expected_column))
+    return rows.assign(offset_ok=pd.Series(marks, index=rows.index, dtype="bool"))
+
+
+def consistency_dq_rows(checks: Iterable[Mapping]) -> pd.DataFrame:
+    """dq_results rows for breakdown/total consistency checks: recorded (severity `record`), never gating or fixing."""
+    now = datetime.now(timezone.utc)
+    rows = [{
+        "run_id": None, "stage": "facts", "suite": "consistency", "expectation": f"{check['kind']}_consistency",
+        "severity": "record", "success": bool(check["success"]), "element_count": 1,
+        "unexpected_count": 0 if check["success"] else 1,
+        "observed": f"doc {str(check.get('doc_id'))[:12]} fact {check.get('fact_id')}: expected {check.get('expected')}, "
+                    f"observed {check.get('observed')}",
+        "checked_at": now,
+    } for check in checks]
+    return dq_frame(rows)

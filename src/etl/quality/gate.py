@@ -1,0 +1,172 @@
+"""Running a suite over a stage's output: a gate result, dq rows, and the rows to quarantine."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from etl.quality.gx import GX_LOCK, gx_batch
+from etl.quality.suites import SuiteSpec
+from etl.quarantine import quarantine_frame, quarantine_row
+
+log = logging.getLogger(__name__)
+DQ_COLUMNS = [
+    "run_id", "stage", "suite", "expectation", "severity", "success", "element_count", "unexpected_count",
+    "observed", "checked_at",
+]
+# Unexpected rows kept in the stored result (Data Docs); the full list is used for quarantine only.
+_STORED_UNEXPECTED = 20
+
+
+class GateBlocked(RuntimeError):
+    """A `block` expectation failed: the stage's output must not be used. Carries the gate's dq rows as dicts."""
+
+    def __init__(self, message: str, dq_rows: list[dict] | None = None) -> None:
+        # Both in args, so the rows survive pickling between processes and Prefect's result store.
+        super().__init__(message, dq_rows or [])
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def dq_rows(self) -> list[dict]:
+        return list(self.args[1]) if len(self.args) > 1 else []
+
+
+@dataclass
+class GateResult:
+    """What a gate lets through, what it quarantines, and one dq_results row per expectation."""
+
+    passed: pd.DataFrame
+    quarantined: pd.DataFrame
+    dq_results: pd.DataFrame
+    blocked_by: list[str] = field(default_factory=list)
+    validation_json: dict | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blocked_by)
+
+
+def run_gate(frame: pd.DataFrame, suite: SuiteSpec,
+             source_paths: Mapping[str, str] | None = None) -> GateResult:
+    """Validate `frame` against `suite`; split off rows failing `quarantine` expectations; report `block` failures.
+
+    `source_paths` maps doc_id -> source_path so quarantined rows name their file.
+    """
+    from great_expectations.core import ExpectationSuite
+
+    checked_at = datetime.now(timezone.utc)  # replaced at publish when served from cache
+    source_paths = source_paths or {}
+    frame = frame.reset_index(drop=True)
+    with GX_LOCK:
+        # GX's pandas backend cannot hash python objects such as dates or lists: validate a view without them.
+        batch = gx_batch(_validation_view(frame))
+        gx_suite = ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations])
+        result = batch.validate(
+            gx_suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [suite.row_id]})
+    dq_rows: list[dict] = []
+    failing_ids: dict[object, list[str]] = {}
+    blocked_by: list[str] = []
+    for item in result.results:
+        config = item.expectation_config
+        meta = config.meta or {}
+        name, severity = meta["name"], meta["severity"]
+        details = item.result or {}
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            # An expectation that cannot even be evaluated is a broken gate: block.
+            blocked_by.append(f"{name}: {item.exception_info.get('exception_message')}")
+            dq_rows.append(_dq_row(suite, name, severity, False, len(frame), None, "error", checked_at))
+            continue
+        dq_rows.append(_dq_row(suite, name, severity, bool(item.success), details.get("element_count", len(frame)),
+                               details.get("unexpected_count"), _observed(details), checked_at))
+        if item.success:
+            continue
+        if severity == "block":
+            blocked_by.append(f"{name} ({config.type}): {_observed(details)}")
+        else:
+            for entry in details.get("unexpected_index_list") or []:
+                row_key = entry.get(suite.row_id) if isinstance(entry, dict) else entry
+                failing_ids.setdefault(row_key, []).append(name)
+    quarantined = []
+    if failing_ids and not blocked_by:
+        id_column = frame[suite.row_id]
+        for row_key, names in failing_ids.items():
+            matches = frame[id_column == row_key]
+            for _, row in matches.iterrows():
+                doc_id = row.get("doc_id")
+                detail = _detail(suite, names, row)
+                quarantined.append(quarantine_row(source_paths.get(doc_id, row.get("source_path")), doc_id, suite.stage,
+                                                  names[0], detail, row.get("content_sha256")))
+        passed = frame[~id_column.isin(list(failing_ids))].reset_index(drop=True)
+    else:
+        passed = frame
+    for reason in blocked_by:
+        log.error("gate %s blocked: %s", suite.name, reason)
+    for row in quarantined:
+        log.warning("gate %s quarantined %s: %s", suite.name, row["source_path"], row["detail"])
+    return GateResult(passed, quarantine_frame(quarantined), dq_frame(dq_rows), blocked_by, _stored_json(result))
+
+
+def _validation_view(frame: pd.DataFrame) -> pd.DataFrame:
+    view = frame.copy()
+    for column in view.columns:
+        if view[column].dtype == object:
+            sample = view[column].dropna()
+            if len(sample) and not isinstance(sample.iloc[0], str):
+                view[column] = view[column].map(lambda value: None if value is None or value is pd.NA else str(value))
+    return view
+
+
+def _detail(suite: SuiteSpec, names: list[str], row: pd.Series) -> str:
+    checks = ", ".join(sorted(set(names)))
+    if suite.row_id == "doc_id":
+        return f"the document failed the {suite.stage} check(s) {checks}"
+    return f"{suite.row_id} {row[suite.row_id]} failed the {suite.stage} check(s) {checks}"
+
+
+def _observed(details: Mapping) -> str:
+    if "observed_value" in details:
+        return json.dumps(details["observed_value"], default=str, ensure_ascii=False)[:500]
+    if details.get("unexpected_count"):
+        sample = details.get("partial_unexpected_list") or []
+        return (f"{details['unexpected_count']} unexpected of {details.get('element_count')}; e.g. "
+                + json.dumps(sample[:3], default=str, ensure_ascii=False))[:500]
+    return ""
+
+
+def _dq_row(suite: SuiteSpec, name: str, severity: str, success: bool, element_count: int | None,
+            unexpected_count: int | None, observed: str, checked_at: datetime) -> dict:
+    return {
+        "run_id": None, "stage": suite.stage, "suite": suite.name, "expectation": name, "severity": severity,
+        "success": success, "element_count": element_count, "unexpected_count": unexpected_count,
+        "observed": observed, "checked_at": checked_at,
+    }
+
+
+def dq_frame(rows: Iterable[Mapping]) -> pd.DataFrame:
+    """dq_results rows as a DataFrame with DQ_COLUMNS (also when empty)."""
+    frame = pd.DataFrame(list(rows), columns=DQ_COLUMNS)
+    frame["success"] = frame["success"].astype("bool")
+    frame["element_count"] = frame["element_count"].astype("Int64")
+    frame["unexpected_count"] = frame["unexpected_count"].astype("Int64")
+    frame["checked_at"] = pd.to_datetime(frame["checked_at"], utc=True)
+    return frame
+
+
+def _stored_json(result) -> dict:
+    """The GX validation result as JSON, with unexpected lists cut short, for Data Docs."""
+    data = result.to_json_dict()
+    for item in data.get("results", []):
+        details = item.get("result") or {}
+        for key in ("unexpected_list", "unexpected_index_list", "partial_unexpected_list",
+                    "partial_unexpected_index_list", "partial_unexpected_counts"):
+            if isinstance(details.get(key), list):
+                details[key] = details[key][:_STORED_UNEXPECTED]
+        details.pop("unexpected_index_query", None)
+    return data
