@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+import etl_flows  # noqa: E402,F401  first: one BLAS thread per process, as `etl run` has it
 from corpus import build_corpus  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 

@@ -40,6 +40,7 @@ from etl.config import DEFAULT_SHARD_SIZE  # noqa: E402
 BARE_SCRIPT = """
 import json, sys
 from pathlib import Path
+import etl_flows  # first: one BLAS thread per process, as `etl run` has it (etl.config.NATIVE_THREAD_LIMITS)
 from etl.config import Settings
 from etl.run.baseline import run_in_process
 summary = run_in_process(Settings(input_dir=Path(sys.argv[1]), warehouse_dir=Path(sys.argv[2]),

@@ -14,7 +14,12 @@ import os
 import sys
 from pathlib import Path
 
-from etl.config import DEFAULT_SHARD_SIZE, flow_parameters, load_settings
+from etl.config import DEFAULT_SHARD_SIZE, RunParameters, Settings, load_settings, run_parameters
+from etl.ingest.files import input_exists
+from etl.run.journal import JOURNAL, input_fingerprint, last_failed_run, record_run, unchanged_since
+from etl.run.locking import WarehouseBusy
+from etl.run.summary import RunSummary
+from etl.warehouse.tables import current_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,7 @@ def prepare_environment(state_dir: Path) -> None:
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
-    logging.getLogger("etl").setLevel(os.environ.get("ETL_LOG_LEVEL", "INFO"))
+    logging.getLogger("etl").setLevel(load_settings().log_level.upper())
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
@@ -43,9 +48,7 @@ def _say(line: str = "") -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    parameters = _run_parameters(args)
-    return run_pipeline(parameters, Path(parameters["state_dir"]), args.wait, execution=_execution(args),
-                        force=args.force)
+    return run_pipeline(_run_parameters(args), args.wait, execution=_execution(args), force=args.force)
 
 
 def _execution(args: argparse.Namespace) -> dict:
@@ -53,86 +56,84 @@ def _execution(args: argparse.Namespace) -> dict:
     settings = load_settings(task_runner=getattr(args, "task_runner", None), workers=getattr(args, "workers", None),
                              dask_address=getattr(args, "dask_address", None))
     return {"kind": settings.task_runner, "workers": settings.workers or os.cpu_count() or 1,
-            "dask_address": settings.dask_address}
+            "dask_address": settings.dask_address, "worker_start": settings.worker_start}
 
 
-def run_pipeline(parameters: dict, state_dir: Path, wait_seconds: float = 0.0, show_shards: bool = False,
+def run_pipeline(parameters: RunParameters, wait_seconds: float = 0.0, show_shards: bool = False,
                  execution: dict | None = None, force: bool = False) -> int:
     """Run the flow once under the warehouse lock, journal the outcome, print the summary; return the exit code.
 
     Unless `force`, a run whose inputs, parameters, suites and code are those of the last completed run, on
     the snapshot that run left, stops at once (nothing to do) without starting Prefect.
     """
-    from etl.ingest.files import input_exists
-    from etl.run.journal import input_fingerprint, record_run, unchanged_since
-    from etl.run.locking import WarehouseBusy, warehouse_lock
-    from etl.run.summary import RunSummary
-    from etl.warehouse.tables import current_snapshot
-
-    if not input_exists(parameters["input_dir"]):
-        _say(f"error: input folder {parameters['input_dir']} does not exist")
+    if not input_exists(parameters.input_dir):
+        _say(f"error: input folder {parameters.input_dir} does not exist")
         return 2
-    warehouse = Path(parameters["warehouse_dir"])
+    state_dir, warehouse = Path(parameters.state_dir), Path(parameters.warehouse_dir)
     fingerprint, files = input_fingerprint(parameters)
     snapshot = current_snapshot(warehouse)
     previous = None if force else unchanged_since(state_dir, parameters, fingerprint, snapshot and snapshot.name)
     if previous is not None:
-        return _nothing_changed(state_dir, parameters, previous)
+        return _nothing_changed(parameters, previous)
+    # Prefect is imported only now: PREFECT_HOME must be set first, and the temporary server is launched
+    # before the import (it boots while Prefect, the flow and its libraries load).
     prepare_environment(state_dir)
     from etl_flows.server import start_server_unless_configured
 
-    server = start_server_unless_configured()  # boots while the flow and its libraries are imported
+    server = start_server_unless_configured()
+    from etl_flows.locked import run_locked_and_journaled
     from etl_flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
     from etl_flows.runners import discard_forked_workers
 
     execution = execution or {"kind": "process", "workers": os.cpu_count() or 1, "dask_address": None}
+
+    def run() -> dict:
+        with _progress_bar():
+            return etl_pipeline.with_options(task_runner=runner)(**parameters.as_dict())
+
+    def inputs(outcome: dict) -> dict:
+        snapshot = current_snapshot(warehouse)
+        # Files that could not be read must be tried again next time, even if nothing else changed.
+        unread = bool((outcome.get("quarantined_by_reason") or {}).get("unreadable"))
+        return {"fingerprint": None if unread else fingerprint, "snapshot": snapshot.name if snapshot else None}
+
     try:
         # before the server answers: no Prefect thread may run yet where worker processes are forked
-        runner = prepared_task_runner(**execution, shards=-(-files // parameters["shard_size"]))
+        runner = prepared_task_runner(**execution, shards=-(-files // parameters.shard_size))
         if server is not None:
             server.wait()
-        with warehouse_lock(warehouse, wait_seconds), _progress_bar():
-            try:
-                outcome = etl_pipeline.with_options(task_runner=runner)(**parameters)
-            except RunFailed as error:
-                record_run(state_dir, parameters, "failed", error.summary, str(error))
-                _print_summary(RunSummary(**error.summary) if error.summary else None, show_shards)
-                _say(f"error: run failed: {error}")
-                return 1
-            except Exception as error:  # an unexpected failure still ends with one clear line
-                record_run(state_dir, parameters, "failed", {}, f"{type(error).__name__}: {error}")
-                _say(f"error: run failed: {type(error).__name__}: {error}")
-                return 1
+        outcome = run_locked_and_journaled(parameters, run, wait_seconds=wait_seconds, inputs=inputs)
     except WarehouseBusy as error:
         _say(f"error: {error}")
         return 3
+    except RunFailed as error:
+        _print_summary(RunSummary(**error.summary) if error.summary else None, show_shards)
+        _say(f"error: run failed: {error}")
+        return 1
+    except Exception as error:  # an unexpected failure still ends with one clear line
+        log.debug("run failed", exc_info=True)
+        _say(f"error: run failed: {type(error).__name__}: {error}")
+        return 1
     finally:
         discard_forked_workers()
-    snapshot = current_snapshot(warehouse)
-    # Files that could not be read must be tried again next time, even if nothing else changed.
-    unread = bool((outcome.get("quarantined_by_reason") or {}).get("unreadable"))
-    record_run(state_dir, parameters, "completed", outcome, None,
-               inputs={"fingerprint": None if unread else fingerprint, "snapshot": snapshot.name if snapshot else None})
     _print_summary(RunSummary(**outcome), show_shards)
-    _say(f"warehouse: {parameters['warehouse_dir']}")
+    _say(f"warehouse: {parameters.warehouse_dir}")
     return 0
 
 
-def _nothing_changed(state_dir: Path, parameters: dict, previous: dict) -> int:
+def _nothing_changed(parameters: RunParameters, previous: dict) -> int:
     """Journal and print a run that had nothing to do: every file is as the last completed run saw it."""
-    from etl.run.journal import record_run
-
     counts = previous.get("counts") or {}
     seen, quarantined = counts.get("files_seen") or 0, counts.get("quarantined") or 0
     summary = {"run_id": None, "files_seen": seen, "published": 0, "quarantined": quarantined,
                "skipped_unchanged": seen - quarantined, "duration_s": 0.0}
-    record_run(state_dir, parameters, "unchanged", summary, None, inputs=previous.get("inputs"))
+    record_run(Path(parameters.state_dir), parameters, "unchanged", summary, None, inputs=previous.get("inputs"))
     _say(f"nothing changed since run {previous.get('run_id')}: the {seen} input files, the parameters, the suites "
          f"and the code are the same, and the warehouse is at the snapshot that run published "
          f"(use --force to run anyway)")
     _say(f"files seen {seen}, published 0, quarantined {quarantined} (as before), "
          f"skipped as unchanged {seen - quarantined}")
-    _say(f"warehouse: {parameters['warehouse_dir']}")
+    _say(f"warehouse: {parameters.warehouse_dir}")
     return 0
 
 
@@ -178,8 +179,6 @@ def _print_summary(summary, show_shards: bool) -> None:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    from etl.run.journal import last_failed_run
-
     state_dir = load_settings(state_dir=args.state_dir).resolved().state_dir
     failed = last_failed_run(state_dir)
     if failed is None:
@@ -187,7 +186,8 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         return 0
     _say(f"re-running failed run {failed.get('run_id') or '?'} (flow run {failed.get('flow_run_id') or '?'}) "
          f"with its parameters: {failed['parameters']}")
-    return run_pipeline(failed["parameters"], state_dir, args.wait, show_shards=True, execution=_execution(args))
+    return run_pipeline(RunParameters.from_dict(failed["parameters"]), args.wait, show_shards=True,
+                        execution=_execution(args))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -211,12 +211,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     from etl.run.health import health_lines, parse_duration, warehouse_health
 
     try:
-        max_age = parse_duration(args.max_age or os.environ.get("ETL_STATUS_MAX_AGE") or DEFAULT_MAX_AGE)
+        max_age = parse_duration(args.max_age or load_settings().status_max_age)
     except ValueError as error:
         _say(f"error: --max-age: {error}")
         return 2
     settings = load_settings(warehouse_dir=args.warehouse, state_dir=args.state_dir).resolved()
-    state_dir = settings.state_dir if args.state_dir or os.environ.get("ETL_STATE_DIR") else None
+    # The configured state folder when it has a journal, else the one the last completed run recorded.
+    state_dir = settings.state_dir if args.state_dir or (settings.state_dir / JOURNAL).exists() else None
     prepare_environment(state_dir or settings.state_dir)
     schedules, server, problems = [], _prefect_api_url(), []
     if server is not None:
@@ -240,17 +241,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if health.healthy else 1
 
 
-DEFAULT_MAX_AGE = "25h"  # a daily schedule plus an hour's grace
-
-
 # --- Operating it: `etl serve` (a served deployment with a cron schedule) and `etl deploy` (prefect.yaml). ---
 
 DEFAULT_POOL = "etl-process"
 
 
-def _run_parameters(args: argparse.Namespace) -> dict:
-    """The flow's parameters from flags, ETL_* variables and defaults, with absolute paths (runs may start elsewhere)."""
-    return flow_parameters(load_settings(input_dir=args.input, warehouse_dir=args.warehouse,
+def _run_parameters(args: argparse.Namespace) -> RunParameters:
+    """The run's parameters from flags, ETL_* variables and defaults, with absolute paths (runs may start elsewhere)."""
+    return run_parameters(load_settings(input_dir=args.input, warehouse_dir=args.warehouse,
                                          shard_size=args.shard_size, max_bytes=args.max_bytes,
                                          state_dir=args.state_dir, expectations_dir=args.expectations))
 
@@ -271,14 +269,11 @@ def _no_server_message() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from etl.ingest.files import input_exists
-
     parameters = _run_parameters(args)
-    if not input_exists(parameters["input_dir"]):
-        _say(f"error: input folder {parameters['input_dir']} does not exist")
+    if not input_exists(parameters.input_dir):
+        _say(f"error: input folder {parameters.input_dir} does not exist")
         return 2
-    state_dir = Path(parameters["state_dir"])
-    prepare_environment(state_dir)
+    prepare_environment(Path(parameters.state_dir))
     api_url = _prefect_api_url()
     if api_url is None:
         sys.stderr.write("warning: " + _no_server_message() + "\n")
@@ -286,9 +281,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from etl_flows.deploy import locked_pipeline
 
     _say(f"serving etl-pipeline/{args.name} on {api_url or 'an ephemeral server'}, cron {args.cron!r} (UTC), "
-         f"parameters {parameters}")
+         f"parameters {parameters.as_dict()}")
     # limit=1: this process runs one flow run at a time, a run due while another runs waits for it.
-    locked_pipeline.serve(name=args.name, cron=args.cron, parameters=parameters, limit=1,
+    locked_pipeline.serve(name=args.name, cron=args.cron, parameters=parameters.as_dict(), limit=1,
                           description="The ETL pipeline under the warehouse lock, served by `etl serve`.")
     return 0
 
@@ -305,7 +300,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if not prefect_file.is_file():
         _say(f"error: {prefect_file} not found; `etl deploy` runs from a checkout of the project")
         return 2
-    prepare_environment(Path(parameters["state_dir"]))
+    prepare_environment(Path(parameters.state_dir))
     if _prefect_api_url() is None:
         _say("error: " + _no_server_message())
         return 2
@@ -318,12 +313,12 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     # Run from the project folder: the entrypoint is relative to it, and prefect.yaml's default pull step
     # makes it the working directory of every flow run the worker starts.
     deploy = subprocess.run(prefect + ["--no-prompt", "deploy", "--prefect-file", str(prefect_file),
-                                       "--name", args.name, "--pool", args.pool, "--params", json.dumps(parameters)],
+                                       "--name", args.name, "--pool", args.pool, "--params", json.dumps(parameters.as_dict())],
                             cwd=project)
     if deploy.returncode != 0:
         _say("error: prefect deploy failed")
         return 1
-    _say(f"deployed etl-pipeline/{args.name} to work pool {args.pool} with parameters {parameters}; "
+    _say(f"deployed etl-pipeline/{args.name} to work pool {args.pool} with parameters {parameters.as_dict()}; "
          f"start a worker with: prefect worker start --pool {args.pool}")
     return 0
 
@@ -391,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "completed run recorded, relative to this folder)")
     status.add_argument("--max-age", default=None,
                         help=f"stale when the last completed run is older than this, e.g. 2h, 90m, 1d "
-                             f"(default {DEFAULT_MAX_AGE}, env ETL_STATUS_MAX_AGE)")
+                             f"(default {Settings.status_max_age}, env ETL_STATUS_MAX_AGE)")
     status.add_argument("--json", action="store_true", help="print JSON instead of lines")
     status.set_defaults(handler=cmd_status)
     _add_operate_commands(commands)  # serve, deploy

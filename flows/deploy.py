@@ -3,9 +3,9 @@
 `etl serve` serves it (flow.serve), prefect.yaml deploys it to a process work pool, and
 `prefect flow-run retry <id> --entrypoint flows/deploy.py:locked_pipeline` re-runs any failed run with it.
 A run triggered through a deployment does not go through the `etl` command, so this flow does what
-`etl run` does around the pipeline: one writer per warehouse (etl.locking.warehouse_lock, fail at once
-if it is held) and one line per attempt in <state_dir>/runs.jsonl, so `etl rerun --failed` sees served
-runs too. It has the same name and parameters as `etl_pipeline`: in the UI its runs are runs of the flow
+`etl run` does around the pipeline (etl_flows.locked.run_locked_and_journaled): one writer per warehouse
+(fail at once if it is held) and one line per attempt in <state_dir>/runs.jsonl, so `etl rerun --failed`
+sees served runs too. It has the same name and parameters as `etl_pipeline`: in the UI its runs are runs of the flow
 `etl-pipeline`, and a failed `etl run` can be retried with it.
 
 Relative paths are resolved against the working directory of the run (for a work pool, the project
@@ -17,20 +17,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl_flows.pipeline import RunFailed, etl_pipeline
 from prefect import flow
 from prefect.context import FlowRunContext
 
-from etl.config import (
-    DEFAULT_MAX_BYTES,
-    DEFAULT_SHARD_SIZE,
-    PIPELINE_VERSION,
-    Settings,
-    flow_parameters,
-    is_url,
-)
-from etl.run.journal import record_run
-from etl.run.locking import WarehouseBusy, warehouse_lock
+from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, Settings, is_url, run_parameters
+from etl_flows.locked import run_locked_and_journaled
+from etl_flows.pipeline import etl_pipeline
 
 
 def prefect_api_url() -> str | None:
@@ -45,27 +37,12 @@ def locked_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", 
                     max_bytes: int = DEFAULT_MAX_BYTES, expectations_dir: str | None = None,
                     state_dir: str = ".state") -> dict:
     """Run the pipeline once under the warehouse lock; a held lock fails the run at once, naming the holder."""
-    parameters = flow_parameters(Settings(
+    parameters = run_parameters(Settings(
         input_dir=input_dir if is_url(input_dir) else Path(input_dir), warehouse_dir=Path(warehouse_dir),
         state_dir=Path(state_dir),
         expectations_dir=Path(expectations_dir) if expectations_dir else None,
         shard_size=int(shard_size), max_bytes=int(max_bytes)))
-    state = Path(parameters["state_dir"])
-    attempt = {"flow_run_id": str(FlowRunContext.get().flow_run.id)}
-    try:
-        with warehouse_lock(Path(parameters["warehouse_dir"])):
-            try:
-                # The pipeline's body, run inside this flow run: one flow run per attempt, tasks and the
-                # summary artifact attached to it; etl_pipeline puts task results in <state_dir>/results.
-                outcome = etl_pipeline.fn(**parameters)
-            except RunFailed as error:
-                record_run(state, parameters, "failed", error.summary or attempt, str(error))
-                raise
-            except Exception as error:
-                record_run(state, parameters, "failed", attempt, f"{type(error).__name__}: {error}")
-                raise
-    except WarehouseBusy as error:
-        record_run(state, parameters, "failed", attempt, str(error))
-        raise
-    record_run(state, parameters, "completed", outcome, None)
-    return outcome
+    # The pipeline's body, run inside this flow run: one flow run per attempt, tasks and the summary artifact
+    # attached to it; etl_pipeline puts task results in <state_dir>/results.
+    return run_locked_and_journaled(parameters, lambda: etl_pipeline.fn(**parameters.as_dict()),
+                                    flow_run_id=str(FlowRunContext.get().flow_run.id))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from etl_flows.runners import FlowAndProcessPoolTaskRunner, fork_workers
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext, get_run_context
@@ -28,12 +26,12 @@ from prefect.exceptions import UpstreamTaskError
 from prefect.filesystems import LocalFileSystem
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION
+from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, RunParameters, load_settings
 from etl.ingest.files import InputFile, discover_files
 from etl.quality.gate import GateBlocked
 from etl.quality.suites import SuiteSpec, default_expectations_dir, load_suites
 from etl.run.fingerprint import code_version
-from etl.run.publish import ConservationError, publish_run
+from etl.run.publish import ConservationError, PublishedCounts, RunPublication, publish_run
 from etl.run.shards import (
     StageOutput,
     document_stage,
@@ -53,15 +51,17 @@ from etl.run.shards import (
 )
 from etl.run.summary import RunSummary, new_run_id, release_memory, shard
 from etl.stories import stories_from_signals
+from etl_flows.runners import FlowAndProcessPoolTaskRunner, fork_workers
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
 progress = logging.getLogger("etl.progress")
 # Worker processes import this module too: the library's INFO lines must reach Prefect's logs from there as well.
-logging.getLogger("etl").setLevel(os.environ.get("ETL_LOG_LEVEL", "INFO"))
+logging.getLogger("etl").setLevel(load_settings().log_level.upper())
 QUARANTINE_ARTIFACT_ROWS = 1000
 
 
-def prepared_task_runner(kind: str, workers: int, dask_address: str | None = None, shards: int | None = None):
+def prepared_task_runner(kind: str, workers: int, dask_address: str | None = None, shards: int | None = None,
+                         worker_start: str = "fork"):
     """task_runner_for(...), with this process made ready before the flow starts.
 
     Great Expectations (the flow checks the suites) is imported. Where tasks run in this process (threads, or
@@ -74,7 +74,7 @@ def prepared_task_runner(kind: str, workers: int, dask_address: str | None = Non
     if isinstance(runner, (ThreadPoolTaskRunner, FlowAndProcessPoolTaskRunner)):
         load_models()
     if isinstance(runner, FlowAndProcessPoolTaskRunner):
-        fork_workers(runner.worker_processes)
+        fork_workers(runner.worker_processes, worker_start)
     return runner
 
 
@@ -156,7 +156,7 @@ def _transient(task, task_run, state) -> bool:
 
 
 def _maybe_inject_failure(stage: str, shard_number: int) -> None:
-    if os.environ.get("ETL_INJECT_FAILURE") == f"{stage}:{shard_number}":
+    if load_settings().inject_failure == f"{stage}:{shard_number}":
         raise InjectedFailure(f"failure injected into {stage} shard {shard_number} (ETL_INJECT_FAILURE)")
 
 
@@ -204,20 +204,16 @@ def facts_task(documents: StageOutput, entities: StageOutput, suite: SuiteSpec, 
 
 
 @task(name="stories")
-def stories_task(warehouse_dir: str, new_signals: list[str], superseded: set[str], staging: str) -> pd.DataFrame:
+def stories_task(warehouse_dir: str, new_signals: list[str], superseded: set[str], staging: str,
+                 memory_limit: str) -> pd.DataFrame:
     signals = warehouse_signal_parts(Path(warehouse_dir), Path(staging)) + new_signals
-    stories = stories_from_signals(signals)
+    stories = stories_from_signals(signals, memory_limit)
     return stories[~stories["doc_id"].isin(superseded)].reset_index(drop=True)
 
 
 @task(name="publish")
-def publish_task(warehouse_dir: str, run_id: str, results: list[StageOutput], documents: list[str], published: int,
-                 summary: RunSummary, parameters: dict, suites: list[SuiteSpec], started_at: datetime,
-                 extra_tables: dict, replaced_tables: dict, superseded: set[str]) -> RunSummary:
-    return publish_run(Path(warehouse_dir), run_id, results, documents, summary, parameters, suites,
-                       started_at, summary.flow_run_id, extra_tables, replaced_tables,
-                       provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION},
-                       superseded=superseded, published=published)
+def publish_task(publication: RunPublication) -> PublishedCounts:
+    return publish_run(publication)
 
 
 class _UpstreamFailed(Exception):
@@ -268,13 +264,15 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
     started_at = datetime.now(timezone.utc)
     flow_run = get_run_context().flow_run
     summary = RunSummary(run_id=new_run_id(started_at), flow_run_id=str(flow_run.id) if flow_run else None)
-    parameters = {"input_dir": input_dir, "warehouse_dir": warehouse_dir, "shard_size": shard_size,
-                  "max_bytes": max_bytes, "expectations_dir": expectations_dir, "state_dir": state_dir}
+    parameters = RunParameters(input_dir=input_dir, warehouse_dir=warehouse_dir, shard_size=shard_size,
+                               max_bytes=max_bytes, expectations_dir=expectations_dir, state_dir=state_dir)
     results: list[StageOutput] = []
     try:
         with results_under(results_folder(Path(state_dir))):
             _run_stages(parameters, summary, results, started_at, clock)
     except (RunFailed, GateBlocked, ConservationError) as error:
+        if isinstance(error, ConservationError):
+            summary.record_publication(error.counts, completed=False)
         summary.status, summary.reason = "failed", str(error)
         summary.duration_s = time.monotonic() - clock
         frames = [r.dq_results for r in results if r.dq_path]
@@ -297,19 +295,19 @@ def _fail_if_any(summary: RunSummary) -> None:
         raise RunFailed("stage failed: " + " | ".join(summary.failures))
 
 
-def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput], started_at: datetime,
+def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[StageOutput], started_at: datetime,
                 clock: float) -> None:
     logger = get_run_logger()
-    shard_size, warehouse = parameters["shard_size"], Path(parameters["warehouse_dir"])
-    staging = str(results_folder(Path(parameters["state_dir"])) / "staged")
-    expectations = parameters["expectations_dir"]
+    shard_size, warehouse = parameters.shard_size, Path(parameters.warehouse_dir)
+    staging = str(results_folder(Path(parameters.state_dir)) / "staged")
+    expectations = parameters.expectations_dir
     suites = load_suites(Path(expectations) if expectations else default_expectations_dir())
-    file_shards = shard(discover_files(parameters["input_dir"]), shard_size)
+    file_shards = shard(discover_files(parameters.input_dir), shard_size)
     summary.files_seen = sum(len(files) for files in file_shards)
     logger.info("run %s: %d files in %d shard(s)", summary.run_id, summary.files_seen, len(file_shards))
 
     numbers = list(range(len(file_shards)))
-    ingested = _collect("ingest", ingest_task.map(file_shards, unmapped(parameters["max_bytes"]),
+    ingested = _collect("ingest", ingest_task.map(file_shards, unmapped(parameters.max_bytes),
                                                    unmapped(suites["ingest"]), unmapped(staging), numbers), summary, numbers)
     del file_shards  # the file list: about 35 MB at 100,000 files, not needed past ingest
     _fail_if_any(summary)
@@ -353,15 +351,18 @@ def _run_stages(parameters: dict, summary: RunSummary, results: list[StageOutput
     replaced: dict[str, pd.DataFrame] = {}
     if published or superseded:
         clock_stories = time.perf_counter()
-        replaced["stories"] = stories_task.submit(parameters["warehouse_dir"], staged["story_signals"], superseded,
-                                                  staging).result()
+        replaced["stories"] = stories_task.submit(parameters.warehouse_dir, staged["story_signals"], superseded,
+                                                  staging, load_settings().stories_memory).result()
         summary.stage_seconds["stories"] = time.perf_counter() - clock_stories
     summary.duration_s = time.monotonic() - clock
     clock_publish = time.perf_counter()
-    outcome = publish_task(
-        parameters["warehouse_dir"], summary.run_id, results, documents, published, summary, parameters,
-        list(suites.values()), started_at, staged, replaced, superseded)
-    summary.__dict__.update(outcome.__dict__)
+    counts = publish_task(RunPublication(
+        warehouse=warehouse, run_id=summary.run_id, flow_run_id=summary.flow_run_id, started_at=started_at,
+        parameters=parameters.as_dict(), suites=list(suites.values()), results=results, documents=documents,
+        published=published, files_seen=summary.files_seen, skipped_unchanged=summary.skipped_unchanged,
+        extra_tables=staged, replaced_tables=replaced, superseded=frozenset(superseded),
+        provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION}))
+    summary.record_publication(counts)
     summary.stage_seconds["publish"] = time.perf_counter() - clock_publish
     summary.duration_s = time.monotonic() - clock
 

@@ -57,19 +57,19 @@ class _ForkedWorkers:
 _forked: _ForkedWorkers | None = None
 
 
-def fork_workers(count: int) -> bool:
+def fork_workers(count: int, start: str = "fork") -> bool:
     """Fork `count` task worker processes from this one now, for the next FlowAndProcessPoolTaskRunner to use.
 
     Call it once libraries and models are loaded: the workers start with them, sharing their memory pages,
     instead of spending seconds of CPU importing and loading their own (as spawned workers do, while the run
     has started). Only safe while this process runs a single thread (a fork copies no other thread, and a
     lock one holds stays held), on Linux: otherwise nothing is forked, False is returned, and the runner
-    spawns its workers as usual. ETL_WORKER_START=spawn turns forking off (should a native library misbehave in
-    a forked process).
+    spawns its workers as usual. `start="spawn"` (ETL_WORKER_START=spawn) turns forking off (should a native
+    library misbehave in a forked process).
     """
     global _forked
     discard_forked_workers()
-    if (count < 1 or os.environ.get("ETL_WORKER_START", "fork") == "spawn" or not sys.platform.startswith("linux")
+    if (count < 1 or start == "spawn" or not sys.platform.startswith("linux")
             or threading.active_count() != 1):
         return False
     context = multiprocessing.get_context("fork")

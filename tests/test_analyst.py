@@ -16,13 +16,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from conftest import PROJECT
-from etl_flows import analyst_commands
 
 from etl import schemas
 from etl.analyst import query, report
 from etl.warehouse import readme as warehouse_readme
 from etl.warehouse.snapshots import publish_snapshot
 from etl.warehouse.tables import read_table
+from etl_flows import analyst_commands
 
 MALICIOUS = "<script>alert(1)</script>"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)

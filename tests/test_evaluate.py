@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import GOLD_PATH
-from etl_flows.cli import main
 
 from etl.analyst.evaluate import evaluate_warehouse, names_match
+from etl_flows.cli import main
 
 FLOORS_PATH = Path(__file__).with_name("eval_floors.json")
 ISSUE_TARGETS = {"persons": 0.95, "countries": 0.95, "operations": 0.95, "counts": 0.95,

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from etl_flows.cli import main
 from hostile_corpus import (
     MAX_BYTES,
     OUTSIDE_SECRET,
@@ -31,6 +30,7 @@ from etl.ingest.documents import ingest_files
 from etl.ingest.files import discover_files
 from etl.quarantine import FILE_STAGES
 from etl.warehouse.tables import current_snapshot
+from etl_flows.cli import main
 
 
 def _run(input_dir: Path, warehouse: Path, state_dir: Path, *extra: str) -> tuple[int, str]:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import SEEDS
-from etl_flows.cli import main
 
 from etl.quality.suites import default_expectations_dir
 from etl.run.journal import read_journal
 from etl.warehouse.tables import read_table
+from etl_flows.cli import main
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -213,9 +213,9 @@ def test_duplicate_in_one_shard_is_quarantined_not_blocking(tmp_path: Path) -> N
 
 def test_parquet_parts_carry_schema_code_and_suite_versions(seeded_warehouse: Path) -> None:
     import pyarrow.parquet as pq
-    from etl_flows.pipeline import code_version
 
     from etl.schemas import SCHEMA_VERSION
+    from etl_flows.pipeline import code_version
 
     part = next((seeded_warehouse / "documents").glob("*.parquet"))
     metadata = pq.read_schema(part).metadata

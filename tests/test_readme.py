@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PROJECT
+
 from etl_flows.cli import build_parser
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")

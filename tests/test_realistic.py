@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from etl_flows.cli import main
 
 from etl.analyst.evaluate import evaluate_warehouse
+from etl_flows.cli import main
 
 DATA = Path(__file__).with_name("data")
 CORPUS = DATA / "realistic"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from etl_flows.cli import main
 
 from etl.run.journal import read_journal
 from etl.run.locking import warehouse_lock
 from etl.warehouse.tables import read_table
+from etl_flows.cli import main
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -100,10 +100,9 @@ def test_transient_read_error_is_retried_not_quarantined(tmp_path: Path, monkeyp
 def test_facts_cache_key_follows_the_entities() -> None:
     from types import SimpleNamespace
 
-    from etl_flows.pipeline import _facts_key
-
     from etl.quality.suites import default_expectations_dir, load_suites
     from etl.run.shards import StageOutput
+    from etl_flows.pipeline import _facts_key
 
     def output(stage: str, key: str) -> StageOutput:
         return StageOutput(stage, 0, key, None, 1)

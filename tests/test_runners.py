@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
-from etl_flows.runners import FlowAndProcessPoolTaskRunner
 from prefect import flow, task
 from prefect.context import FlowRunContext
 from prefect.exceptions import UpstreamTaskError
+
+from etl_flows.runners import FlowAndProcessPoolTaskRunner
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_server")]
 
 
 @task
-def where_and_when(number: int, seconds: float) -> dict:
-    started = time.time()
-    time.sleep(seconds)
-    return {"number": number, "pid": os.getpid(), "started": started, "ended": time.time()}
+def where_and_when(number: int, folder: str, total: int) -> dict:
+    """Mark this task running in `folder`; wait (bounded) until another task runs beside it or every other task
+    is done; return its pid and the most tasks it saw running at once. Counts, not clocks: a runner that ran
+    one task at a time would leave each task alone, one that ran three would let a task see three."""
+    markers = Path(folder)
+    running, done = markers / f"running-{number}", markers / f"done-{number}"
+    running.touch()
+    seen = len(list(markers.glob("running-*")))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        now_running = len(list(markers.glob("running-*")))
+        seen = max(seen, now_running)
+        if now_running >= 2 or len(list(markers.glob("done-*"))) + now_running >= total:
+            break
+        time.sleep(0.02)
+    time.sleep(0.05)
+    seen = max(seen, len(list(markers.glob("running-*"))))
+    done.touch()
+    running.unlink()
+    return {"number": number, "pid": os.getpid(), "seen_running": seen}
 
 
 @task
@@ -29,8 +47,8 @@ def doubled(run: dict) -> int:
 
 
 @flow
-def spread(count: int, seconds: float, retire_after: bool = False) -> dict:
-    runs = where_and_when.map(list(range(count)), seconds)
+def spread(count: int, folder: str, retire_after: bool = False) -> dict:
+    runs = where_and_when.map(list(range(count)), folder, count)
     doubles = doubled.map(runs)
     outcome = {"runs": [f.result() for f in runs], "doubles": [], "flow_pid": os.getpid()}
     for future in doubles:
@@ -40,31 +58,22 @@ def spread(count: int, seconds: float, retire_after: bool = False) -> dict:
             outcome["doubles"].append("failed")
     if retire_after:
         FlowRunContext.get().task_runner.retire_workers()
-        outcome["after_retiring"] = [f.result()["pid"] for f in where_and_when.map([10, 11], 0.1)]
+        outcome["after_retiring"] = [f.result()["pid"] for f in where_and_when.map([10, 11], folder, 1)]
     return outcome
 
 
-def _most_at_once(runs: list[dict]) -> int:
-    edges = sorted([(r["started"], 1) for r in runs] + [(r["ended"], -1) for r in runs])
-    running = most = 0
-    for _, step in edges:
-        running += step
-        most = max(most, running)
-    return most
-
-
-def test_tasks_run_in_the_flow_process_and_one_worker_two_at_a_time() -> None:
-    outcome = spread.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(8, 0.4)
+def test_tasks_run_in_the_flow_process_and_one_worker_two_at_a_time(tmp_path: Path) -> None:
+    outcome = spread.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(8, str(tmp_path))
     pids = {run["pid"] for run in outcome["runs"]}
     assert outcome["flow_pid"] in pids
     assert len(pids) == 2  # the flow process and exactly one worker process
-    assert _most_at_once(outcome["runs"]) == 2
+    assert max(run["seen_running"] for run in outcome["runs"]) == 2
     # downstream tasks got their own upstream's result, and a failure stayed in its shard
     assert outcome["doubles"] == [0, 2, 4, "failed", 8, 10, 12, 14]
 
 
-def test_after_retiring_the_workers_tasks_run_in_the_flow_process() -> None:
-    outcome = spread.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(4, 0.2, True)
+def test_after_retiring_the_workers_tasks_run_in_the_flow_process(tmp_path: Path) -> None:
+    outcome = spread.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(4, str(tmp_path), True)
     assert outcome["after_retiring"] == [outcome["flow_pid"]] * 2
 
 
@@ -72,7 +81,7 @@ def test_a_task_whose_input_failed_does_not_run() -> None:
     @flow
     def chain() -> str:
         failed = doubled.submit({"number": 3})
-        downstream = where_and_when.submit(failed, 0.0)
+        downstream = where_and_when.submit(failed, "unused", 1)
         try:
             downstream.result()
         except UpstreamTaskError:

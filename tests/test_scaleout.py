@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from etl_flows.cli import main
 
 from etl.analyst.contents import content_digests
 from etl.run.journal import read_journal
 from etl.warehouse.tables import read_table
+from etl_flows.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from etl_flows.cli import main
 
+from etl.config import RunParameters
 from etl.run.health import format_age, parse_duration, warehouse_health
 from etl.run.journal import record_run
+from etl_flows.cli import main
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -70,14 +72,14 @@ def test_failed_attempt_after_the_last_completed_run_is_failing(ran, capsys, tmp
     journal = state / "runs.jsonl"
     kept = journal.read_text(encoding="utf-8")
     try:
-        parameters = json.loads(kept.splitlines()[-1])["parameters"]
+        parameters = RunParameters.from_dict(json.loads(kept.splitlines()[-1])["parameters"])
         record_run(state, parameters, "failed", {"flow_run_id": "f-1"}, "language shard 1: disk full")
         code, out = _status(capsys, "--warehouse", str(warehouse))  # the journal found through the runs table
         assert code == 1, out
         assert "status: UNHEALTHY" in out and "failing: the newest run failed: language shard 1: disk full" in out
         assert "last failed run: - (flow run f-1)" in out
         # A failure on another warehouse with the same state folder is not this warehouse's.
-        record_run(state, dict(parameters, warehouse_dir=str(tmp_path / "other")), "failed", {}, "elsewhere")
+        record_run(state, replace(parameters, warehouse_dir=str(tmp_path / "other")), "failed", {}, "elsewhere")
         assert "elsewhere" not in _status(capsys, "--warehouse", str(warehouse))[1]
         # A later completed run clears it.
         journal.write_text(kept, encoding="utf-8")
@@ -106,10 +108,11 @@ def test_bad_max_age_is_one_line(capsys) -> None:
 def test_a_schedule_whose_slot_started_no_run_is_a_problem(ran) -> None:
     """A deployment on the session's Prefect server, registered but never served (no runner, no scheduler):
     judged a few minutes on, its hourly slot started no run; another warehouse's deployment is not listed."""
-    from etl_flows.schedules import schedule_health
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import DeploymentScheduleCreate
     from prefect.client.schemas.schedules import CronSchedule
+
+    from etl_flows.schedules import schedule_health
 
     warehouse, _ = ran
     with get_client(sync_client=True) as client:

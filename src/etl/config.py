@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 # Documents per shard, the unit of a task. 1000 rather than 500: half the tasks, so half Prefect's per-task
@@ -12,6 +12,10 @@ from pathlib import Path
 # over 1 worker against 1.53x); peak memory was the same.
 DEFAULT_SHARD_SIZE = 1000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_STORIES_MEMORY = "256MB"
+# The shards are the parallelism: BLAS threads inside each worker only contend with them (natasha's NER ran
+# 3.5x slower with OpenBLAS's default threads than with one). Set by the application before numpy loads.
+NATIVE_THREAD_LIMITS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 # Bump when a change to the code or the suites must invalidate cached task results.
 PIPELINE_VERSION = "1"
@@ -30,6 +34,11 @@ class Settings:
     task_runner: str = "process"
     workers: int | None = None  # default: the machine's cores
     dask_address: str | None = None
+    worker_start: str = "fork"  # how local worker processes start: forked from `etl` (libraries loaded) or spawned
+    log_level: str = "INFO"  # the library's log level
+    stories_memory: str = DEFAULT_STORIES_MEMORY  # DuckDB's memory cap for stories (spills to disk beyond it)
+    status_max_age: str = "25h"  # `etl status`: stale beyond this age (a daily schedule plus an hour's grace)
+    inject_failure: str | None = None  # drills and tests: "stage:shard" makes that shard's task fail
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths."""
@@ -42,15 +51,38 @@ class Settings:
         )
 
 
-def flow_parameters(settings: Settings) -> dict:
-    """The pipeline flow's parameters for `settings`, folders made absolute (runs may start in another folder)."""
+@dataclass(frozen=True)
+class RunParameters:
+    """One run's parameters, as the pipeline flow takes them: what it reads and writes, how it cuts the work.
+
+    Plain values (folders as absolute path strings) so that a deployment, the run journal and `etl rerun`
+    carry them as they are: `as_dict()` is the flow's keyword arguments.
+    """
+
+    input_dir: str
+    warehouse_dir: str
+    shard_size: int = DEFAULT_SHARD_SIZE
+    max_bytes: int = DEFAULT_MAX_BYTES
+    expectations_dir: str | None = None
+    state_dir: str = ".state"
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, object]) -> RunParameters:
+        """The parameters a journal line or a deployment recorded (unknown keys are an error)."""
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def run_parameters(settings: Settings) -> RunParameters:
+    """The run parameters of `settings`, folders made absolute (runs may start in another folder)."""
     settings = settings.resolved()
-    return {
-        "input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
-        "shard_size": settings.shard_size, "max_bytes": settings.max_bytes,
-        "expectations_dir": str(settings.expectations_dir) if settings.expectations_dir else None,
-        "state_dir": str(settings.state_dir),
-    }
+    return RunParameters(
+        input_dir=str(settings.input_dir), warehouse_dir=str(settings.warehouse_dir),
+        shard_size=settings.shard_size, max_bytes=settings.max_bytes,
+        expectations_dir=str(settings.expectations_dir) if settings.expectations_dir else None,
+        state_dir=str(settings.state_dir))
 
 
 _ENV_NAMES = {
@@ -63,8 +95,14 @@ _ENV_NAMES = {
     "task_runner": "ETL_TASK_RUNNER",
     "workers": "ETL_WORKERS",
     "dask_address": "ETL_DASK_ADDRESS",
+    "worker_start": "ETL_WORKER_START",
+    "log_level": "ETL_LOG_LEVEL",
+    "stories_memory": "ETL_STORIES_MEMORY",
+    "status_max_age": "ETL_STATUS_MAX_AGE",
+    "inject_failure": "ETL_INJECT_FAILURE",
 }
 TASK_RUNNERS = ("thread", "process", "dask")
+WORKER_STARTS = ("fork", "spawn")
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -89,6 +127,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise ValueError(f"task runner must be one of {', '.join(TASK_RUNNERS)}, not {settings.task_runner!r}")
     if settings.workers is not None and settings.workers < 1:
         raise ValueError("workers must be at least 1")
+    if settings.worker_start not in WORKER_STARTS:
+        raise ValueError(f"ETL_WORKER_START must be fork or spawn, not {settings.worker_start!r}")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"ETL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {settings.log_level!r}")
     return settings
 
 

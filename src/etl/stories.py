@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import tempfile
 import unicodedata
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
+from etl.config import DEFAULT_STORIES_MEMORY
 from etl.facts.numbers import mask_non_counts
 from etl.schemas import to_arrow
 
@@ -343,21 +343,21 @@ def _load_signals(con, signals: pd.DataFrame | list[str]) -> None:
                     [list(signals)])
 
 
-def _scan(signals: pd.DataFrame | list[str],
-          on_near_duplicate: Callable[[int, int, float], None]) -> tuple[list[tuple[int, int, StoryLink]], list[str], list]:
+def _scan(signals: pd.DataFrame | list[str], on_near_duplicate: Callable[[int, int, float], None],
+          memory_limit: str = DEFAULT_STORIES_MEMORY) -> tuple[list[tuple[int, int, StoryLink]], list[str], list]:
     """Find story links among `signals`; return the compared cross-language pairs (row numbers and evidence) and
     every doc_id and lang in input order. Same-language near-duplicates go to `on_near_duplicate(i, j, similarity)`
     in batches, never all in memory: reposts of one text can be millions of pairs.
 
     Candidate pairs come from DuckDB (shared non-routine strong items of two kinds across languages, or a
-    shared sketch hash within one language, dates at most LINK_MAX_DAYS apart), with a memory limit
-    (ETL_STORIES_MEMORY, spilling to disk beyond it); only cross-language candidates are compared in Python.
+    shared sketch hash within one language, dates at most LINK_MAX_DAYS apart), within DuckDB's `memory_limit`
+    (spilling to disk beyond it); only cross-language candidates are compared in Python.
     """
     import duckdb
 
     # spill files go to the system's temporary folder, not to `.tmp` in the current directory (DuckDB's default)
     with tempfile.TemporaryDirectory(prefix="etl-stories-") as spill, \
-            duckdb.connect(config={"memory_limit": os.environ.get("ETL_STORIES_MEMORY", "256MB"), "threads": 2,
+            duckdb.connect(config={"memory_limit": memory_limit, "threads": 2,
                                    "temp_directory": spill}) as con:
         _load_signals(con, signals)
         doc_ids, langs = [], []
@@ -389,10 +389,11 @@ def _scan(signals: pd.DataFrame | list[str],
     return compared, doc_ids, langs
 
 
-def links_from_signals(signals: pd.DataFrame | list[str]) -> tuple[list[StoryLink], list[str], list[str | None]]:
+def links_from_signals(signals: pd.DataFrame | list[str], memory_limit: str = DEFAULT_STORIES_MEMORY,
+                       ) -> tuple[list[StoryLink], list[str], list[str | None]]:
     """Every compared pair with its evidence (near-duplicates included), plus every doc_id and lang in input order."""
     near: list[tuple[int, int, float]] = []
-    compared, doc_ids, langs = _scan(signals, lambda i, j, sim: near.append((i, j, sim)))
+    compared, doc_ids, langs = _scan(signals, lambda i, j, sim: near.append((i, j, sim)), memory_limit)
     links = [link for _, _, link in compared]
     links += [StoryLink(doc_ids[i], doc_ids[j], 0.0, 0, {"near_duplicate": True, "similarity": round(sim, 3)}, True)
               for i, j, sim in near]
@@ -414,8 +415,11 @@ def assign_stories(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFra
     return stories_from_signals(signals_frame(docs, entities, facts))
 
 
-def stories_from_signals(signals: pd.DataFrame | list[str]) -> pd.DataFrame:
-    """The stories table from story signals (a frame or Parquet files): one row per document."""
+def stories_from_signals(signals: pd.DataFrame | list[str], memory_limit: str = DEFAULT_STORIES_MEMORY) -> pd.DataFrame:
+    """The stories table from story signals (a frame or Parquet files): one row per document.
+
+    `memory_limit` caps DuckDB's memory for the candidate pairs (ETL_STORIES_MEMORY; it spills to disk beyond).
+    """
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -438,7 +442,7 @@ def stories_from_signals(signals: pd.DataFrame | list[str]) -> pd.DataFrame:
         links += 1
         union(i, j)
 
-    compared, doc_ids, langs = _scan(signals, near_duplicate)
+    compared, doc_ids, langs = _scan(signals, near_duplicate, memory_limit)
     if not doc_ids:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in STORY_COLUMNS})
     for i, j, link in compared:

@@ -1,4 +1,4 @@
-"""Great Expectations, imported lean: analytics off, and its unused heavy start-up imports deferred."""
+"""Great Expectations, imported lean: its unused heavy start-up imports deferred, its contexts made offline."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ import threading
 import types
 
 import pandas as pd
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
 
 class DeferredModule(types.ModuleType):
     """Holds a module's place in sys.modules; the first read of an attribute imports the real module."""
@@ -55,7 +52,11 @@ _GX_STATE: dict[str, object] = {}
 
 
 def new_context():
-    """A fresh in-memory GX context, made the active project (gx.get_context would return a shared one)."""
+    """A fresh in-memory GX context, made the active project (gx.get_context would return a shared one).
+
+    GX's usage analytics stay off (this runs offline) unless the environment says otherwise.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     from great_expectations.data_context import EphemeralDataContext
     from great_expectations.data_context.data_context.context_factory import (
         project_manager,

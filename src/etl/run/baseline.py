@@ -11,11 +11,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from etl.config import PIPELINE_VERSION, Settings
+from etl.config import PIPELINE_VERSION, Settings, run_parameters
 from etl.ingest.files import discover_files
 from etl.quality.suites import default_expectations_dir, load_suites
 from etl.run.fingerprint import code_version
-from etl.run.publish import publish_run
+from etl.run.publish import RunPublication, publish_run
 from etl.run.shards import (
     StageOutput,
     document_stage,
@@ -74,16 +74,19 @@ def run_in_process(settings: Settings) -> RunSummary:
         if published or superseded:
             clock_stories = time.perf_counter()
             stories = stories_from_signals(warehouse_signal_parts(settings.warehouse_dir, staging)
-                                           + staged["story_signals"])
+                                           + staged["story_signals"], settings.stories_memory)
             replaced["stories"] = stories[~stories["doc_id"].isin(superseded)].reset_index(drop=True)
             seconds["stories"] = time.perf_counter() - clock_stories
         clock_publish = time.perf_counter()
-        parameters = {"input_dir": str(settings.input_dir), "warehouse_dir": str(settings.warehouse_dir),
-                      "shard_size": settings.shard_size, "max_bytes": settings.max_bytes}
-        publish_run(settings.warehouse_dir, summary.run_id, results, [o.path for o in validated if o.path], summary,
-                    parameters, list(suites.values()), started_at, None, staged, replaced,
-                    provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION},
-                    superseded=superseded, published=published)
+        parameters = run_parameters(settings)
+        summary.record_publication(publish_run(RunPublication(
+            warehouse=settings.warehouse_dir, run_id=summary.run_id, flow_run_id=None, started_at=started_at,
+            parameters={k: v for k, v in parameters.as_dict().items() if k in ("input_dir", "warehouse_dir",
+                                                                                "shard_size", "max_bytes")},
+            suites=list(suites.values()), results=results, documents=[o.path for o in validated if o.path],
+            published=published, files_seen=summary.files_seen, skipped_unchanged=summary.skipped_unchanged,
+            extra_tables=staged, replaced_tables=replaced, superseded=frozenset(superseded),
+            provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION})))
         seconds["publish"] = time.perf_counter() - clock_publish
     summary.duration_s = time.monotonic() - clock
     return summary

@@ -10,6 +10,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from etl.config import RunParameters
 from etl.ingest.files import discover_files, file_version
 from etl.quality.suites import default_expectations_dir
 from etl.run.fingerprint import content_key
@@ -17,13 +18,13 @@ from etl.run.fingerprint import content_key
 JOURNAL = "runs.jsonl"
 
 
-def record_run(state_dir: Path, parameters: dict, status: str, summary: dict, error: str | None,
+def record_run(state_dir: Path, parameters: RunParameters, status: str, summary: dict, error: str | None,
                inputs: dict | None = None) -> None:
     """Append one attempt to the journal; `inputs` (fingerprint, snapshot) lets the next run see nothing changed."""
     state_dir.mkdir(parents=True, exist_ok=True)
     entry = {
         "recorded_at": datetime.now(timezone.utc).isoformat(), "status": status, "error": error,
-        "run_id": summary.get("run_id"), "flow_run_id": summary.get("flow_run_id"), "parameters": parameters,
+        "run_id": summary.get("run_id"), "flow_run_id": summary.get("flow_run_id"), "parameters": parameters.as_dict(),
         "tasks": summary.get("tasks", {}),
         "counts": {k: summary.get(k) for k in ("files_seen", "published", "quarantined", "skipped_unchanged")},
         "duration_s": summary.get("duration_s"), "stage_seconds": summary.get("stage_seconds", {}),
@@ -62,27 +63,27 @@ def last_failed_run(state_dir: Path) -> dict | None:
     return None
 
 
-def input_fingerprint(parameters: dict) -> tuple[str, int]:
+def input_fingerprint(parameters: RunParameters) -> tuple[str, int]:
     """What a run's outcome depends on, without reading a file: every input file's path, inode, size, mtime and
-    ctime, the run parameters, the suites' bytes and the code version (see etl.stages.ingest_key); and the
+    ctime, the run parameters, the suites' bytes and the code version (see etl.run.shards.ingest_key); and the
     number of input files."""
 
-    files = discover_files(parameters["input_dir"])
+    files = discover_files(parameters.input_dir)
     stats = []
     for item in files:
         try:
             stats.append((item.source_path, file_version(item.absolute_path), item.problem))
         except OSError:
             stats.append((item.source_path, None, item.problem))
-    suites_dir = Path(parameters.get("expectations_dir") or default_expectations_dir())
+    suites_dir = Path(parameters.expectations_dir or default_expectations_dir())
     suites = [(p.name, p.read_bytes()) for p in sorted(suites_dir.glob("*.json"))]
-    return content_key("inputs", stats, sorted(parameters.items()), suites), len(files)
+    return content_key("inputs", stats, sorted(parameters.as_dict().items()), suites), len(files)
 
 
-def unchanged_since(state_dir: Path, parameters: dict, fingerprint: str, snapshot: str | None) -> dict | None:
+def unchanged_since(state_dir: Path, parameters: RunParameters, fingerprint: str, snapshot: str | None) -> dict | None:
     """The last completed run with these parameters if its inputs had `fingerprint` and it left `snapshot` current."""
     for entry in reversed(read_journal(state_dir)):
-        if entry.get("parameters") != parameters or entry["status"] not in ("completed", "unchanged"):
+        if entry.get("parameters") != parameters.as_dict() or entry["status"] not in ("completed", "unchanged"):
             continue
         inputs = entry.get("inputs") or {}
         if snapshot is not None and inputs.get("fingerprint") == fingerprint and inputs.get("snapshot") == snapshot:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -36,83 +40,112 @@ def new_quarantine_rows(candidates: pd.DataFrame, existing: pd.DataFrame) -> pd.
     return candidates[fresh].reset_index(drop=True)
 
 
-def publish_run(warehouse: Path, run_id: str, results: list, documents: pd.DataFrame | list[str], summary,
-                parameters: Mapping, suites: list, started_at, flow_run_id: str | None,
-                extra_tables: Mapping[str, pd.DataFrame | list[str]] | None = None,
-                replaced_tables: Mapping[str, pd.DataFrame] | None = None,
-                provenance: Mapping[str, str] | None = None, superseded: set[str] | None = None,
-                published: int | None = None):
+@dataclass(frozen=True)
+class RunPublication:
+    """Everything one run publishes, and the counts its conservation check needs."""
+
+    warehouse: Path
+    run_id: str
+    flow_run_id: str | None
+    started_at: datetime
+    parameters: Mapping[str, object]  # the run's parameters (RunParameters.as_dict()), stored in `runs`
+    suites: list  # the SuiteSpecs the rows passed
+    results: list  # every stage's StageOutput: quarantined rows, dq rows, validations for Data Docs
+    documents: pd.DataFrame | list[str]  # a frame, or staged Parquet files (then `published` counts them)
+    files_seen: int
+    skipped_unchanged: int
+    published: int | None = None
+    extra_tables: Mapping[str, pd.DataFrame | list[str]] = field(default_factory=dict)
+    replaced_tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: Mapping[str, str] = field(default_factory=dict)
+    superseded: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PublishedCounts:
+    """What a publication counted: documents, files quarantined (by reason, first rows) and every gate result."""
+
+    published: int
+    quarantined: int
+    quarantined_by_reason: dict[str, int]
+    quarantine_rows: list[dict]  # file-level quarantine of this run (at most 1,000 rows)
+    gates: list[dict]  # the run's dq rows, the conservation check included
+
+
+def publish_run(publication: RunPublication) -> PublishedCounts:
     """Stamp the run's rows, check conservation (blocking), build Data Docs and swap in the new snapshot.
 
-    `results` are the outputs of every stage (quarantined rows and dq_results); `documents` and the
-    `extra_tables` are frames or lists of staged Parquet files (then `published` is the documents' count).
-    Returns `summary` completed with the counts. Raises ConservationError before anything is swapped in.
+    Raises ConservationError before anything is swapped in when files seen != published + quarantined +
+    skipped as unchanged.
     """
-    import json
-    from datetime import datetime, timezone
-
+    run = publication
     now = datetime.now(timezone.utc)
-    quarantined = pd.concat([r.quarantined for r in results if r.quarantined_path] or [pd.DataFrame(columns=QUARANTINE_KEY)],
-                            ignore_index=True)
-    dq_results = pd.concat([r.dq_results for r in results if r.dq_path] or [pd.DataFrame()], ignore_index=True)
+    quarantined = pd.concat([r.quarantined for r in run.results if r.quarantined_path]
+                            or [pd.DataFrame(columns=QUARANTINE_KEY)], ignore_index=True)
+    dq_results = pd.concat([r.dq_results for r in run.results if r.dq_path] or [pd.DataFrame()], ignore_index=True)
     files_quarantined = file_level_quarantine(quarantined) if len(quarantined) else quarantined
-    summary.published = len(documents) if isinstance(documents, pd.DataFrame) else int(published or 0)
+    documents = run.documents
+    published = len(documents) if isinstance(documents, pd.DataFrame) else int(run.published or 0)
     # One file-level row per quarantined file: count rows, not paths (two files may escape to one path).
-    summary.quarantined = len(files_quarantined)
-    summary.quarantined_by_reason = files_quarantined["reason"].value_counts().to_dict() if len(files_quarantined) else {}
-    summary.quarantine_rows = (files_quarantined[["source_path", "stage", "reason", "detail"]].head(1000)
-                               .astype(object).where(lambda f: f.notna(), None).to_dict("records")
-                               if len(files_quarantined) else [])
-    if not summary.conserved:
+    quarantined_files = len(files_quarantined)
+    counts = PublishedCounts(
+        published=published, quarantined=quarantined_files,
+        quarantined_by_reason=(files_quarantined["reason"].value_counts().to_dict() if quarantined_files else {}),
+        quarantine_rows=(files_quarantined[["source_path", "stage", "reason", "detail"]].head(1000).astype(object)
+                         .where(lambda f: f.notna(), None).to_dict("records") if quarantined_files else []),
+        gates=[])
+    if run.files_seen != published + quarantined_files + run.skipped_unchanged:
         raise ConservationError(
-            f"conservation check failed: {summary.files_seen} files seen != {summary.published} published + "
-            f"{summary.quarantined} quarantined + {summary.skipped_unchanged} skipped")
+            f"conservation check failed: {run.files_seen} files seen != {published} published + "
+            f"{quarantined_files} quarantined + {run.skipped_unchanged} skipped", counts)
 
     if isinstance(documents, pd.DataFrame):
-        documents = documents.assign(run_id=run_id, ingested_at=now)
-    existing_quarantine = read_table(warehouse, "quarantine", QUARANTINE_KEY)
+        documents = documents.assign(run_id=run.run_id, ingested_at=now)
+    existing_quarantine = read_table(run.warehouse, "quarantine", QUARANTINE_KEY)
     quarantine_rows = new_quarantine_rows(quarantined, existing_quarantine) if len(quarantined) else quarantined
     if len(quarantine_rows):
-        quarantine_rows = quarantine_rows.assign(run_id=run_id, quarantined_at=now)
-    dq_rows = dq_results.assign(run_id=run_id, checked_at=now) if len(dq_results) else dq_results
-    conservation = {"run_id": run_id, "stage": "publish", "suite": "run", "expectation": "conservation",
-                    "severity": "block", "success": True, "element_count": summary.files_seen, "unexpected_count": 0,
-                    "observed": f"{summary.files_seen} = {summary.published} + {summary.quarantined} + "
-                                f"{summary.skipped_unchanged}", "checked_at": now}
-    dq_rows = pd.concat([dq_rows, pd.DataFrame([conservation])], ignore_index=True) if len(dq_rows) else pd.DataFrame([conservation])
-    summary.gates = dq_rows.drop(columns=["run_id", "checked_at"]).to_dict("records")
-    summary.status = "completed"
+        quarantine_rows = quarantine_rows.assign(run_id=run.run_id, quarantined_at=now)
+    dq_rows = dq_results.assign(run_id=run.run_id, checked_at=now) if len(dq_results) else dq_results
+    conservation = {"run_id": run.run_id, "stage": "publish", "suite": "run", "expectation": "conservation",
+                    "severity": "block", "success": True, "element_count": run.files_seen, "unexpected_count": 0,
+                    "observed": f"{run.files_seen} = {published} + {quarantined_files} + {run.skipped_unchanged}",
+                    "checked_at": now}
+    dq_rows = (pd.concat([dq_rows, pd.DataFrame([conservation])], ignore_index=True) if len(dq_rows)
+               else pd.DataFrame([conservation]))
     run_row = pd.DataFrame([{
-        "run_id": run_id, "flow_run_id": flow_run_id, "started_at": started_at, "finished_at": now,
-        "status": "completed", "files_seen": summary.files_seen, "published": summary.published,
-        "quarantined": summary.quarantined, "skipped_unchanged": summary.skipped_unchanged,
-        "parameters": json.dumps(portable_parameters(parameters), sort_keys=True),
+        "run_id": run.run_id, "flow_run_id": run.flow_run_id, "started_at": run.started_at, "finished_at": now,
+        "status": "completed", "files_seen": run.files_seen, "published": published,
+        "quarantined": quarantined_files, "skipped_unchanged": run.skipped_unchanged,
+        "parameters": json.dumps(portable_parameters(run.parameters), sort_keys=True),
     }])
     appends = {"documents": documents, "quarantine": quarantine_rows, "dq_results": dq_rows, "runs": run_row,
-               **(extra_tables or {})}
-    replaced_tables = dict(replaced_tables or {})
-    if superseded:
-        # Rewrite (only) the tables that hold rows of superseded documents: old rows out, new rows in.
-        for table in DOC_TABLES:
-            existing = read_table(warehouse, table)
-            if existing["doc_id"].isin(superseded).any():
-                new_rows = appends.pop(table, None)
-                if isinstance(new_rows, list):
-                    new_rows = _concat_staged(new_rows, {"run_id": run_id, "ingested_at": now}
-                                              if table == "documents" else {})
-                frames = [existing[~existing["doc_id"].isin(superseded)]]
-                if new_rows is not None and len(new_rows):
-                    frames.append(new_rows)
-                replaced_tables[table] = pd.concat(frames, ignore_index=True)
-        log.info("%d documents superseded by edited files", len(superseded))
-    validations = docs_validations(results)
-    # Built inside the new snapshot's temporary folder, so a crash leaves nothing behind but tmp-*.
-    provenance = {"run_id": run_id, **(provenance or {}),
-                  "suites_version": _suites_version(suites)}
-    publish_snapshot(warehouse, run_id, appends, replaced_tables,
-                     build_docs=lambda site: build_data_docs(validations, suites, site, run_id), provenance=provenance,
-                     stamps={"documents": {"run_id": run_id, "ingested_at": now}})
-    return summary
+               **run.extra_tables}
+    replaced_tables = dict(run.replaced_tables)
+    if run.superseded:
+        _replace_superseded(run, appends, replaced_tables, now)
+    validations = docs_validations(run.results)
+    provenance = {"run_id": run.run_id, **run.provenance, "suites_version": _suites_version(run.suites)}
+    # Data Docs are built inside the new snapshot's temporary folder, so a crash leaves nothing but tmp-*.
+    publish_snapshot(run.warehouse, run.run_id, appends, replaced_tables,
+                     build_docs=lambda site: build_data_docs(validations, run.suites, site, run.run_id),
+                     provenance=provenance, stamps={"documents": {"run_id": run.run_id, "ingested_at": now}})
+    return replace(counts, gates=dq_rows.drop(columns=["run_id", "checked_at"]).to_dict("records"))
+
+
+def _replace_superseded(run: RunPublication, appends: dict, replaced_tables: dict, now: datetime) -> None:
+    """Rewrite (only) the tables that hold rows of superseded documents: old rows out, new rows in."""
+    for table in DOC_TABLES:
+        existing = read_table(run.warehouse, table)
+        if existing["doc_id"].isin(run.superseded).any():
+            new_rows = appends.pop(table, None)
+            if isinstance(new_rows, list):
+                new_rows = _concat_staged(new_rows, {"run_id": run.run_id, "ingested_at": now}
+                                          if table == "documents" else {})
+            frames = [existing[~existing["doc_id"].isin(run.superseded)]]
+            if new_rows is not None and len(new_rows):
+                frames.append(new_rows)
+            replaced_tables[table] = pd.concat(frames, ignore_index=True)
+    log.info("%d documents superseded by edited files", len(run.superseded))
 
 
 DOCS_PASSING_PER_STAGE = 1
@@ -146,8 +179,6 @@ def _concat_staged(paths: list[str], stamp: Mapping[str, object]) -> pd.DataFram
 
 def _suites_version(suites: list) -> str:
     """A short hash of the suites' content: which gates the rows passed."""
-    import hashlib
-
     digest = hashlib.sha256()
     for suite in sorted(suites, key=lambda s: s.name):
         digest.update(suite.fingerprint.encode())
@@ -172,3 +203,7 @@ def portable_parameters(parameters: Mapping, base: Path | None = None) -> dict:
 
 class ConservationError(RuntimeError):
     """Files seen != published + quarantined + skipped: something would be lost; nothing is published."""
+
+    def __init__(self, message: str, counts: PublishedCounts) -> None:
+        super().__init__(message)
+        self.counts = counts

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
+from etl.run.publish import PublishedCounts
+
 
 def new_run_id(now: datetime | None = None) -> str:
     """A sortable, unique run id such as 20261122T003000Z-1a2b3c."""
@@ -39,6 +41,13 @@ class RunSummary:
     duration_s: float = 0.0
     status: str = "running"
     reason: str | None = None
+
+    def record_publication(self, counts: PublishedCounts, completed: bool = True) -> None:
+        """Take the counts publish_run returned (or a ConservationError carried); completed unless told not."""
+        self.published, self.quarantined = counts.published, counts.quarantined
+        self.quarantined_by_reason, self.quarantine_rows = counts.quarantined_by_reason, counts.quarantine_rows
+        if completed:
+            self.gates, self.status = counts.gates, "completed"
 
     @property
     def conserved(self) -> bool:
