@@ -15,14 +15,13 @@ from hypothesis import strategies as st
 
 from etl.facts.extract import (
     FACT_COLUMNS,
-    QUALIFIERS,
     REPATRIATION_COLUMNS,
-    SUBJECTS,
     consistency_checks,
     extract_facts,
     facts_frame,
     repatriations_frame,
 )
+from etl.facts.lexicon import QUALIFIERS, SUBJECTS
 from etl.facts.numbers import find_numbers, parse_number_words
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

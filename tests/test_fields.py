@@ -11,19 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from etl.fields.agency import extract_source_agency
+from etl.fields.body import extract_body
+from etl.fields.boilerplate import is_boilerplate_line, is_photo_credit, is_slug
+from etl.fields.dates import parse_dateline
 from etl.fields.extract import (
     DocumentFields,
     add_fields,
-    extract_body,
     extract_fields,
     extract_published_date,
-    extract_source_agency,
-    extract_title,
-    is_boilerplate_line,
-    is_photo_credit,
-    is_slug,
-    parse_dateline,
 )
+from etl.fields.title import extract_title
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 GOLD = json.loads((Path(__file__).resolve().parents[2] / "shared" / "acceptance" / "seeds_gold.json").read_text("utf-8"))

@@ -1,0 +1,279 @@
+"""Word lists, phrase tables and regexes of the facts stage: counted nouns, qualifiers, totals, breakdowns, years.
+
+Data only, in the five languages (ru, en, kk, ky, uz); the rules that use it are in `reading` and `totals`.
+Words are matched after `numbers.normalize_word` (lower case, ё as е, one apostrophe).
+"""
+
+from __future__ import annotations
+
+import re
+
+from etl.facts.numbers import APOSTROPHES, TURKIC_POSSESSIVE_SUFFIX
+
+# --- subjects and countries -------------------------------------------------------------------------------
+
+SUBJECTS = ("persons", "women", "children", "women_and_children", "men", "orphans", "countries", "families",
+            "stages", "other")
+QUALIFIERS = ("exact", "more_than", "about", "at_least", "less_than")
+PEOPLE = frozenset({"persons", "women", "children", "women_and_children", "men", "orphans", "families"})
+CENTRAL_ASIA = frozenset({"KZ", "KG", "UZ", "TJ", "TM"})
+# which subjects a breakdown part or a summand may have, by the subject of the whole
+PART_SUBJECTS: dict[str, frozenset[str]] = {
+    "persons": frozenset({"persons", "women", "children", "men", "orphans", "women_and_children"}),
+    "women_and_children": frozenset({"women", "children", "orphans", "women_and_children"}),
+    "children": frozenset({"children", "orphans"}),
+    "women": frozenset({"women"}),
+    "men": frozenset({"men"}),
+    "orphans": frozenset({"orphans"}),
+    "families": frozenset({"families"}),
+    "countries": frozenset({"countries"}),
+    "stages": frozenset({"stages"}),
+}
+
+
+# --- counted nouns ----------------------------------------------------------------------------------------
+
+TURKIC_CASE_SUFFIXES = (
+    "лар|лер|дар|дер|тар|тер|лор|лөр|дор|дөр|тор|төр|ның|нің|дың|дің|тың|тің|нын|нин|дын|дин|тын|тин|нун|нүн|дун|"
+    "дүн|тун|түн|ға|ге|қа|ке|га|го|гө|ка|ко|кө|на|не|нө|но|ны|ні|ды|ді|ты|ті|ну|нү|ду|дү|ту|тү|да|де|та|те|до|дө|"
+    "то|тө|нда|нде|дан|ден|тан|тен|нан|нен|дон|дөн|тон|төн|нон|нөн|мен|бен|пен|менен|ымыз|іміз|мыз|міз|сы|сі|"
+    "су|сү|си|ы|і|у|ү|и|а|е|н|ң|нинг|ни|ларга|лари|lar|ler|ning|ni|ga|ka|qa|da|ta|dan|imiz|miz|si|i|ng"
+)
+
+
+def _turkic(*stems: str) -> str:
+    return "(?:" + "|".join(stems) + f")(?:{TURKIC_CASE_SUFFIXES}){{0,3}}"
+
+
+# (subject, fullmatch pattern over a lower-cased word with ё -> е); first match wins
+_SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
+    ("orphans", r"сирот(?:а|ы|е|у|ой|ам|ами|ах)?|детей-сирот|дети-сироты|orphans?|" + _turkic("жетім", "жетим", "етим", "yetim")),
+    ("women_and_children", r"women-and-children"),
+    ("children", r"дет(?:и|ей|ям|ьми|ях)|ребен(?:ок|ка|ку|ком|ке)|несовершеннолетн(?:ий|их|им|ими|его|ему|ие|юю|яя)|"
+                 r"подрост(?:ок|ка|ков|кам|ками|ках|ки)|младен(?:ец|ца|цев|цам|цами|цах|цы)|малолетн(?:их|ие|им)|"
+                 r"мальчи(?:к|ка|ков|кам|ками|ках|ки)|девоч(?:ка|ки|ек|кам|ками|ках|ку)|"
+                 r"child|children|kids?|minors?|boys?|girls?|teenagers?|adolescents?|infants?|bab(?:y|ies)|"
+                 r"juveniles?|youngsters?|" + _turkic("бала", "сәби", "жасөспірім", "өспүрүм", "перзент", "бола", "ўсмир",
+                                                       "гўдак", "фарзанд", "bola", "o'smir", "go'dak", "farzand",
+                                                       # boys and girls: "8-і ұл, 6-сы қыз", "o'g'il bola"
+                                                       "ұл", "уул", "o'g'il", "ўғил", "қыз", "кыз", "qiz", "қиз")),
+    ("women", r"женщин(?:а|ы|е|у|ой|ам|ами|ах)?|жен(?:а|ы|ам|ами|ах)?|матер(?:и|ей|ям|ями|ях)|мать|"
+              r"вдов(?:а|ы|ам|ами|ах)?|wom[ae]n|wi(?:fe|ves)|mothers?|widows?|"
+              + _turkic("әйел", "аял", "аёл", "хотин", "ayol", "xotin")),
+    ("men", r"мужчин(?:а|ы|е|у|ой|ам|ами|ах)?|m[ae]n|" + _turkic("эркек", "эркак", "erkak", "ер")),
+    ("families", r"сем(?:ей|ьи|ьям|ьями|ьях|ья)|famil(?:y|ies)|households?|"
+                 + _turkic("отбасы", "үй-бүлө", "оила", "oila")),
+    ("stages", r"этап(?:а|ов|ам|ами|ах|ы|е)?|фаз(?:а|ы|у|ам|ами|ах)?|волн(?:а|ы|у|ам|ами|ах)?|stages?|phases?|"
+               r"waves?|" + _turkic("кезең", "этап", "баскыч", "босқич", "bosqich", "etap")),
+    ("countries", r"стран(?:а|ы|е|у|ой|ам|ами|ах)?|государств(?:о|а|у|ом|е|ам|ами|ах)?|countr(?:y|ies)|states?|"
+                  r"nations|" + _turkic("ел", "мемлекет", "мамлекет", "өлкө", "давлат", "мамлакат", "davlat",
+                                         "mamlakat")),
+    ("persons", r"человек(?:а|у|ом)?|люд(?:и|ей|ям|ьми|ях)|лиц(?:а|о|ам|ами|ах)?|"
+                r"граждан(?:ин|ина|ину|ином|ине|е|ам|ами|ах|ка|ки|ок)?|соотечественни(?:к|ка|ков|кам|ками|ках|ки)|"
+                r"(?:казахстан|кыргызстан|киргизстан|узбекистан|таджикистан)(?:ец|ца|цев|цам|цами|цах|цы|ок|ки)|"
+                r"жител(?:ь|я|ей|ям|ями|ях|и)|беженц(?:а|ев|ам|ами|ах|ы)|беженец|мигрант(?:а|ов|ам|ами|ах|ы)?|"
+                r"репатриант(?:а|ов|ам|ами|ах|ы|ок|ки)?|возвращен(?:ец|цев|ца|цам|цами|цах|цы)|"
+                r"боевик(?:а|ов|ам|ами|ах|и)?|террорист(?:а|ов|ам|ами|ах|ы)?|"
+                r"(?:заключенн|осужденн|задержанн|пленн)(?:ый|ых|ым|ыми|ые|ого)|участни(?:к|ка|ков|кам|ками|ках|ки)|"
+                r"член(?:а|ов|ам|ами|ах|ы)?|кандас(?:а|ов|ам|ы)?|оралман(?:а|ов|ам|ы)?|"
+                r"people|persons?|individuals?|citizens?|nationals?|returnees?|repatriates?|residents?|refugees?|"
+                r"migrants?|fighters?|militants?|terrorists?|detainees?|prisoners?|inmates?|members|relatives?|"
+                r"compatriots?|(?:kazakhstani|kyrgyzstani|uzbekistani|tajikistani)s|participants?|adults?|"
+                r"survivors?|evacuees?|civilians?|victims?|passengers?|experts?|specialists?|students?|viewers?|"
+                r"жертв(?:а|ы|у|ой|ам|ами|ах)?|пассажир(?:а|ов|ам|ами|ах|ы)?|эксперт(?:а|ов|ам|ами|ах|ы)?|"
+                r"специалист(?:а|ов|ам|ами|ах|ы)?|студент(?:а|ов|ам|ами|ах|ы)?|зрител(?:ь|я|ей|ям|ями|ях|и)|"
+                r"волонтер(?:а|ов|ам|ами|ах|ы)?|сотрудни(?:к|ка|ков|кам|ками|ках|ки)|"
+                r"(?:психолог|педагог|врач|учител|социальн\w+ работни)(?:а|ов|ам|ами|ах|ы|и|ей|ь|я|ям|ями|ях)?|"
+                r"psychologists?|teachers?|doctors?|social workers?|volunteers?|staff|employees?|"
+                # a demonym counts people: "98 кыргызстандык", "200 o'zbekistonlik", "30 қазақстандық әйел"
+                r"(?:қазақстан|кыргызстан|қырғызстан|өзбекстан|тәжікстан|тажикстан|түркменстан)д[ыі]қ|"
+                r"(?:казакстан|кыргызстан|өзбекстан|тажикстан|түркмөнстан)д[ыу]к|"
+                r"(?:qozog'iston|qirg'iziston|o'zbekiston|tojikiston|turkmaniston)lik|"
+                r"(?:қозоғистон|қирғизистон|ўзбекистон|тожикистон|туркманистон)лик|"
+                + _turkic("психолог", "педагог", "маман", "адис", "мугалим", "мұғалім", "дәрігер", "доктур",
+                          "қызметкер", "кызматкер", "волонтер", "ерікті", "мутахассис", "mutaxassis", "psixolog",
+                          "pedagog", "o'qituvchi", "ўқитувчи", "shifokor", "шифокор", "xodim", "ходим", "ko'ngilli",
+                          "кўнгилли") + "|"
+                + _turkic("адам", "азамат", "кісі", "тұрғын", "қандас", "отандас", "жаран", "атуул", "киши", "тургун",
+                          "мекендеш", "одам", "фуқаро", "шахс", "ватандош", "kishi", "odam", "fuqaro", "shaxs",
+                          "vatandosh", "мүше", "мүчө", "a'zo", "аъзо", "жолаушы", "жүргүнчү", "yo'lovchi")),
+    ("other", r"этнос(?:а|ов|ам|ами|ах|ы)?|этническ(?:их|ие)|национальност(?:ь|и|ей|ям|ями|ях)|"
+              r"народност(?:ь|и|ей|ям|ями|ях)|лагер(?:ь|я|ей|ям|ями|ях|и)|организаци(?:я|и|й|ям|ями|ях|ю)|"
+              r"операци(?:я|и|й|ям|ями|ях|ю)|мисси(?:я|и|й|ям|ями|ях|ю)|рейс(?:а|ов|ам|ами|ах|ы)?|"
+              r"самолет(?:а|ов|ы)?|регион(?:а|ов|ам|ами|ах|ы)?|област(?:ь|и|ей|ям|ями|ях)|город(?:а|ов|ам|ами|ах)?|"
+              r"центр(?:а|ов|ам|ами|ах|ы)?|школ(?:а|ы|у|ам|ами|ах)?|проект(?:а|ов|ам|ами|ах|ы)?|"
+              r"программ(?:а|ы|у|ам|ами|ах)?|групп(?:а|ы|у|ам|ами|ах)?|делегаци(?:я|и|й|ям|ями|ях)|"
+              r"учреждени(?:е|я|й|ям|ями|ях)|"
+              r"groups?|ethnicit(?:y|ies)|nationalit(?:y|ies)|camps?|organi[sz]ations?|ngos|operations?|missions?|"
+              r"flights?|planes?|aircraft|regions?|cities|city|cent(?:er|re)s?|schools?|projects?|programm?e?s?|"
+              r"delegations?|institutions?|agenc(?:y|ies)|"
+              + _turkic("ұлт", "этнос", "лагерь", "лагер", "ұйым", "улут", "уюм", "миллат", "ташкилот", "millat",
+                        "lager", "tashkilot", "рейс", "reys", "мектеп", "maktab", "мактаб")),
+]
+SUBJECT_NOUNS = [(subject, re.compile(pattern.replace("ё", "е"))) for subject, pattern in _SUBJECT_NOUN_PATTERNS]
+
+
+# --- words between a number and its noun ------------------------------------------------------------------
+
+ENGLISH_MODIFIERS = {
+    "more", "additional", "other", "new", "young", "small", "foreign", "member", "kazakh", "uzbek", "kyrgyz",
+    "tajik", "turkmen", "former", "local", "adult", "underage", "minor", "unaccompanied", "vulnerable", "female",
+    "male", "ethnic", "repatriated", "returned", "further", "different", "european", "asian", "african",
+}
+ENGLISH_ADJECTIVE_RE = re.compile(r"[a-z]+(?:ian|an|ese|ish|ic|al|ed|ful|ous|ive|less|ble|ary|ory|i|ern)")
+RUSSIAN_ADJECTIVE_RE = re.compile(r"[а-я]+(?:ых|их|ые|ие|ый|ий|ой|ая|яя|ую|юю|ым|им|ыми|ими|ого|его|ому|ему)(?:ся)?")
+TURKIC_ADJECTIVE_RE = re.compile(
+    r"[^\W\d_']+(?:лық|лік|дық|дік|тық|тік|лык|лик|дык|дик|тык|тик|лук|лүк|дук|дүк|тук|түк|lik|ған|ген|қан|кен|"
+    r"ган|гон|гөн|кон|көн|gan|kan|qan|даги|dagi|деги|дагы|сыз|сіз|siz|лган|lgan)"
+)
+# "беш жаңы социалдык кызматкер", "yana 12 nafar", "тағы 40 бала": new/other/more before the noun
+TURKIC_MODIFIERS = {"жаңа", "жаңы", "yangi", "янги", "басқа", "башка", "boshqa", "бошқа", "тағы", "дагы", "yana",
+                    "яна", "кішкентай", "кичинекей", "kichik", "кичик"}
+MEASURE_WORDS = {"nafar", "нафар", "nafari", "нафари", "ta", "та", "tasi", "еще", "more"}
+# "of whom 400 were children": a copula may stand between a breakdown part and its noun
+COPULAS = {"were", "are", "was", "is", "являются", "являлись", "были", "было"}
+CONJUNCTIONS = {"и", "and", "мен", "пен", "бен", "және", "жана", "менен", "va", "ва", "&"}
+# a bare case ending written apart from the digits: "700 dan ortiq"
+DETACHED_CASE_ENDINGS = {"dan", "ga", "дан", "ден", "га", "ге", "нан", "нен"}
+
+
+# an age or a duration follows the number: "32 yoshli erkak", "44 жастағы әйел", "5 years", "тens of thousands"
+AGE_OR_DURATION_RE = re.compile(
+    r"years?|year-old|aged|months?|days?|weeks?|hours?|лет|года?|летн\w*|месяц\w*|дн(?:я|ей)|недел\w*|"
+    r"жас|жастағы|жаштагы|жашар|жаштан|жыл\w*|ай|yosh\w*|yashar|yil\w*|ёш\w*|яшар|йил\w*|"
+    r"(?:мың|миң|жүз|он|ming|yuz|o'n|минг|юз|ўн)(?:даған|деген|доган|лаган|lab|лаб|lar)"
+)
+
+
+# --- qualifiers ------------------------------------------------------------------------------------------
+
+_QUALIFIER_PHRASES_BEFORE: list[tuple[str, str]] = [
+    ("more_than", r"более чем|больше чем|более|свыше|больше|сверх|more than|over|upwards of|in excess of|above|"
+                  r"well over|just over|in all over"),
+    ("at_least", r"не менее чем|не менее|не меньше чем|не меньше|как минимум|по меньшей мере|по крайней мере|минимум|"
+                 r"at least|no fewer than|no less than|not less than|a minimum of|кемінде|кеминде|жок дегенде|"
+                 r"kamida|камида|ең кемі"),
+    ("less_than", r"менее чем|менее|меньше чем|меньше|не более чем|не более|не больше|почти|чуть меньше|максимум|до|"
+                  r"less than|fewer than|under|up to|nearly|almost|no more than|not more than|at most|just under|"
+                  r"as many as"),
+    ("about", r"около|порядка|примерно|приблизительно|ориентировочно|где-то|about|around|approximately|roughly|"
+              r"some|an estimated|estimated|close to|circa|approx\.?|шамамен|шамасы|болжол менен|болжолу|болжол|"
+              r"qariyb|taxminan|тахминан|қарийб|тахминан"),
+]
+QUALIFIERS_BEFORE = [(q, re.compile(rf"(?<![\w'])(?:{p})[\s\u00a0]*$")) for q, p in _QUALIFIER_PHRASES_BEFORE]
+QUALIFIERS_AFTER: dict[str, str] = {
+    **dict.fromkeys(["астам", "артық", "көп", "ашык", "ашуун", "көбүрөөк", "ortiq", "ziyod", "ko'p", "ko'proq",
+                     "ортиқ", "зиёд", "кўп", "кўпроқ"], "more_than"),
+    **dict.fromkeys(["жуық", "жакын", "yaqin", "яқин", "шамасында"], "about"),
+    **dict.fromkeys(["кем", "аз", "kam", "кам", "az", "дейін", "шейін", "чейин", "gacha", "гача"], "less_than"),
+}
+# the same postpositions with a possessive ending: "балалардың 30-дан астамы" (more than 30 of the children)
+POSSESSIVE_QUALIFIERS_AFTER: dict[str, str] = {
+    **dict.fromkeys(["астамы", "артығы", "ашыгы", "ашууну", "ortig'i", "ortiqi", "ziyodi", "ортиғи", "зиёди"],
+                    "more_than"),
+    **dict.fromkeys(["жуығы", "жакыны", "yaqini", "яқини"], "about"),
+}
+POSSESSIVE_NUMBER_RE = re.compile(rf"\d[-‐‑]?(?:{TURKIC_POSSESSIVE_SUFFIX})$")
+# a Turkic genitive noun right before a possessive number names what is counted: "балалардың 30-ы"
+GENITIVE_BEFORE_RE = re.compile(r"([^\W\d_']+(?:ның|нің|дың|дің|тың|тің|нын|нин|дын|дин|тын|тин|нун|нүн|дун|дүн|тун|"
+                                r"түн|ning|нинг))[\s\u00a0]*(?:[^\W\d_']+[\s\u00a0]+)?$", re.I)
+# "Из них свыше 360 — дети": after a breakdown marker a dash may stand for the copula
+DASH_COPULAS = {"—", "–", "-"}
+# "more than 700 of its citizens"
+ENGLISH_OF_DETERMINERS = {"its", "their", "the", "our"}
+# "выросло до 832", "rose to 832", "с 500 до 832": "до"/"to" gives the new level, not an upper bound
+CHANGE_TO_LEVEL_RE = re.compile(r"(?:(?:вырос\w*|возрос\w*|увеличил\w*|сократил\w*|снизил\w*|уменьшил\w*|дошл\w*|"
+                                r"дош[её]л|поднял\w*|rose|risen|grew|climbed|increased|fell|dropped|declined)|"
+                                r"(?<![\w'])(?:с|from)\s+[\d\s.,]+\s*(?:[^\W\d_]+\s+)?)\s+(?:до|to)\s*$", re.I)
+# "700 с лишним": more than, written after the number
+RUSSIAN_MORE_AFTER_RE = re.compile(r"[\s\u00a0]*с (?:лишним|небольшим)\b")
+
+
+# --- totals, breakdown markers, return verbs -------------------------------------------------------------
+
+TOTAL_BEFORE_RE = re.compile(
+    r"(?<![\w'])(?:всего|в общей сложности|итого|общее (?:число|количество)|общей численностью|in total|a total of|"
+    r"total of|altogether|overall|in all|барлығы|барлыгы|жалпы|жалпысынан|бардыгы|баары|jami|жами|umumiy|умумий|"
+    r"hammasi|ҳаммаси)(?![\w'])",
+    re.I,
+)
+TOTAL_AFTER_RE = re.compile(r"^[^,;:()]{0,40}?(?<![\w'])(?:in total|in all|altogether|overall)(?![\w'])", re.I)
+BREAKDOWN_MARKER_RE = re.compile(
+    r"(?<![\w'])(?:из них|из которых|в том числе|в т\. ?ч\.|включая|среди них|среди которых|of whom|of which|of them|"
+    r"including|among them|among whom|оның ішінде|олардың ішінде|соның ішінде|анын ичинде|алардын ичинен|"
+    r"алардын ичинде|шундан|улардан|шулардан|shundan|ulardan|shu jumladan|jumladan|шу жумладан|жумладан)(?![\w'])",
+    re.I,
+)
+# a breakdown marker, then at most a qualifier, right before the number: "Из них свыше 360 — дети"
+BREAKDOWN_BEFORE_NUMBER_RE = re.compile(
+    r"(?:" + BREAKDOWN_MARKER_RE.pattern + r")[\s\u00a0]*(?:[^\W\d_]+[\s\u00a0]+){0,2}$", re.I)
+RETURN_CUE_RE = re.compile(
+    r"(?<![\w'])(?:return(?:ed|ing|s)?|returnees?|repatriat\w*|brought (?:back|home)|evacuat\w*|rescued|"
+    r"flown (?:back|home)|возвращ\w*|возвращен\w*|вернул\w*|вернувш\w*|верн[её]н\w*|возвратил\w*|репатри\w*|вывез\w*|"
+    r"вывоз\w*|эвакуир\w*|эвакуац\w*|доставлен\w*|"
+    r"қайтарыл\w*|қайтарған\w*|елге орал\w*|орал(?:ды|ған)\w*|әкелін\w*|жеткізіл\w*|эвакуац\w*|"
+    r"кайтарыл\w*|кайтып кел\w*|алып келин\w*|мекенине кайт\w*|"
+    r"қайтарил\w*|олиб келин\w*|qaytaril\w*|olib kelin\w*|vataniga qayt\w*|evakuatsiya\w*)",
+    re.I,
+)
+# where the clause of a total marker starts: after ";", ":", "(", ", " or a spaced dash
+CLAUSE_BREAK_RE = re.compile(r"[;:(]|, |\s[—–]\s")
+# an ISO alpha-2 country code, as the entities stage writes it in canonical_id
+COUNTRY_CODE_RE = re.compile(r"[A-Z]{2}")
+
+
+def has_return_cue(text: str) -> bool:
+    """True when `text` says people were returned, repatriated, brought back or evacuated."""
+    return bool(RETURN_CUE_RE.search(text))
+
+
+# --- years -----------------------------------------------------------------------------------------------
+
+_YEAR_GROUP = r"((?:19|20)\d{2})"
+YEAR_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("range", re.compile(rf"(?<![\w'])(?:с|со|from|between|от)\s+{_YEAR_GROUP}\s*(?:года?|г\.|year)?\s*"
+                         rf"(?:по|до|to|and|until|till|through|[-–—])\s*{_YEAR_GROUP}(?!\d)", re.I)),
+    ("range", re.compile(rf"(?<![\d.,]){_YEAR_GROUP}\s*[-–—]\s*{_YEAR_GROUP}(?!\d)")),
+    ("since", re.compile(rf"(?<![\w'])(?:с|со|since|from|начиная с)\s+{_YEAR_GROUP}(?!\d)", re.I)),
+    ("since", re.compile(rf"(?<![\d.,]){_YEAR_GROUP}\s*-?\s*(?:жылдан|жылдардан|yildan|йилдан)", re.I)),
+    ("single", re.compile(rf"(?<![\d.,]){_YEAR_GROUP}(?![\d]|[.,]\d)")),
+]
+YEAR_DIGITS_RE = re.compile(r"(?:19|20)\d{2}")
+
+
+# --- tokens, and a year-like number that is a year -------------------------------------------------------
+
+# a word (apostrophes and hyphens inside) or one punctuation mark
+TOKEN_RE = re.compile(rf"[^\W_]+(?:[{APOSTROPHES}'\-][^\W_]+)*|[^\w\s]")
+_MONTH_NAMES = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|сентябр[ья]|октябр[ья]|ноябр[ья]|"
+    r"декабр[ья]|қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан|"
+    r"январь|февраль|апрель|июнь|июль|сентябрь|октябрь|ноябрь|декабрь|yanvar|fevral|mart|aprel|iyun|iyul|"
+    r"avgust|sentabr|oktabr|noyabr|dekabr"
+)
+# a 4-digit year-like number after these is a year even if a noun follows ("In 2019 children were ...",
+# "с 1 января 2008 граждане ..."); "of 2000 children", "до 2000 человек" stay counts
+YEAR_PREPOSITION_BEFORE_RE = re.compile(
+    rf"(?<![\w'])(?:in|since|from|by|until|till|between|в|во|с|со|по|{_MONTH_NAMES})"
+    r"[\s\u00a0]*$",
+    re.I,
+)
+WORD_START_RE = re.compile(r"[^\W\d_]")
+
+
+# --- the noun named before the number --------------------------------------------------------------------
+
+# "the number of returnees reached 600", "число возвращенных детей составило 600", "балалар саны 600-ге жетті"
+NUMBER_OF_RE = re.compile(
+    r"(?<![\w'])(?:(?:total )?number of|(?:общее )?(?:число|количество)|численность)\s+(?P<rest>[^\d]{0,60})$", re.I
+)
+TURKIC_COUNT_OF_RE = re.compile(r"(?P<noun>[^\W\d_']+)\s+(?:саны|soni|сони)\s*(?P<gap>[^\d]{0,15})$", re.I)
+COUNT_OF_GAP_RE = re.compile(
+    r"\s*(?:[—–:-]|reached|stood at|stands at|was|is|totall?ed|totals|amounted to|rose to|is now|составил[аои]?|"
+    r"составляет|достигл[аои]?|достиг|превысил[аои]?)?\s*(?:[^\W\d_]+\s*)?",
+    re.I,
+)
+NOUN_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# a noun with a Turkic possessive ending: "fuqarosi", "азаматы"
+POSSESSIVE_NOUN_RE = re.compile(r".+(?:si|сі|сы|си|ы|і)", re.I)

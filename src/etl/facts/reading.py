@@ -1,0 +1,367 @@
+"""One number in its sentence: what it counts and how (subject, qualifier), and its country, operation and years.
+
+- qualifier: the phrase right before the number ("более", "more than", "около", "кемінде", "qariyb"), else
+  a Turkic postposition right after it ("700-ден астам", "700 dan ortiq", "100гө жакын"). "up to", "до",
+  "nearly", "почти" mean at most: less_than. Kazakh/Kyrgyz/Uzbek "жуық/жакын/yaqin" (close to): about.
+- subject: the counted noun, after at most three modifiers (adjectives, participles, "nafar"); in English
+  the last of two nouns is the head ("returnee children"); "women and children" -> women_and_children.
+- country: the Central Asian country (KZ KG UZ TJ TM: the destination of a return) nearest to the number
+  in its clause, then in its sentence, then any country in the clause, then in the sentence. Operation:
+  nearest OPERATION entity in the clause, then the sentence. Years: the year expression of the clause
+  ("С 2022 по 2024", "in 2019", "since 2019" -> year_to null), then the nearest in the sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from razdel import sentenize
+
+from etl.facts.lexicon import (
+    AGE_OR_DURATION_RE,
+    BREAKDOWN_BEFORE_NUMBER_RE,
+    CENTRAL_ASIA,
+    CHANGE_TO_LEVEL_RE,
+    CONJUNCTIONS,
+    COPULAS,
+    COUNT_OF_GAP_RE,
+    COUNTRY_CODE_RE,
+    DASH_COPULAS,
+    DETACHED_CASE_ENDINGS,
+    ENGLISH_ADJECTIVE_RE,
+    ENGLISH_MODIFIERS,
+    ENGLISH_OF_DETERMINERS,
+    GENITIVE_BEFORE_RE,
+    MEASURE_WORDS,
+    NOUN_WORD_RE,
+    NUMBER_OF_RE,
+    PEOPLE,
+    POSSESSIVE_NOUN_RE,
+    POSSESSIVE_NUMBER_RE,
+    POSSESSIVE_QUALIFIERS_AFTER,
+    QUALIFIERS_AFTER,
+    QUALIFIERS_BEFORE,
+    RUSSIAN_ADJECTIVE_RE,
+    RUSSIAN_MORE_AFTER_RE,
+    SUBJECT_NOUNS,
+    TOKEN_RE,
+    TURKIC_ADJECTIVE_RE,
+    TURKIC_COUNT_OF_RE,
+    TURKIC_MODIFIERS,
+    WORD_START_RE,
+    YEAR_DIGITS_RE,
+    YEAR_PATTERNS,
+    YEAR_PREPOSITION_BEFORE_RE,
+)
+from etl.facts.numbers import NumberSpan, normalize_word
+from etl.facts.records import Draft
+
+# the words after a number that are read for its noun phrase
+TOKEN_WINDOW_CHARS = 200
+# adjectives, participles and measure words skipped between a number and its noun
+MAX_MODIFIERS = 3
+# "number of X Y Z reached N": the last words of X Y Z looked at for the counted noun
+MAX_WORDS_AFTER_NUMBER_OF = 4
+
+Token = tuple[str, int, int]  # (text, start, end), offsets into the body
+Mention = tuple[int, int, str]  # (start, end, ISO2 code or operation name), offsets into the body
+Span = tuple[int, int]  # (start, end), offsets into the body
+
+
+# --- sentences, clauses, brackets ------------------------------------------------------------------------
+
+def sentence_spans(body: str) -> list[Span]:
+    """(start, end) of each sentence of `body`, line by line (a line break always ends a sentence)."""
+    spans: list[Span] = []
+    line_start = 0
+    for line in body.split("\n"):
+        if line.strip():
+            for sentence in sentenize(line):
+                spans.append((line_start + sentence.start, line_start + sentence.stop))
+        line_start += len(line) + 1
+    return spans
+
+
+def clause_spans(text: str, offset: int) -> list[Span]:
+    """Clauses of one sentence split at ", ", ";" and dashes outside brackets, as body offsets."""
+    spans, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (char == ";" or (char == "," and text[index + 1:index + 2].isspace())
+                             or (char in "—–" and text[index - 1:index].isspace())):
+            spans.append((offset + start, offset + index))
+            start = index + 1
+    spans.append((offset + start, offset + len(text)))
+    return spans
+
+
+def bracket_spans(text: str, offset: int) -> list[Span]:
+    """Outermost "(...)" of one sentence, brackets included, as body offsets."""
+    spans, open_brackets = [], []
+    for index, char in enumerate(text):
+        if char == "(":
+            open_brackets.append(index)
+        elif char == ")" and open_brackets:
+            open_at = open_brackets.pop()
+            if not open_brackets:
+                spans.append((offset + open_at, offset + index + 1))
+    return spans
+
+
+# --- subject and qualifier -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reading:
+    """What a number counts and how, as read from its sentence."""
+
+    subject: str
+    qualifier: str
+    noun_end: int  # body offset after the counted noun phrase
+    noun_before: bool = False
+
+
+def noun_subject(word: str) -> str | None:
+    """Subject of a counted noun in any of the five languages ("детей" -> children), else None."""
+    word = normalize_word(word)
+    for subject, pattern in SUBJECT_NOUNS:
+        if pattern.fullmatch(word):
+            return subject
+    if "-" in word:
+        parts = [noun_subject(part) for part in word.split("-") if part]
+        if "orphans" in parts:
+            return "orphans"
+        return parts[0] if parts else None
+    return None
+
+
+def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end: int) -> Reading | None:
+    """Subject and qualifier of the number at `span` (body offsets), or None when it counts nothing."""
+    number_text = masked[span.start:span.end]
+    if (span.kind == "digits" and YEAR_DIGITS_RE.fullmatch(number_text)
+            and YEAR_PREPOSITION_BEFORE_RE.search(masked[sentence_start:span.start])):
+        return None
+    left = masked[sentence_start:span.start].lower().replace("ё", "е")
+    qualifier = "less_than" if span.is_range else "exact"
+    for name, pattern in QUALIFIERS_BEFORE:
+        if pattern.search(left):
+            qualifier = name
+            break
+    if qualifier == "less_than" and CHANGE_TO_LEVEL_RE.search(left):
+        qualifier = "exact"  # "выросло до 832", "rose to 832": the new level, not an upper bound
+    after_number = span.end
+    more = RUSSIAN_MORE_AFTER_RE.match(masked, after_number)
+    if more and more.end() <= sentence_end:
+        qualifier, after_number = "more_than", more.end()
+    window = masked[after_number:sentence_end][:TOKEN_WINDOW_CHARS]
+    tokens = [(match.group(), after_number + match.start(), after_number + match.end())
+              for match in TOKEN_RE.finditer(window)]
+    cursor = 0
+    possessive = bool(POSSESSIVE_NUMBER_RE.search(number_text))
+    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in DETACHED_CASE_ENDINGS:
+        cursor += 1
+    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in QUALIFIERS_AFTER:
+        if qualifier == "exact":
+            qualifier = QUALIFIERS_AFTER[normalize_word(tokens[cursor][0])]
+        cursor += 1
+    elif cursor < len(tokens) and normalize_word(tokens[cursor][0]) in POSSESSIVE_QUALIFIERS_AFTER:
+        if qualifier == "exact":
+            qualifier = POSSESSIVE_QUALIFIERS_AFTER[normalize_word(tokens[cursor][0])]
+        possessive = True
+        cursor += 1
+    if (cursor < len(tokens) and (normalize_word(tokens[cursor][0]) in COPULAS or tokens[cursor][0] in DASH_COPULAS)
+            and BREAKDOWN_BEFORE_NUMBER_RE.search(left)):
+        cursor += 1
+    if (cursor + 1 < len(tokens) and tokens[cursor][0].lower() == "of"
+            and normalize_word(tokens[cursor + 1][0]) in ENGLISH_OF_DETERMINERS):
+        cursor += 2  # "more than 700 of its citizens"
+    subject, cursor, noun_end = _noun_phrase(tokens, cursor)
+    if subject is not None and qualifier == "exact" and cursor < len(tokens):
+        # Kyrgyz/Kazakh/Uzbek put the comparison after the noun too: "460 адамдан ашык", "30 адамга чейин"
+        postposition = normalize_word(tokens[cursor][0])
+        if postposition in QUALIFIERS_AFTER:
+            qualifier = QUALIFIERS_AFTER[postposition]
+    if subject is None and possessive:
+        genitive = GENITIVE_BEFORE_RE.search(masked[sentence_start:span.start])
+        subject = noun_subject(genitive.group(1)) if genitive else None
+        if subject is not None:
+            return Reading(subject=subject, qualifier=qualifier, noun_end=span.end, noun_before=True)
+    if subject is None:
+        before = _noun_before(masked[sentence_start:span.start])
+        if before is None:
+            return None
+        return Reading(subject=before, qualifier=qualifier, noun_end=span.end, noun_before=True)
+    return Reading(subject=subject, qualifier=qualifier, noun_end=noun_end)
+
+
+def _noun_before(left: str) -> str | None:
+    """Subject named before the number by "number of X ... N" / "X саны N", else None."""
+    turkic = TURKIC_COUNT_OF_RE.search(left)
+    if turkic and COUNT_OF_GAP_RE.fullmatch(turkic.group("gap")):
+        return noun_subject(turkic.group("noun"))
+    number_of = NUMBER_OF_RE.search(left)
+    if not number_of:
+        return None
+    rest = number_of.group("rest")
+    words = list(NOUN_WORD_RE.finditer(rest))[:MAX_WORDS_AFTER_NUMBER_OF]
+    for word in reversed(words):
+        subject = noun_subject(word.group())
+        if subject is not None and COUNT_OF_GAP_RE.fullmatch(rest[word.end():]):
+            return subject
+    return None
+
+
+def _noun_phrase(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
+    """Subject of the noun phrase starting at tokens[cursor] (modifiers skipped, "X and Y" joined)."""
+    subject, cursor, end = _head_noun(tokens, cursor)
+    if subject is None:
+        return None, cursor, end
+    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in CONJUNCTIONS:
+        second, after_second, second_end = _head_noun(tokens, cursor + 1)
+        if second is not None:
+            pair = {subject, second}
+            if pair == {"women", "children"}:
+                return "women_and_children", after_second, second_end
+            if pair <= PEOPLE - {"families"} and len(pair) > 1:
+                return "persons", after_second, second_end
+    return subject, cursor, end
+
+
+def _two_nouns(first: str, second: str, second_word: str) -> str:
+    """Subject of two adjacent nouns: the more specific one, else the English/Uzbek head (the last one)."""
+    if {first, second} == {"orphans", "children"}:
+        return "orphans"  # "жетім бала", "yetim bola", "детей-сирот"
+    if "persons" in (first, second) and {first, second} <= PEOPLE:
+        return second if first == "persons" else first  # "әйел адам", "returnee children"
+    return second if second_word.isascii() else first
+
+
+def _is_modifier(word: str) -> bool:
+    lower = normalize_word(word)
+    if lower in ENGLISH_MODIFIERS or lower in MEASURE_WORDS or lower in TURKIC_MODIFIERS:
+        return True
+    if lower.endswith("i") and lower.isascii():
+        return word[:1].isupper() and bool(ENGLISH_ADJECTIVE_RE.fullmatch(lower))  # "Iraqi", not Uzbek "-li"/"-si"
+    return bool(ENGLISH_ADJECTIVE_RE.fullmatch(lower) or RUSSIAN_ADJECTIVE_RE.fullmatch(lower)
+                or TURKIC_ADJECTIVE_RE.fullmatch(lower))
+
+
+def _country_of_citizen(tokens: list[Token], cursor: int) -> bool:
+    """A capitalized name before a possessive people noun: "93 nafar O'zbekiston fuqarosi", "40 Қазақстан азаматы"."""
+    if cursor + 1 >= len(tokens) or not tokens[cursor][0][:1].isupper():
+        return False
+    following = tokens[cursor + 1][0]
+    return bool(POSSESSIVE_NOUN_RE.fullmatch(following)) and noun_subject(following) in PEOPLE
+
+
+def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
+    """Subject of the first counted noun from tokens[cursor], after at most MAX_MODIFIERS modifiers."""
+    skipped = 0
+    while cursor < len(tokens):
+        word = tokens[cursor][0]
+        if not WORD_START_RE.match(word):
+            return None, cursor, 0
+        if AGE_OR_DURATION_RE.fullmatch(normalize_word(word)):
+            return None, cursor, 0
+        subject = noun_subject(word)
+        if subject is not None:
+            end = tokens[cursor][2]
+            cursor += 1
+            adjacent = cursor < len(tokens) and tokens[cursor][1] - end <= 1
+            later = noun_subject(tokens[cursor][0]) if adjacent else None
+            if later is not None and later != subject:
+                chosen = _two_nouns(subject, later, tokens[cursor][0])
+                if chosen == later:
+                    return later, cursor + 1, tokens[cursor][2]
+                return subject, cursor + 1, tokens[cursor][2]
+            return subject, cursor, end
+        if skipped >= MAX_MODIFIERS or not (_is_modifier(word) or _country_of_citizen(tokens, cursor)):
+            return None, cursor, 0
+        skipped += 1
+        cursor += 1
+    return None, cursor, 0
+
+
+# --- country, operation, years ---------------------------------------------------------------------------
+
+def entity_spans(entities: pd.DataFrame | None, doc_id: str) -> tuple[list[Mention], list[Mention]]:
+    """(start, end, ISO2) of country mentions and (start, end, name) of operations in one document."""
+    if entities is None or len(entities) == 0:
+        return [], []
+    mine = entities[entities["doc_id"] == doc_id] if "doc_id" in entities.columns else entities
+    countries, operations = [], []
+    for row in mine.itertuples(index=False):
+        kind = str(getattr(row, "entity_type", "") or "").upper()
+        start, end = getattr(row, "start", None), getattr(row, "end", None)
+        if start is None or end is None or pd.isna(start) or pd.isna(end):
+            continue
+        canonical_id = getattr(row, "canonical_id", None)
+        if kind in ("LOC", "LOCATION", "GPE", "COUNTRY") and isinstance(canonical_id, str) \
+                and COUNTRY_CODE_RE.fullmatch(canonical_id):
+            countries.append((int(start), int(end), canonical_id))
+        elif kind == "OPERATION":
+            name = getattr(row, "canonical_name", None)
+            if not isinstance(name, str) or not name:
+                name = getattr(row, "text", None)
+            if isinstance(name, str) and name:
+                operations.append((int(start), int(end), name))
+    return countries, operations
+
+
+def _distance(mention: Mention, draft: Draft) -> tuple[int, int]:
+    # nearest first; on a tie the mention before the number wins
+    if mention[1] <= draft.start:
+        return draft.start - mention[1], 0
+    return max(0, mention[0] - draft.end), 1
+
+
+def pick_nearest(mentions: list[Mention], draft: Draft, scopes: list[Span]) -> str | None:
+    """Label of the mention nearest to the number inside the first scope that has one, else None."""
+    for scope_start, scope_end in scopes:
+        inside = [mention for mention in mentions if scope_start <= mention[0] and mention[1] <= scope_end]
+        if inside:
+            return min(inside, key=lambda mention: _distance(mention, draft))[2]
+    return None
+
+
+def pick_country(countries: list[Mention], draft: Draft, sentence: Span, clause: Span) -> str | None:
+    """The Central Asian country nearest in the clause, then the sentence; else any country, the same way."""
+    home = [country for country in countries if country[2] in CENTRAL_ASIA]
+    return pick_nearest(home, draft, [clause, sentence]) or pick_nearest(countries, draft, [clause, sentence])
+
+
+def pick_year(body: str, draft: Draft, sentence: Span, clause: Span,
+              drafts: list[Draft]) -> tuple[int | None, int | None]:
+    """(year_from, year_to) of the year expression nearest in the clause, then the sentence; counts are not years."""
+    sentence_start, sentence_end = sentence
+    expressions = [(sentence_start + start, sentence_start + end, year_from, year_to)
+                   for start, end, year_from, year_to in _year_expressions(body[sentence_start:sentence_end])]
+    expressions = [expression for expression in expressions
+                   if not any(other.start < expression[1] and expression[0] < other.end for other in drafts)]
+    for scope_start, scope_end in (clause, sentence):
+        inside = [expression for expression in expressions
+                  if scope_start <= expression[0] and expression[1] <= scope_end]
+        if inside:
+            best = min(inside, key=lambda expression: _distance((expression[0], expression[1], ""), draft))
+            return best[2], best[3]
+    return None, None
+
+
+def _year_expressions(text: str) -> list[tuple[int, int, int, int | None]]:
+    """(start, end, year_from, year_to) of every year expression in `text`; ranges before single years."""
+    found: list[tuple[int, int, int, int | None]] = []
+    for kind, pattern in YEAR_PATTERNS:
+        for match in pattern.finditer(text):
+            if any(start < match.end() and match.start() < end for start, end, _, _ in found):
+                continue
+            first = int(match.group(1))
+            if kind == "range":
+                found.append((match.start(), match.end(), first, int(match.group(2))))
+            elif kind == "since":
+                found.append((match.start(), match.end(), first, None))
+            else:
+                found.append((match.start(), match.end(), first, first))
+    return sorted(found)

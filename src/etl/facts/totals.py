@@ -1,0 +1,270 @@
+"""Breakdowns, stated totals and their consistency checks over the counted figures of one document.
+
+- breakdown: facts inside "(...)" right after a fact, or after "из них / including / of whom / оның
+  ішінде / shundan / :" are parts of the nearest earlier fact whose subject can contain them. Breakdown
+  parts without their own country, operation or years take the parent's.
+- total: a fact marked "всего / in total / барлығы / jami ..." is checked against the earlier top-level
+  facts of the same kind (people returned or not) within six sentences, walking back and stopping at a
+  non-exact or larger figure; the nearest run of at least two that adds up is taken, else all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields, replace
+
+import pandas as pd
+
+from etl.facts.lexicon import (
+    BREAKDOWN_MARKER_RE,
+    CLAUSE_BREAK_RE,
+    PART_SUBJECTS,
+    TOTAL_AFTER_RE,
+    TOTAL_BEFORE_RE,
+    has_return_cue,
+)
+from etl.facts.numbers import NumberSpan, find_numbers, mask_non_counts
+from etl.facts.reading import Span, bracket_spans, read_count
+from etl.facts.records import Draft, Fact
+
+# a "(...)" breakdown starts at most this many characters after the whole's noun
+MAX_CHARS_BEFORE_BRACKET = 120
+# "460 адам кайтарылды: 145 аял ...": the colon at most this many characters after the whole's noun
+MAX_CHARS_BEFORE_COLON = 40
+# "Из них 300 детей": a marker this near the sentence start refers to a whole in the previous sentence
+MAX_MARKER_OFFSET_FOR_PREVIOUS_SENTENCE = 25
+# a stated total adds up figures at most this many sentences before it
+TOTAL_LOOKBACK_SENTENCES = 6
+# a stated total is checked only against at least this many figures
+MIN_SUMMANDS = 2
+# "about 700" allows 630 to 770
+ABOUT_LOW, ABOUT_HIGH = 0.9, 1.1
+
+
+# --- breakdowns ------------------------------------------------------------------------------------------
+
+def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -> dict[int, int]:
+    """Index of the whole of each breakdown part: "(...)" after a figure, or figures after "из них" / ":"."""
+    parents: dict[int, int] = {}
+
+    def can_contain(whole: int, part: int) -> bool:
+        return whole != part and drafts[part].subject in PART_SUBJECTS.get(drafts[whole].subject, frozenset())
+
+    def nearest_whole(candidates: list[int], part: int) -> int | None:
+        # the nearest earlier figure that can hold the part: "460 человек ... шести этапов (145 женщин ...)"
+        fitting = [index for index in candidates if can_contain(index, part) and index not in parents]
+        return fitting[-1] if fitting else None
+
+    by_sentence: dict[int, list[int]] = {}
+    for index, draft in enumerate(drafts):
+        by_sentence.setdefault(draft.sentence_index, []).append(index)
+    for sentence_index, members in by_sentence.items():
+        sentence_start, sentence_end = sentences[sentence_index]
+        text = masked[sentence_start:sentence_end]
+        brackets = bracket_spans(text, sentence_start)
+        for bracket_start, bracket_end in brackets:
+            inside = [index for index in members if bracket_start < drafts[index].start < bracket_end]
+            outside = [index for index in members if drafts[index].end <= bracket_start
+                       and not any(start < drafts[index].start < end for start, end in brackets)]
+            if not inside:
+                continue
+            whole = nearest_whole(outside, inside[0])
+            if whole is None or bracket_start - drafts[whole].noun_end > MAX_CHARS_BEFORE_BRACKET:
+                continue
+            for index in inside:
+                if can_contain(whole, index):
+                    parents[index] = whole
+        openers = [(match.start() + sentence_start, match.end() + sentence_start, False)
+                   for match in BREAKDOWN_MARKER_RE.finditer(text)]
+        openers += [(colon + sentence_start, colon + sentence_start + 1, True)
+                    for colon, char in enumerate(text) if char == ":"]
+        for marker_start, marker_end, is_colon in sorted(openers):
+            after = [index for index in members if drafts[index].start >= marker_end and index not in parents]
+            if not after:
+                continue
+            whole = nearest_whole([index for index in members if drafts[index].end <= marker_start], after[0])
+            if is_colon:
+                # "460 адам кайтарылды: 145 аял жана 315 бала" - the colon closes the whole's own clause
+                if whole is None or marker_start - drafts[whole].noun_end > MAX_CHARS_BEFORE_COLON:
+                    continue
+            elif whole is None:
+                if marker_start - sentence_start > MAX_MARKER_OFFSET_FOR_PREVIOUS_SENTENCE or sentence_index == 0:
+                    continue
+                # "Из них 300 детей ..." opens the sentence: the whole is in the previous one
+                previous = [index for index, draft in enumerate(drafts)
+                            if draft.sentence_index == sentence_index - 1]
+                whole = nearest_whole(previous, after[0])
+                if whole is None:
+                    continue
+            for index in after:
+                if not can_contain(whole, index):
+                    break
+                parents[index] = whole
+    return parents
+
+
+def inherit_from_parents(facts: list[Fact]) -> list[Fact]:
+    """Breakdown parts without their own country, operation or years take their whole's."""
+    by_id = {fact.fact_id: fact for fact in facts}
+    out = []
+    for fact in facts:
+        parent = by_id.get(fact.parent_fact_id) if fact.parent_fact_id else None
+        if parent is not None:
+            fact = replace(
+                fact, country=fact.country or parent.country, operation=fact.operation or parent.operation,
+                year_from=fact.year_from if fact.year_from is not None else parent.year_from,
+                year_to=fact.year_to if fact.year_from is not None else parent.year_to,
+            )
+        out.append(fact)
+    return out
+
+
+# --- totals and consistency ------------------------------------------------------------------------------
+
+def is_stated_total(masked: str, draft: Draft, sentence: Span) -> bool:
+    """True when the text marks the figure as a total ("Всего ... 551 человек", "a total of", "барлығы")."""
+    sentence_start, sentence_end = sentence
+    left = masked[sentence_start:draft.start]
+    clause_start = max([match.end() for match in CLAUSE_BREAK_RE.finditer(left)] + [0])
+    if TOTAL_BEFORE_RE.search(left[clause_start:]):
+        return True
+    return bool(TOTAL_AFTER_RE.search(masked[draft.noun_end:sentence_end]))
+
+
+def _bounds(value: int, qualifier: str) -> tuple[float, float]:
+    """Range of true values a figure allows: "more than 700" -> (700, inf); "about 700" -> (630, 770)."""
+    if qualifier in ("more_than", "at_least"):
+        return value, float("inf")
+    if qualifier == "less_than":
+        return 0, value
+    if qualifier == "about":
+        return value * ABOUT_LOW, value * ABOUT_HIGH
+    return value, value
+
+
+def relation_checks(facts: Sequence[Fact], is_total: Sequence[bool], sentence_index: Sequence[int]) -> list[dict]:
+    """One dict per checked relation (breakdown parts vs whole, total vs the figures it adds up)."""
+    checks: list[dict] = []
+    by_id = {fact.fact_id: fact for fact in facts}
+    children: dict[str, list[Fact]] = {}
+    for fact in facts:
+        if fact.parent_fact_id in by_id:
+            children.setdefault(fact.parent_fact_id, []).append(fact)
+    for parent_id, parts in children.items():
+        parent = by_id[parent_id]
+        low = sum(_bounds(part.value, part.qualifier)[0] for part in parts)
+        checks.append({"kind": "breakdown", "doc_id": parent.doc_id, "fact_id": parent_id,
+                       "part_fact_ids": [part.fact_id for part in parts], "expected": parent.value,
+                       "observed": sum(part.value for part in parts),
+                       "success": bool(low <= _bounds(parent.value, parent.qualifier)[1])})
+    for total_index, total in enumerate(facts):
+        if not is_total[total_index] or total.parent_fact_id is not None or total.subject not in PART_SUBJECTS:
+            continue
+        returns = has_return_cue(total.evidence)
+        candidates: list[Fact] = []
+        for earlier in range(total_index - 1, -1, -1):
+            part = facts[earlier]
+            if sentence_index[total_index] - sentence_index[earlier] > TOTAL_LOOKBACK_SENTENCES:
+                break
+            if (part.parent_fact_id is not None or is_total[earlier] or part.doc_id != total.doc_id
+                    or part.subject not in PART_SUBJECTS[total.subject]
+                    or has_return_cue(part.evidence) != returns):
+                continue
+            if part.qualifier != "exact" or part.value >= total.value:
+                break
+            candidates.append(part)
+        if len(candidates) < MIN_SUMMANDS:
+            continue
+        chosen, running = candidates, 0
+        total_low, total_high = _bounds(total.value, total.qualifier)
+        for count, part in enumerate(candidates, start=1):
+            running += part.value
+            if count >= MIN_SUMMANDS and total_low <= running <= total_high:
+                chosen = candidates[:count]
+                break
+        observed = sum(part.value for part in chosen)
+        checks.append({"kind": "total", "doc_id": total.doc_id, "fact_id": total.fact_id,
+                       "part_fact_ids": [part.fact_id for part in reversed(chosen)], "expected": total.value,
+                       "observed": observed, "success": bool(total_low <= observed <= total_high)})
+    return checks
+
+
+def apply_consistency(facts: list[Fact], checks: list[dict]) -> list[Fact]:
+    """Facts with consistency set: mismatch if any check of theirs failed, ok if checked, else n/a."""
+    status: dict[str, str] = {}
+    for check in checks:
+        for checked_id in [check["fact_id"], *check["part_fact_ids"]]:
+            if status.get(checked_id) != "mismatch":
+                status[checked_id] = "ok" if check["success"] else "mismatch"
+    return [replace(fact, consistency=status.get(fact.fact_id, "n/a")) for fact in facts]
+
+
+# --- the same from a stored facts table ------------------------------------------------------------------
+
+def facts_by_document(facts: pd.DataFrame | Sequence[Fact]) -> list[list[Fact]]:
+    """The facts of each document (as records, in text order), documents in order of first appearance."""
+    by_doc: dict[str, list[Fact]] = {}
+    for fact in _as_facts(facts):
+        by_doc.setdefault(fact.doc_id, []).append(fact)
+    for doc_facts in by_doc.values():
+        doc_facts.sort(key=lambda fact: fact.start)
+    return list(by_doc.values())
+
+
+def _as_facts(facts: pd.DataFrame | Sequence[Fact]) -> list[Fact]:
+    if isinstance(facts, pd.DataFrame):
+        names = [field.name for field in fields(Fact)]
+        rows = []
+        for record in facts[names].to_dict("records"):
+            clean = {key: (None if not isinstance(value, str) and pd.isna(value) else value)
+                     for key, value in record.items()}
+            for key in ("value", "start", "end", "year_from", "year_to"):
+                if clean[key] is not None:
+                    clean[key] = int(clean[key])
+            rows.append(Fact(**clean))
+        return rows
+    return list(facts)
+
+
+def totals_from_evidence(doc_facts: list[Fact]) -> tuple[list[bool], list[int]]:
+    """Re-derive total markers and sentence order from stored facts (evidence + offsets), for `consistency_checks`."""
+    implied = [[fact.start - offset for offset in _offsets_in_evidence(fact)] for fact in doc_facts]
+    votes: dict[tuple[str, int], int] = {}
+    for fact, starts in zip(doc_facts, implied):
+        for sentence_start in starts:
+            votes[(fact.evidence, sentence_start)] = votes.get((fact.evidence, sentence_start), 0) + 1
+    sentence_of: dict[tuple[str, int], int] = {}
+    totals, sentence_index = [], []
+    for fact, starts in zip(doc_facts, implied):
+        # a number written twice in one sentence: take the reading the other facts of the sentence agree on
+        sentence_start = max(starts, key=lambda start: (votes[(fact.evidence, start)], -abs(start - starts[0]))) \
+            if starts else None
+        key = (fact.evidence, sentence_start if sentence_start is not None else fact.start)
+        sentence_of.setdefault(key, len(sentence_of))
+        sentence_index.append(sentence_of[key])
+        if sentence_start is None:
+            totals.append(False)
+            continue
+        local_start = fact.start - sentence_start
+        masked = mask_non_counts(fact.evidence)
+        local_end = local_start + (fact.end - fact.start)
+        number = NumberSpan(start=local_start, end=local_end, value=fact.value, kind="digits")
+        reading = read_count(masked, number, 0, len(masked))
+        draft = Draft(start=local_start, end=local_end, value=fact.value, subject=fact.subject,
+                      qualifier=fact.qualifier, extractor=fact.extractor, sentence_index=0,
+                      noun_end=reading.noun_end if reading else local_end)
+        totals.append(is_stated_total(masked, draft, (0, len(masked))))
+    return totals, sentence_index
+
+
+def _offsets_in_evidence(fact: Fact) -> list[int]:
+    """Where the fact's number may start inside its evidence sentence (several if it is written twice)."""
+    length = fact.end - fact.start
+    offsets: list[int] = []
+    for lang in (None, "uz", "kk", "ky"):
+        for span in find_numbers(fact.evidence, lang):
+            if span.end - span.start == length and span.value == fact.value and span.start not in offsets:
+                offsets.append(span.start)
+        if offsets:
+            break
+    return offsets

@@ -1,0 +1,187 @@
+"""Publishing agency: known agencies, domains and labelled agency names, and the cues that name one publisher."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from etl.fields.phrases import PHRASES, WORD_RE, fold
+
+MAX_AGENCY_LINE_CHARS = 60  # a line naming only an agency ("— Tengrinews.kz") is at most this long
+CUE_CHARS_BEFORE = 80  # the text before a mention, on its line, searched for a publisher cue
+CUE_CHARS_AFTER = 60  # the same after it
+MAX_TAGLINE_WORDS = 6  # a site header opening with the outlet's name ("24.kg — Новости Кыргызстана")
+PUBLISHER, WEAK, NO_ATTRIBUTION = 2, 1, 0  # attribution strengths
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An agency name in a text: `text[start:end]`, and the agency's one name whatever the spelling."""
+
+    start: int
+    end: int
+    name: str
+
+
+_WORD_START = re.compile(r"(?<![\w.@/-])\w+")
+
+
+def _alias_index() -> dict[str, list[tuple[re.Pattern[str], str, str]]]:
+    """Gazetteer aliases keyed by their folded first word, longest alias first; values are (pattern, alias, agency name)."""
+    index: dict[str, list[tuple[re.Pattern[str], str, str]]] = {}
+    seen: set[str] = set()
+    for agency in PHRASES["agencies"]:
+        flags = 0 if agency.get("case_sensitive") else re.IGNORECASE
+        for alias in agency["aliases"]:
+            first_word = _WORD_START.match(alias)
+            if first_word is None or alias.casefold() in seen:
+                continue
+            seen.add(alias.casefold())
+            pattern = re.compile(re.escape(alias).replace(r"\ ", r"\s+") + r"(?![\w-]|\.\w)", flags)
+            index.setdefault(first_word.group(0).casefold(), []).append((pattern, alias, agency["name"]))
+    for candidates in index.values():
+        candidates.sort(key=lambda candidate: len(candidate[1]), reverse=True)
+    return index
+
+
+# A dict lookup per word is much faster than one regex alternation over hundreds of aliases.
+_ALIAS_INDEX = _alias_index()
+_DOMAIN = re.compile(
+    r"(?<![\w.@/-])(?:www\.)?((?:[A-Za-z0-9][A-Za-z0-9-]*\.)+"
+    r"(?:kz|kg|uz|tj|tm|ru|com|org|net|info|news|media|asia|az|ua|by|am|ge|io|tv|uk|de|fr|cn|tr))(?![\w-]|\.\w)",
+    re.IGNORECASE,
+)
+# "агентство «Новый Регион»", "ИА Trend": group 1 quoted, group 2 a bare Latin name
+_QUOTED_AGENCY = re.compile(
+    r"(?<!\w)(?:агентств[оауе]|информагентств[оауе]|МИА|ИА|IA)\s+"
+    r"(?:[«\"“„]([^»\"”“\n]{2,40})[»\"”“]|([A-Z][\w.-]+(?:\s[A-Z][\w.-]+)?))"
+)
+_NAMED_NEWS_AGENCY = re.compile(r"\b((?:[A-Z][\w.'-]*\s+){0,2}[A-Z][\w.'-]*)\s+(?:News|Information)\s+Agency\b")
+
+
+def _cue_regex(name: str) -> str:
+    fragments = sorted({fold(fragment) for fragment in PHRASES["agency_cues"][name]}, key=len, reverse=True)
+    return "|".join(fragment.replace(" ", r"\s+") for fragment in fragments)
+
+
+_FILLER = _cue_regex("filler")
+_AGENCY_WORDS = frozenset(fold(word) for word in PHRASES["agency_cues"]["filler"]) - {"of", "the"}
+_CUE_TAIL = rf"\s*[:,]?\s*(?:(?:{_FILLER})\s+){{0,3}}[«\"“„']?\s*$"
+_BEFORE_PUBLISHER = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('publisher_before')}){_CUE_TAIL}")
+_BEFORE_WEAK = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('weak_before')}){_CUE_TAIL}")
+_BEFORE_CITED = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('cited_before')}){_CUE_TAIL}")
+_AFTER_PUBLISHER = re.compile(
+    r"^[»\"”']?\s*(?:(?:news\s+)?agency|агенттігі|агенттиги|agentligi|агентлиги)?\s*,?\s*"
+    rf"(?:{_cue_regex('publisher_after')})(?![^\W\d_])"
+)
+_SIGN_OFF_BEFORE = re.compile(r"(?:^|\s)[—–|-]\s*$")
+_LINE_END_AFTER = re.compile(r"^[»\"”']?\s*[.)]?\s*$")
+_SOURCE_LABEL_BEFORE = re.compile(
+    r"^\s*(?:©|\(c\)|(?:source|sources|источник|источники|дереккөз|булак|manba|манба)\s*[:—–-])?"
+    r"\s*[«\"“']?$"
+)
+_HAS_LABEL = re.compile(r"[©\w]")
+_CAPS_CITY = r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ \-]{1,30}[.,]\s*"
+# Agency datelines: "ASTANA. KAZINFORM - ...", "БИШКЕК, 21 сен — АКИpress. ..."
+_CAPS_DATELINE_BEFORE = re.compile(rf"{_CAPS_CITY}$")
+_CAPS_DATELINE_DASH_BEFORE = re.compile(rf"{_CAPS_CITY}[^\n]{{0,25}}\s[—–-]\s*$")
+# wire dateline "BISHKEK (AKIpress) -", "ДУШАНБЕ (Sputnik) —": the agency in brackets after a capitals city
+_CAPS_DATELINE_PAREN_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ \-]{1,30}(?:,[^\n(]{0,30})?\s*\(\s*$")
+_PAREN_DASH_AFTER = re.compile(r"^\s*\)\s*[—–-]")
+_DASH_AFTER = re.compile(r"^\s*[—–-]")
+_SEPARATOR_AFTER = re.compile(r"\s*[—–|:-]")
+
+
+_INSTITUTION_DOMAINS = frozenset(domain.casefold() for domain in PHRASES["institution_domains"])
+_INSTITUTION_LABELS = frozenset(("gov", "mfa", "mid", "president", "parliament", "un", "edu", "mil"))
+
+
+def _is_institution_domain(domain: str) -> bool:
+    """Government, UN and social-network sites are sources of information, not publishing agencies."""
+    labels = domain.casefold().split(".")
+    return ".".join(labels) in _INSTITUTION_DOMAINS or any(label in _INSTITUTION_LABELS for label in labels[:-1])
+
+
+def agency_mentions(text: str) -> list[Mention]:
+    """Known agencies, domains and "агентство «X»" / "X News Agency" names, leftmost first, no overlaps."""
+    found: list[tuple[int, int, int, str]] = []  # (start, priority, end, name); lower priority wins a tie
+    for word in _WORD_START.finditer(text):
+        for pattern, _alias, agency_name in _ALIAS_INDEX.get(word.group(0).casefold(), ()):
+            alias_match = pattern.match(text, word.start())
+            if alias_match:
+                # One name per agency whatever the script or spelling: Казинформ, ҚазАқпарат -> Kazinform.
+                found.append((alias_match.start(), 0, alias_match.end(), agency_name))
+                break
+    for domain in _DOMAIN.finditer(text):
+        if not _is_institution_domain(domain.group(1)):
+            found.append((domain.start(1), 1, domain.end(1), domain.group(1)))
+    for quoted in _QUOTED_AGENCY.finditer(text):
+        group = 1 if quoted.group(1) else 2
+        found.append((quoted.start(group), 2, quoted.end(group), quoted.group(group).strip()))
+    for named in _NAMED_NEWS_AGENCY.finditer(text):
+        found.append((named.start(1), 2, named.end(1), named.group(1).strip()))
+    mentions: list[Mention] = []
+    for start, _, end, name in sorted(found, key=lambda candidate: (candidate[1], candidate[0], -candidate[2])):
+        if not any(start < mention.end and mention.start < end for mention in mentions):
+            mentions.append(Mention(start=start, end=end, name=name))
+    return sorted(mentions, key=lambda mention: mention.start)
+
+
+def _attribution_strength(text: str, mention: Mention) -> int:
+    """PUBLISHER when the context names the mention as publisher, WEAK for a weaker attribution, else NO_ATTRIBUTION."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    line_end = text.find("\n", mention.end)
+    line_end = len(text) if line_end == -1 else line_end
+    raw_before = text[line_start : mention.start]
+    before = fold(raw_before[-CUE_CHARS_BEFORE:]) + " "  # the cue patterns expect a space before the name
+    after = fold(text[mention.end : min(line_end, mention.end + CUE_CHARS_AFTER)])
+    if _BEFORE_CITED.search(before):
+        return NO_ATTRIBUTION
+    if (
+        _BEFORE_PUBLISHER.search(before)
+        or _AFTER_PUBLISHER.match(after)
+        or (_SIGN_OFF_BEFORE.search(before) and _LINE_END_AFTER.match(after))
+        or (_SOURCE_LABEL_BEFORE.match(before) and (_LINE_END_AFTER.match(after) or _HAS_LABEL.search(before)))
+        or (_CAPS_DATELINE_BEFORE.match(raw_before) and _DASH_AFTER.match(after))
+        or _CAPS_DATELINE_DASH_BEFORE.match(raw_before)
+        or (_CAPS_DATELINE_PAREN_BEFORE.match(raw_before) and _PAREN_DASH_AFTER.match(after))
+    ):
+        return PUBLISHER
+    if _BEFORE_WEAK.search(before):
+        return WEAK
+    return NO_ATTRIBUTION
+
+
+def extract_source_agency(text: str) -> str | None:
+    """Publishing agency named by an attribution ("передает X", "X reports", "Source: X", "— X"), else None.
+
+    Order: the first mention with a publisher cue, then the first with a weak cue ("according to X").
+    Only gazetteer agencies, domains and explicitly labelled agencies count, so press services never do.
+    """
+    weak: str | None = None
+    for mention in agency_mentions(text):
+        strength = _attribution_strength(text, mention)
+        if strength == PUBLISHER:
+            return mention.name
+        if strength == WEAK and weak is None:
+            weak = mention.name
+    return weak
+
+
+def is_agency_only(line: str) -> bool:
+    """True for a line naming only an agency ("Kazinform", "— Tengrinews.kz", "Информационное агентство Кабар")."""
+    if len(line) > MAX_AGENCY_LINE_CHARS:
+        return False
+    mentions = agency_mentions(line)
+    if len(mentions) != 1:
+        return False
+    rest = line[: mentions[0].start] + " " + line[mentions[0].end :]
+    return all(fold(word) in _AGENCY_WORDS for word in WORD_RE.findall(rest))
+
+
+def is_site_tagline(line: str) -> bool:
+    """True for a short site header that opens with the outlet's name ("24.kg — Новости Кыргызстана")."""
+    if len(line.split()) > MAX_TAGLINE_WORDS:
+        return False
+    mentions = agency_mentions(line)
+    return bool(mentions) and mentions[0].start == 0 and bool(_SEPARATOR_AFTER.match(line[mentions[0].end :]))

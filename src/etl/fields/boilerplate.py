@@ -1,0 +1,122 @@
+"""Site furniture: whether a whole line is navigation, sharing, a photo credit, a slug, a read-also link, ..."""
+
+from __future__ import annotations
+
+import re
+
+from etl.fields.phrases import (
+    HAS_LETTER_RE,
+    PHRASES,
+    SENTENCE_END_RE,
+    alternation,
+    fold,
+    phrase_key,
+    phrase_keys,
+    strip_line,
+)
+
+MAX_BOILERPLATE_CHARS = 250  # longer lines are always kept as article text
+MAX_LABEL_LINE_CHARS = 150  # a "label: value" line ("Просмотров: 1 234", "Views: 12") is at most this long
+MAX_BREADCRUMB_CHARS = 120
+MAX_BREADCRUMB_PART_WORDS = 4
+MAX_PHOTO_CREDIT_CHARS = 120
+MAX_PHOTO_PHRASE_WORDS = 8  # "Иллюстративное фото", "Фото пресс-службы Акорды": short, no full stop
+MIN_SLUG_CHARS = 20
+
+NAVIGATION = phrase_keys("navigation")
+SECTIONS = phrase_keys("sections")
+_END_MARKERS = phrase_keys("end_markers")
+_EXACT = phrase_keys("exact")
+_SOCIAL = phrase_keys("social")
+_NEWS_WORDS = phrase_keys("news_words")
+_LANGUAGE_NAMES = phrase_keys("language_names")
+_CONTAINS = tuple(fold(phrase) for phrase in PHRASES["contains"])
+
+READ_ALSO_RE = re.compile(rf"^(?:{alternation(PHRASES['read_also_prefixes'])})(?:$|(?<=:)|[\s:\-—–»>|.])")
+_LABEL_LINE = re.compile(rf"^(?:{alternation(PHRASES['label_prefixes'])})\s*:\s*\S")
+_PHOTO_WORD = alternation(PHRASES["photo_keywords"])
+_PHOTO_MODIFIER = alternation(PHRASES["photo_modifiers"])
+# "Photo: X", "Фото © X", "Сурет — X", "Photo by X", "(Фото: X)"
+_PHOTO_CREDIT = re.compile(rf"^[\W_]*(?:(?:{_PHOTO_MODIFIER})\s+)?(?:{_PHOTO_WORD})\s*(?:[:©/|—–]|-\s|by\b|credit\b)")
+# "Иллюстративное фото", "Фото из открытых источников", "Фото пресс-службы Акорды" (short, no full stop)
+_PHOTO_SOURCE = alternation(PHRASES["photo_sources"])
+_PHOTO_PHRASE = re.compile(
+    rf"^[\W_]*(?:(?:{_PHOTO_MODIFIER})\s+(?:{_PHOTO_WORD})(?![^\W\d_])|(?:{_PHOTO_WORD})\s+(?:{_PHOTO_SOURCE}))"
+)
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)\s)")
+_SLUG = re.compile(r"^\w+(?:-\w+){3,}(?:\.[a-z]{2,5})?/?$")
+_URL = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_CRUMB_SEPARATOR = re.compile(r"\s*(?:/|>|»|›|→|\||•|·|::)\s*")
+_MENU_SEPARATOR = re.compile(r"[\s|•·,/]+")
+
+
+def is_breadcrumb(line: str) -> bool:
+    """True for a navigation path ("Главная / Новости / Казахстан", "Home » World")."""
+    parts = [part for part in _CRUMB_SEPARATOR.split(line) if part]
+    if (len(parts) < 2 or len(line) > MAX_BREADCRUMB_CHARS
+            or any(len(part.split()) > MAX_BREADCRUMB_PART_WORDS for part in parts)):
+        return False
+    keys = [phrase_key(part) for part in parts]
+    return any(key in NAVIGATION for key in keys) or all(key in SECTIONS for key in keys)
+
+
+def is_photo_credit(line: str) -> bool:
+    """True for a photo-credit line ("Photo: MFA RK", "Фото: Акорда", "Иллюстративное фото")."""
+    text = strip_line(line)
+    if not text or len(text) > MAX_PHOTO_CREDIT_CHARS:
+        return False
+    folded = fold(text)
+    if _PHOTO_CREDIT.match(folded):
+        return True
+    return (bool(_PHOTO_PHRASE.match(folded)) and len(text.split()) <= MAX_PHOTO_PHRASE_WORDS
+            and not SENTENCE_END_RE.search(text))
+
+
+def _is_section_label(line: str) -> bool:
+    """True for a rubric naming a news feed ("Қазақстан жаңалықтары", "Новости Казахстана", "World news")."""
+    words = phrase_key(line).split()
+    return 2 <= len(words) <= 3 and (words[0] in _NEWS_WORDS or words[-1] in _NEWS_WORDS)
+
+
+def _all_words_in(key: str, vocabulary: frozenset[str]) -> bool:
+    """True for a menu line all of whose items are in `vocabulary` ("Қазақша | Русский | English")."""
+    words = [word for word in _MENU_SEPARATOR.split(key) if word]
+    return bool(words) and all(word in vocabulary for word in words)
+
+
+def is_slug(line: str) -> bool:
+    """True for a URL slug line of hyphen-joined words ("Опыт-Казахстана-по-реинтеграции-...")."""
+    text = strip_line(line)
+    return len(text) >= MIN_SLUG_CHARS and bool(_SLUG.match(text)) and bool(HAS_LETTER_RE.search(text))
+
+
+def is_end_marker(line: str) -> bool:
+    """True for a line that opens a list of other stories ("Еще новости", "Related news", "Currently reading")."""
+    return phrase_key(line) in _END_MARKERS
+
+
+def is_boilerplate_line(line: str) -> bool:
+    """True when the whole line is site furniture (navigation, sharing, photo credit, slug, read-also link, ...)."""
+    text = strip_line(line)
+    if not text or len(text) > MAX_BOILERPLATE_CHARS:
+        return False
+    key = phrase_key(text)
+    if not key:
+        return False
+    folded = fold(text)
+    return (
+        key in NAVIGATION
+        or key in _EXACT
+        or key in _END_MARKERS
+        or _all_words_in(key, _SOCIAL)  # sharing buttons
+        or _all_words_in(key, _LANGUAGE_NAMES)  # a language menu ("RU KZ EN")
+        or _is_section_label(text)
+        or is_slug(text)
+        or bool(_URL.match(text))
+        or is_photo_credit(text)
+        or bool(_COPYRIGHT.match(folded))
+        or bool(READ_ALSO_RE.match(folded))
+        or (len(text) <= MAX_LABEL_LINE_CHARS and bool(_LABEL_LINE.match(folded)))
+        or any(phrase in folded for phrase in _CONTAINS)
+        or is_breadcrumb(text)
+    )
