@@ -56,7 +56,7 @@ def test_every_cli_command_is_documented() -> None:
 
 
 def _operate_commands() -> list[str]:
-    section = README.split("## Operate", 1)[1].split("\n## ", 1)[0]
+    section = (PROJECT / "docs" / "operate.md").read_text(encoding="utf-8")
     commands = []
     for block in re.findall(r"```bash\n(.*?)\n```", section, flags=re.S):
         commands += [line.strip() for line in block.splitlines() if line.strip()]
@@ -64,7 +64,7 @@ def _operate_commands() -> list[str]:
 
 
 def test_operate_commands_are_exercised_by_the_server_test() -> None:
-    """Every command of the Operate section is run by tests/test_server.py (PostgreSQL excepted, as documented)."""
+    """Every command of docs/operate.md is run by tests/test_server.py (PostgreSQL excepted, as documented)."""
     server_test = (PROJECT / "tests" / "test_server.py").read_text(encoding="utf-8")
     commands = _operate_commands()
     assert len(commands) >= 8
@@ -81,3 +81,9 @@ def test_readme_example_questions_are_the_tested_ones() -> None:
 
     readme_sql = re.findall(r"```sql\n(.*?)\n```", README.split("## Analysts", 1)[1].split("\n## ", 1)[0], flags=re.S)
     assert readme_sql == [sql for _, sql, _ in EXAMPLE_QUESTIONS]
+
+
+def test_readme_links_resolve() -> None:
+    """The README's first screen points into docs/: every linked page exists."""
+    for target in re.findall(r"\]\((docs/[^)#]+)", README):
+        assert (PROJECT / target).is_file(), target

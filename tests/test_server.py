@@ -1,4 +1,4 @@
-"""Operating it on a real Prefect server: every command of README.md's "Operate" section, run as an operator would.
+"""Operating it on a real Prefect server: every command of docs/operate.md, run as an operator would.
 
 One `prefect server start` per module (own PREFECT_HOME, 127.0.0.1, a free port, UI off), then as subprocesses:
 `prefect config set`, `etl serve`, `prefect deployment run`, `prefect flow-run ls`, `prefect flow-run retry`
