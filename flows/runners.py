@@ -124,6 +124,9 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
         self._here_lock: threading.Lock | None = None
         self._here: ThreadPoolExecutor | None = None
         self._retired = False
+        # The environment worker processes run their tasks with (submit), and the settings it was made from.
+        self._worker_env: dict[str, str] | None = None
+        self._worker_env_settings: object | None = None
 
     @property
     def worker_processes(self) -> int:
@@ -169,14 +172,18 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
     def submit(self, task, parameters: dict[str, Any], wait_for=None, dependencies=None) -> PrefectConcurrentFuture:
         if not self._started or self._resolver_executor is None or (self._executor is None and not self._retired):
             raise RuntimeError("Task runner is not started")
-        task_run_id = uuid7()
-        if self._cached_context is None:
-            from prefect.context import serialize_context
+        from prefect.context import serialize_context
 
-            self._cached_context = serialize_context()
-            self._cached_env = get_current_settings().to_environment_variables(exclude_unset=True) | os.environ
+        task_run_id = uuid7()
+        # As ProcessPoolTaskRunner.submit (3.9): the context (tags, settings) is serialized at every submit, since
+        # it can change between submits; the environment is rebuilt only when the settings object changes.
+        settings = get_current_settings()
+        if self._worker_env is None or self._worker_env_settings is not settings:
+            self._worker_env = settings.to_environment_variables(exclude_unset=True) | os.environ
+            self._worker_env_settings = settings
         dispatched = self._resolver_executor.submit(self._dispatch, task, task_run_id, parameters, wait_for,
-                                                    dependencies, copy_context())
+                                                    dependencies, copy_context(), serialize_context(),
+                                                    self._worker_env)
         return PrefectConcurrentFuture(task_run_id=task_run_id,
                                        wrapped_future=_UnpicklingFuture(_ChainedFuture(dispatched)))
 
@@ -205,8 +212,8 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
             taken, self._here_free = self._here_free, False
             return taken
 
-    def _dispatch(self, task, task_run_id, parameters: dict, wait_for, dependencies,
-                  caller: Context) -> concurrent.futures.Future[bytes]:
+    def _dispatch(self, task, task_run_id, parameters: dict, wait_for, dependencies, caller: Context,
+                  context: dict[str, Any], env: dict[str, str]) -> concurrent.futures.Future[bytes]:
         """Wait for the task's inputs and a free slot; run it here or send it to a worker; a future of its state."""
         from prefect.utilities.engine import resolve_inputs_sync
 
@@ -223,9 +230,9 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
                 self._free_here()
                 raise
         call = cloudpickle_wrapped_call(
-            _run_in_worker, env=self._cached_env, task=task, task_run_id=task_run_id,
+            _run_in_worker, env=env, task=task, task_run_id=task_run_id,
             parameters=resolved, wait_for=[f.state for f in wait_for] or None, return_type="state",
-            dependencies=dependencies, context=self._cached_context)
+            dependencies=dependencies, context=context)
         log.debug("%s goes to a worker process", task.name)
         try:
             sent = self._executor.submit(call)
@@ -236,7 +243,8 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
         return sent
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_slots": None, "_here_lock": None, "_here": None}
+        return {**self.__dict__, "_slots": None, "_here_lock": None, "_here": None, "_worker_env": None,
+                "_worker_env_settings": None}
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         try:

@@ -94,3 +94,40 @@ def test_a_task_whose_input_failed_does_not_run() -> None:
 def test_one_worker_is_not_a_pool() -> None:
     with pytest.raises(ValueError):
         FlowAndProcessPoolTaskRunner(max_workers=1)
+
+
+def test_private_prefect_names() -> None:
+    """What FlowAndProcessPoolTaskRunner takes from Prefect beyond its public API, checked by name and signature.
+
+    Prefect has no public way to fork a process pool's workers (ProcessPoolTaskRunner.__enter__ always uses
+    'spawn') nor to run one of its tasks in the flow's own process, so flows/runners.py re-implements the
+    runner's start-up and submit with Prefect's private helpers and attributes. A release that renames or
+    reshapes one of them breaks every `etl run --task-runner process` (3.9 dropped `_cached_context`, which
+    submit read: AttributeError on the first task). This test fails first, naming what moved; then update
+    flows/runners.py against the new prefect/task_runners.py (and check for a public replacement).
+    """
+    import inspect
+
+    from prefect._internal.uuid7 import uuid7
+    from prefect.task_runners import (
+        ProcessPoolTaskRunner,
+        _ChainedFuture,
+        _initialize_process_pool_worker,
+        _run_task_in_subprocess,
+        _UnpicklingFuture,
+    )
+
+    def parameters(function) -> list[str]:
+        return list(inspect.signature(function).parameters)
+
+    assert parameters(_initialize_process_pool_worker) == ["message_queue", "initializer", "initargs"]
+    assert parameters(_run_task_in_subprocess) == ["args", "env", "kwargs"]
+    assert parameters(_ChainedFuture) == ["resolution_future"]
+    assert parameters(_UnpicklingFuture) == ["wrapped_future"]
+    assert uuid7().version == 7
+    runner = ProcessPoolTaskRunner(max_workers=1)
+    for attribute in ("_started", "_max_workers", "_executor", "_resolver_executor", "_subprocess_message_queue",
+                      "_message_forwarding_thread"):
+        assert hasattr(runner, attribute), f"ProcessPoolTaskRunner has no {attribute} any more"
+    for method in ("_forward_subprocess_messages", "_stop_message_forwarding"):
+        assert callable(getattr(runner, method, None)), f"ProcessPoolTaskRunner has no {method}() any more"

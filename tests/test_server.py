@@ -50,14 +50,16 @@ ETL, PREFECT = _command("etl"), _command("prefect")
 
 def _fastapi_accepts_nulls() -> bool:
     """FastAPI >= 0.151 validates an explicit JSON null against the field's type instead of using the default;
-    Prefect 3.8.8's clients send `"limit": null` (and null filters) to the server's /filter endpoints."""
+    Prefect 3.8.8's clients send `"limit": null` (and null filters) to the server's /filter endpoints. Prefect 3.9.1
+    pins fastapi<0.151 itself, so pyproject.toml no longer does; this check catches a release that lifts the pin."""
     major, minor = (int(part) for part in version("fastapi").split(".")[:2])
     return (major, minor) < (0, 151)
 
 
 NULLS_MESSAGE = (f"fastapi {version('fastapi')} rejects the explicit nulls Prefect 3.8.8's client sends "
                  "(422 on /flow_runs/filter, /work_pools/*/workers/filter): `prefect flow-run ls`, `prefect deployment "
-                 "ls` and the end of `prefect deploy` fail; pin fastapi<0.151 in pyproject.toml")
+                 "ls` and the end of `prefect deploy` fail; pin fastapi<0.151 in pyproject.toml (Prefect 3.9.1 pins it "
+                 "itself; a later release may not)")
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
