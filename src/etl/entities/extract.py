@@ -19,23 +19,19 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from etl.entities.canonical import (
-    GazetteerHit,
     canonical_operation,
     canonical_org,
     country_name,
-    find_gazetteer_hits,
-    gazetteer,
-    gazetteer_data,
-    is_cyrillic,
     is_qualified_org_id,
     name_tokens,
-    normalize_token,
     person_key,
     qualified_org_name,
-    slugify,
-    tokenize,
-    transliterate_to_latin,
 )
+from etl.entities.gazetteer import find_gazetteer_hits, gazetteer
+from etl.entities.lexicon import gazetteer_data
+from etl.entities.matcher import GazetteerHit
+from etl.entities.tokens import is_cyrillic, normalize_token, tokenize
+from etl.entities.transliteration import slugify, transliterate_to_latin
 
 log = logging.getLogger(__name__)
 
