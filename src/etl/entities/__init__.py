@@ -1,4 +1,4 @@
-"""The entities stage: PERSON / ORG / LOC / OPERATION mentions with cross-lingual canonical ids (entry point: ``extract``).
+"""The entities stage: PERSON / ORG / LOC / OPERATION mentions with cross-lingual ids; ``extract`` is the entry point.
 
 Modules, from the entry point down: ``extract`` (entities_frame, extract_entities, load_models); ``routing``
 (which rules read a paragraph); ``candidates`` (the Candidate record, gazetteer and operation candidates,

@@ -168,7 +168,7 @@ def _country_confidence(hit: GazetteerHit) -> float:
 
 
 def gazetteer_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]:
-    """Countries, demonyms, places and organizations the gazetteer found (per-country institutions with their country)."""
+    """Countries, demonyms, places and organizations the gazetteer found (an institution with its country)."""
     gz = gazetteer()
     countries = [h for h in hits if h.kind == "country"]
     out = []
@@ -185,10 +185,10 @@ def gazetteer_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
                                  confidence=GAZETTEER_PLACE_CONFIDENCE, extractor=f"gazetteer:{hit.kind}",
                                  priority=GAZETTEER_PLACE_PRIORITY))
         elif hit.kind == "org":
-            out.append(Candidate(start=hit.start, end=hit.end, entity_type="ORG", canonical_name=gz.names[("org", hit.key)],
-                                 canonical_id=f"org:{hit.key}", confidence=GAZETTEER_ORG_CONFIDENCE,
-                                 extractor="gazetteer:org", priority=GAZETTEER_ORG_PRIORITY, display=hit.alias,
-                                 known=True))
+            out.append(Candidate(start=hit.start, end=hit.end, entity_type="ORG",
+                                 canonical_name=gz.names[("org", hit.key)], canonical_id=f"org:{hit.key}",
+                                 confidence=GAZETTEER_ORG_CONFIDENCE, extractor="gazetteer:org",
+                                 priority=GAZETTEER_ORG_PRIORITY, display=hit.alias, known=True))
         elif hit.kind == "qorg":
             country, start, end = _adjacent_country(body, hit.start, hit.end, countries)
             if country is None and hit.key in gz.requires_country:

@@ -47,7 +47,7 @@ def country_name(code: str) -> str:
 # ---------------------------------------------------------------- persons
 
 def _surname_base(token: str) -> str:
-    """A surname without its case ending or feminine -а: 'Ашикбаевтың' -> 'ашикбаев', 'Ashikbayevning' -> 'ashikbayev'."""
+    """A surname without case ending or feminine -а: 'Ашикбаевтың' -> 'ашикбаев', 'Ashikbayevning' -> 'ashikbayev'."""
     low = token.lower()
     if is_cyrillic(low):
         for ending in re.finditer(r"(?:ов|ев|ёв|ин|ын)", low):

@@ -138,7 +138,8 @@ def rule_words() -> RuleWords:
         titles=frozenset(normalize_token(w) for w in data["en_titles"]),
         connectors=frozenset(data["en_connectors"]),
         en_org_keywords=frozenset(normalize_token(w) for w in keywords["en"] if " " not in w),
-        turkic_org_stems=tuple(normalize_token(w) for lang in ("kk", "ky", "uz") for w in keywords[lang] if " " not in w),
+        turkic_org_stems=tuple(normalize_token(w) for lang in ("kk", "ky", "uz") for w in keywords[lang]
+                               if " " not in w),
         generic_acronyms=frozenset(data["generic_acronyms"]),
         not_org_words=frozenset(normalize_token(w) for w in data["press_service_words"] + data["locative_words"]),
         operation_cues=tuple(sorted({normalize_token(c) for c in data["operation_cues"]}, key=len, reverse=True)),

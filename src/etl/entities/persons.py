@@ -180,8 +180,8 @@ def _surname_echoes(body: str, clusters: list[_PersonCluster], persons: list[Can
             if cluster.full and len(cluster.surname_key) >= SURNAME_ECHO_MIN_LETTERS}
     if not full:
         return []
-    taken = [(c.start, c.end) for c in candidates if c.entity_type != "LOC" or c.priority <= GAZETTEER_PLACE_PRIORITY] + \
-            [(p.start, p.end) for p in persons]
+    taken = ([(c.start, c.end) for c in candidates if c.entity_type != "LOC" or c.priority <= GAZETTEER_PLACE_PRIORITY]
+             + [(p.start, p.end) for p in persons])
     out = []
     for word_start, word_end, word in tokenize(body):
         if not word[:1].isupper() or word.isupper() or overlaps(word_start, word_end, taken):
@@ -190,7 +190,7 @@ def _surname_echoes(body: str, clusters: list[_PersonCluster], persons: list[Can
         cluster = full.get(person_key(word, lang))
         if cluster is None:
             continue
-        out.append(Candidate(start=word_start, end=word_end, entity_type="PERSON", canonical_name=_latin_display(cluster),
-                             canonical_id=f"person:{cluster.key}", confidence=SURNAME_ECHO_CONFIDENCE,
-                             extractor="rule:coref", priority=FOUND_NAME_PRIORITY))
+        out.append(Candidate(start=word_start, end=word_end, entity_type="PERSON",
+                             canonical_name=_latin_display(cluster), canonical_id=f"person:{cluster.key}",
+                             confidence=SURNAME_ECHO_CONFIDENCE, extractor="rule:coref", priority=FOUND_NAME_PRIORITY))
     return out
