@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etl.entities.extract import extract_entities
+from etl.entities.models import natasha_spans
 
 DEFAULT_BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 TYPES = ("PER", "ORG", "LOC")
@@ -142,9 +143,7 @@ def pipeline(lang: str) -> Callable[[GoldDoc], set[Span]]:
 
 
 def raw_natasha(doc: GoldDoc) -> set[Span]:
-    from etl.entities.extract import _natasha_spans
-
-    return {(s, e, t) for s, e, t in _natasha_spans(doc.text) if t in TYPES}
+    return {(s, e, t) for s, e, t in natasha_spans(doc.text) if t in TYPES}
 
 
 # ---------------------------------------------------------------- scoring

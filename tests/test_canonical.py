@@ -10,8 +10,8 @@ from etl.entities.canonical import (
     canonical_place,
     country_code,
     person_key,
-    transliterate_to_latin,
 )
+from etl.entities.transliteration import transliterate_to_latin
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,259 @@
+"""The candidate mention record and the shared ways of gathering candidates: gazetteer hits, operations, orgs, runs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from etl.entities.canonical import (
+    canonical_operation,
+    canonical_org,
+    country_name,
+    qualified_org_name,
+)
+from etl.entities.gazetteer import gazetteer
+from etl.entities.lexicon import CAPS_RUN_WORD, QUOTE_PAIRS, rule_words
+from etl.entities.matcher import GazetteerHit
+from etl.entities.models import nominative_ru
+from etl.entities.thresholds import (
+    COUNTRY_NAME_CONFIDENCE,
+    COUNTRY_SHORT_ACRONYM_CONFIDENCE,
+    DEMONYM_CONFIDENCE,
+    DEMONYM_PRIORITY,
+    GAZETTEER_OPERATION_CONFIDENCE,
+    GAZETTEER_ORG_CONFIDENCE,
+    GAZETTEER_ORG_PRIORITY,
+    GAZETTEER_PLACE_CONFIDENCE,
+    GAZETTEER_PLACE_PRIORITY,
+    KNOWN_ORG_MIN_CONFIDENCE,
+    OPERATION_CAPITALISED_CONFIDENCE,
+    OPERATION_CUE_THEN_NAME_CONFIDENCE,
+    OPERATION_NAME_THEN_CUE_CONFIDENCE,
+    OPERATION_PRIORITY,
+    QUALIFIED_ORG_CONFIDENCE,
+    UNQUALIFIED_ORG_CONFIDENCE,
+)
+from etl.entities.tokens import normalize_token
+from etl.entities.transliteration import slugify, transliterate_to_latin
+
+Span = tuple[int, int]  # body[start:end]
+Word = tuple[int, int, str]  # (start, end, surface) of a word in body
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible mention, before overlaps are resolved; body[start:end] is the mention."""
+
+    start: int
+    end: int
+    entity_type: str
+    canonical_name: str
+    canonical_id: str
+    confidence: float
+    extractor: str
+    priority: int  # lower wins overlaps
+    lang: str = ""
+    display: str = ""  # organizations: the name in the mention's language, nominative
+    known: bool = False  # organizations: resolved to a gazetteer identity
+
+
+def overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    """True when body[start:end] shares a character with any of spans."""
+    return any(span_start < end and start < span_end for span_start, span_end in spans)
+
+
+def overlaps_many(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
+    """Two or more known organizations inside one capitalised run: a list, not one name."""
+    return sum(1 for span_start, span_end in spans if start <= span_start and span_end <= end) >= 2
+
+
+def is_capitalised(word: str) -> bool:
+    """True when word starts with an upper-case letter."""
+    return word[:1].isupper()
+
+
+def caps_runs(text: str, offset: int, connectors: Collection[str]) -> list[list[Word]]:
+    """Runs of capitalised words, joined by spaces/hyphens and lower-case connectors (of, the, for...).
+
+    text is body[offset:...]; the words' offsets are into body."""
+    words = [(m.start() + offset, m.end() + offset, m.group()) for m in CAPS_RUN_WORD.finditer(text)]
+    runs: list[list[Word]] = []
+    current: list[Word] = []
+    pending: list[Word] = []  # connectors after the run's last capitalised word: kept if another one follows
+    prev_end = None
+    for word in words:
+        word_start, word_end, surface = word
+        gap = text[prev_end - offset:word_start - offset] if prev_end is not None else " "
+        joined = re.fullmatch(r"[ \t]*(?:[-–][ \t]*)?", gap) is not None
+        if not joined:
+            if current:
+                runs.append(current)
+            current, pending = [], []
+        if is_capitalised(surface) and surface not in "«»“”\"„":
+            if current and pending:
+                current.extend(pending)
+            elif not current:
+                pending = []
+            current.append(word)
+            pending = []
+        elif current and surface.lower() in connectors and len(pending) < 2:
+            pending.append(word)
+        else:
+            if current:
+                runs.append(current)
+            current, pending = [], []
+        prev_end = word_end
+    if current:
+        runs.append(current)
+    return runs
+
+
+def sentence_initial(body: str, start: int) -> bool:
+    """True when body[start:] opens a sentence or a line (an honorific's full stop does not end one)."""
+    before = body[:start].rstrip(" \t«“\"'(")
+    return not before or before.endswith(("\n", ".", "!", "?", ":", ";")) and not before.endswith(("Mr.", "Dr.", "Ms."))
+
+
+def org_candidate(start: int, end: int, surface: str, extractor: str, confidence: float, priority: int,
+                  lang: str) -> Candidate:
+    """An organization mention: its gazetteer identity when it has one, else its own name (nominative) as id."""
+    words = re.sub(r"^(?:the|The)\s+", "", surface).split()
+    if lang == "ru":
+        words = nominative_ru(words, "org")
+    elif lang in ("kk", "ky", "uz", "uz-latn"):
+        words = words[:-1] + [keyword_form(words[-1])]
+    display = re.sub(r"[«»“”„\"]", "", " ".join(words)).strip()
+    known = canonical_org(surface, lang)
+    if known is not None:
+        name, org_id = known
+        return Candidate(start=start, end=end, entity_type="ORG", canonical_name=name, canonical_id=f"org:{org_id}",
+                         confidence=max(confidence, KNOWN_ORG_MIN_CONFIDENCE), extractor=extractor, priority=priority,
+                         lang=lang, display=display, known=True)
+    return Candidate(start=start, end=end, entity_type="ORG", canonical_name=display,
+                     canonical_id=f"org:{slugify(display)}", confidence=confidence, extractor=extractor,
+                     priority=priority, lang=lang, display=display)
+
+
+def keyword_form(word: str) -> str:
+    """A kk / ky / uz organization keyword cut to its dictionary stem ('министрлігінің' -> 'министрлігі')."""
+    norm = normalize_token(word)
+    for keyword in rule_words().turkic_org_stems:
+        if norm.startswith(keyword):
+            return word[: len(keyword)]
+    return word
+
+
+# ---------------------------------------------------------------- gazetteer candidates
+
+def _adjacent_country(body: str, start: int, end: int, countries: list[GazetteerHit]) -> tuple[GazetteerHit | None, int, int]:
+    """A country qualifying the institution at body[start:end], and the span widened to include it."""
+    for hit in countries:
+        gap = body[hit.end:start]
+        if hit.end <= start and re.fullmatch(r"\s*(?:['’]s\s*)?", gap):
+            return hit, hit.start, end
+    for hit in countries:
+        gap = body[end:hit.start]
+        if hit.start >= end and re.fullmatch(r"\s*(?:(?:of|of the|in|in the)\s+)?", gap):
+            return hit, start, hit.end
+    return None, start, end
+
+
+def _country_confidence(hit: GazetteerHit) -> float:
+    if hit.via == "demonym":
+        return DEMONYM_CONFIDENCE
+    if hit.via == "acronym" and hit.end - hit.start <= 2:
+        return COUNTRY_SHORT_ACRONYM_CONFIDENCE
+    return COUNTRY_NAME_CONFIDENCE
+
+
+def gazetteer_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]:
+    """Countries, demonyms, places and organizations the gazetteer found (an institution with its country)."""
+    gz = gazetteer()
+    countries = [h for h in hits if h.kind == "country"]
+    out = []
+    for hit in hits:
+        if hit.kind == "country":
+            demonym = hit.via == "demonym"
+            out.append(Candidate(start=hit.start, end=hit.end, entity_type="LOC", canonical_name=country_name(hit.key),
+                                 canonical_id=hit.key, confidence=_country_confidence(hit),
+                                 extractor="gazetteer:demonym" if demonym else "gazetteer:country",
+                                 priority=DEMONYM_PRIORITY if demonym else GAZETTEER_PLACE_PRIORITY))
+        elif hit.kind in ("region", "city", "camp"):
+            out.append(Candidate(start=hit.start, end=hit.end, entity_type="LOC",
+                                 canonical_name=gz.names[(hit.kind, hit.key)], canonical_id=f"loc:{hit.key}",
+                                 confidence=GAZETTEER_PLACE_CONFIDENCE, extractor=f"gazetteer:{hit.kind}",
+                                 priority=GAZETTEER_PLACE_PRIORITY))
+        elif hit.kind == "org":
+            out.append(Candidate(start=hit.start, end=hit.end, entity_type="ORG",
+                                 canonical_name=gz.names[("org", hit.key)], canonical_id=f"org:{hit.key}",
+                                 confidence=GAZETTEER_ORG_CONFIDENCE, extractor="gazetteer:org",
+                                 priority=GAZETTEER_ORG_PRIORITY, display=hit.alias, known=True))
+        elif hit.kind == "qorg":
+            country, start, end = _adjacent_country(body, hit.start, hit.end, countries)
+            if country is None and hit.key in gz.requires_country:
+                continue
+            name, org_id = qualified_org_name(hit.key, country.key if country else None)
+            display = body[start:hit.start] + hit.alias + body[hit.end:end]
+            out.append(Candidate(start=start, end=end, entity_type="ORG", canonical_name=name,
+                                 canonical_id=f"org:{org_id}",
+                                 confidence=QUALIFIED_ORG_CONFIDENCE if country else UNQUALIFIED_ORG_CONFIDENCE,
+                                 extractor="gazetteer:org", priority=GAZETTEER_ORG_PRIORITY, display=display,
+                                 known=True))
+    return out
+
+
+def all_countries(body: str, candidate: Candidate, hits: list[GazetteerHit]) -> bool:
+    """'РК-США' tagged as an organization is two countries."""
+    inside = [h for h in hits if h.kind == "country" and candidate.start <= h.start and h.end <= candidate.end]
+    if not inside:
+        return False
+    rest = (body[p] for p in range(candidate.start, candidate.end) if not any(h.start <= p < h.end for h in inside))
+    return not any(ch.isalpha() for ch in rest)
+
+
+# ---------------------------------------------------------------- operations
+
+def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]:
+    """Named operations: a quoted name next to an operation word, or a gazetteer name in that context."""
+    cue_pattern = "|".join(re.escape(cue) for cue in rule_words().operation_cues)
+    quoted = r"([«“„\"'])\s*([^\W\d_][\w’'ʻ\- ]{1,40}?)\s*([»”“\"'])"
+    out: list[Candidate] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(start: int, end: int, extractor: str, confidence: float) -> None:
+        name = body[start:end]
+        if (start, end) in seen or not name[:1].isupper():
+            return
+        known = canonical_operation(name)
+        canonical = known or transliterate_to_latin(name).strip()
+        seen.add((start, end))
+        out.append(Candidate(start=start, end=end, entity_type="OPERATION", canonical_name=canonical,
+                             canonical_id=f"op:{slugify(canonical)}", confidence=confidence, extractor=extractor,
+                             priority=OPERATION_PRIORITY))
+
+    # cue then quoted name: операция «Жусан», operation "Zhusan", операциясы «Жусан»
+    for match in re.finditer(rf"(?i)\b(?:{cue_pattern})\s+{quoted}", body):
+        if QUOTE_PAIRS.get(match.group(1)) == match.group(3) or match.group(3) in "»”\"":
+            add(match.start(2), match.start(2) + len(match.group(2).rstrip()), "rule:operation",
+                OPERATION_CUE_THEN_NAME_CONFIDENCE)
+    # quoted name then cue: the “Zhusan” humanitarian operation, «Жусан» операциясы
+    for match in re.finditer(rf"{quoted}\s+(?:(?:[\w-]+)\s+)?(?i:{cue_pattern})\b", body):
+        add(match.start(2), match.start(2) + len(match.group(2).rstrip()), "rule:operation",
+            OPERATION_NAME_THEN_CUE_CONFIDENCE)
+    # Operation Zhusan (English, capitalised, unquoted)
+    for match in re.finditer(r"\bOperation\s+([A-Z][\w’'\-]+)", body):
+        add(match.start(1), match.end(1), "rule:operation", OPERATION_CAPITALISED_CONFIDENCE)
+    # gazetteer names: quoted, near a cue, or already confirmed elsewhere in the document
+    confirmed = {c.canonical_name for c in out}
+    for hit in hits:
+        if hit.kind != "op":
+            continue
+        name = gazetteer().names[("op", hit.key)]
+        before, after = body[max(0, hit.start - 30):hit.start], body[hit.end:hit.end + 30]
+        is_quoted = before.rstrip().endswith(tuple(QUOTE_PAIRS)) and after.lstrip()[:1] in "»”“\"'"
+        near_cue = (re.search(rf"(?i)(?:{cue_pattern})\W*$", before)
+                    or re.search(rf"(?i)^\W*(?:\w+\s+)?(?:{cue_pattern})", after))
+        if is_quoted or near_cue or name in confirmed:
+            add(hit.start, hit.end, "gazetteer:operation", GAZETTEER_OPERATION_CONFIDENCE)
+    return out

@@ -1,0 +1,196 @@
+"""Persons: name-particle candidates in Cyrillic text, then one canonical name and id per person in a document."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz
+
+from etl.entities.candidates import Candidate, Span, overlaps
+from etl.entities.canonical import name_tokens, person_key
+from etl.entities.lexicon import (
+    CYRILLIC_PARTICLE_NAME,
+    KK_KY_UZ_SENTENCE_STARTERS,
+    TURKIC_SURNAME_WITH_CASE,
+    UZ_LATIN_SURNAME_CASE,
+    rule_words,
+)
+from etl.entities.models import nominative_ru
+from etl.entities.routing import Chunk
+from etl.entities.thresholds import (
+    FOUND_NAME_PRIORITY,
+    GAZETTEER_PLACE_PRIORITY,
+    GIVEN_NAME_PREFIX_LETTERS,
+    PERSON_MATCH_RATIO,
+    RULE_PERSON_CONFIDENCE,
+    SURNAME_ECHO_CONFIDENCE,
+    SURNAME_ECHO_MIN_LETTERS,
+)
+from etl.entities.tokens import is_cyrillic, normalize_token, tokenize
+from etl.entities.transliteration import transliterate_to_latin
+from etl.entities.turkic import case_marked_word
+
+
+def particle_person_candidates(body: str, chunks: list[Chunk], candidates: list[Candidate],
+                               covered: list[Span]) -> list[Candidate]:
+    """'Артур ван Дизен', 'Шарль де Голль': two capitalised words around a name particle, in ru / kk / ky text.
+    Russian needs natasha to have tagged a part as a person; kk / ky take the pattern alone."""
+    rules = rule_words()
+    persons = [(c.start, c.end) for c in candidates if c.entity_type == "PERSON"]
+    out = []
+    for route, start, end in chunks:
+        if route not in ("ru", "kk", "ky"):
+            continue
+        for name in CYRILLIC_PARTICLE_NAME.finditer(body, start, end):
+            name_start, name_end = name.start(), name.end()
+            first = normalize_token(name.group(1))
+            if (overlaps(name_start, name_end, covered) or first in KK_KY_UZ_SENTENCE_STARTERS or first in rules.titles
+                    or case_marked_word(name.group(1))):
+                continue
+            # "Нұрлан да Серік те": enclitic 'and / also' on both words, not a particle
+            if re.match(r"[ \t]+(?:да|де|та|те)(?![\w-])", body[name_end:end]):
+                continue
+            if route == "ru" and not overlaps(name_start, name_end, persons):
+                continue
+            out.append(Candidate(start=name_start, end=name_end, entity_type="PERSON", canonical_name="",
+                                 canonical_id="", confidence=RULE_PERSON_CONFIDENCE, extractor="rule:person",
+                                 priority=FOUND_NAME_PRIORITY, lang=route))
+    return out
+
+
+# ---------------------------------------------------------------- canonical names and coreference
+
+@dataclass
+class _PersonCluster:
+    """One person of a document: the mentions that share key (or surname_key) share this identity."""
+
+    key: str  # person_key of the fullest name
+    surname_key: str
+    display: str  # the name to show, Latin when any mention was
+    latin: bool  # display is already Latin
+    full: bool  # built from a mention with a given name and a surname
+
+
+def _surname_key(text: str, lang: str | None) -> str:
+    parts = name_tokens(text)
+    return person_key(parts[-1], lang) if parts else ""
+
+
+def _initial(text: str) -> str | None:
+    """The folded initial a mention opens with ('Е. Ашикбаев' -> 'е'), else None."""
+    initial = re.match(r"\s*([^\W\d_])\.", text)
+    return normalize_token(initial.group(1)) if initial else None
+
+
+def _person_display(text: str, lang: str) -> str:
+    """A person mention's name parts in their dictionary form: nominative (ru), case ending dropped (kk/ky/uz)."""
+    parts = list(name_tokens(text))
+    if lang == "ru" and is_cyrillic(text):
+        parts = nominative_ru(parts, "name")
+    elif is_cyrillic(text) and parts:
+        parts[-1] = _strip_kk_case(parts[-1])
+    elif parts and lang.startswith("uz"):
+        parts[-1] = UZ_LATIN_SURNAME_CASE.sub("", parts[-1])  # "Mirziyoyevning" -> "Mirziyoyev"
+    return " ".join(parts)
+
+
+def _strip_kk_case(word: str) -> str:
+    surname = TURKIC_SURNAME_WITH_CASE.match(word)
+    return surname.group(1) if surname else word
+
+
+def _same_person(cluster: _PersonCluster, key: str, surname_key: str) -> bool:
+    """A full name's keys read as the cluster's person: equal or near-equal, or same surname and given-name start."""
+    return (cluster.key == key or fuzz.ratio(cluster.key, key) >= PERSON_MATCH_RATIO or (
+        cluster.surname_key == surname_key
+        and key.split("-")[0][:GIVEN_NAME_PREFIX_LETTERS] == cluster.key.split("-")[0][:GIVEN_NAME_PREFIX_LETTERS]))
+
+
+def resolve_persons(body: str, candidates: list[Candidate], doc_lang: str | None) -> list[Candidate]:
+    """Canonical name/id per person: variants, case forms and surname-only mentions share one id."""
+    persons = sorted((c for c in candidates if c.entity_type == "PERSON"), key=lambda c: c.start)
+    clusters: list[_PersonCluster] = []
+    assigned: dict[int, _PersonCluster] = {}
+    # full names first, in reading order
+    for index, person in enumerate(persons):
+        text = body[person.start:person.end]
+        parts = name_tokens(text)
+        lang = person.lang or doc_lang or ""
+        if len(parts) < 2:
+            continue
+        key = person_key(_person_display(text, lang), lang)
+        surname_key = person_key(parts[-1], lang)
+        match = next((cluster for cluster in clusters if _same_person(cluster, key, surname_key)), None)
+        if match is None:
+            display = _person_display(text, lang)
+            match = _PersonCluster(key=key, surname_key=surname_key, display=display, latin=not is_cyrillic(display),
+                                   full=True)
+            clusters.append(match)
+        elif is_cyrillic(match.display) and not is_cyrillic(text):
+            match.display, match.latin = _person_display(text, lang), True
+        assigned[index] = match
+    # surname-only and initial mentions join a full name with the same surname
+    for index, person in enumerate(persons):
+        if index in assigned:
+            continue
+        text = body[person.start:person.end]
+        lang = person.lang or doc_lang or ""
+        surname_key = _surname_key(text, lang)
+        if not surname_key:
+            continue
+        initial = _initial(text)
+        found = [cluster for cluster in clusters if cluster.full and (
+            cluster.surname_key == surname_key or fuzz.ratio(cluster.surname_key, surname_key) >= PERSON_MATCH_RATIO)]
+        if initial:
+            found = [cluster for cluster in found
+                     if _fold_initial(cluster.display) in (_fold_initial(initial), "")] or found
+        if found:
+            assigned[index] = found[0]
+        else:
+            display = _person_display(text, lang)
+            cluster = _PersonCluster(key=person_key(display, lang), surname_key=surname_key, display=display,
+                                     latin=not is_cyrillic(display), full=False)
+            clusters.append(cluster)
+            assigned[index] = cluster
+    out = []
+    for index, person in enumerate(persons):
+        cluster = assigned.get(index)
+        if cluster is None or not cluster.key:
+            continue
+        out.append(replace(person, canonical_name=_latin_display(cluster), canonical_id=f"person:{cluster.key}"))
+    out.extend(_surname_echoes(body, clusters, out, candidates))
+    return out
+
+
+def _latin_display(cluster: _PersonCluster) -> str:
+    return cluster.display if cluster.latin else transliterate_to_latin(cluster.display)
+
+
+def _fold_initial(text: str) -> str:
+    """An initial folded across transliterations: Е / Ye / E, И / I, Ж / J / Z agree."""
+    latin = transliterate_to_latin(text.strip()[:1]).lower()
+    return {"y": "e", "i": "e", "j": "z"}.get(latin[:1], latin[:1])
+
+
+def _surname_echoes(body: str, clusters: list[_PersonCluster], persons: list[Candidate],
+                    candidates: list[Candidate]) -> list[Candidate]:
+    """Bare surname tokens elsewhere in the text ('said Ashikbaev', 'Ашикбаеву') of a full name already found."""
+    full = {cluster.surname_key: cluster for cluster in clusters
+            if cluster.full and len(cluster.surname_key) >= SURNAME_ECHO_MIN_LETTERS}
+    if not full:
+        return []
+    taken = ([(c.start, c.end) for c in candidates if c.entity_type != "LOC" or c.priority <= GAZETTEER_PLACE_PRIORITY]
+             + [(p.start, p.end) for p in persons])
+    out = []
+    for word_start, word_end, word in tokenize(body):
+        if not word[:1].isupper() or word.isupper() or overlaps(word_start, word_end, taken):
+            continue
+        lang = "ru" if is_cyrillic(word) else "en"
+        cluster = full.get(person_key(word, lang))
+        if cluster is None:
+            continue
+        out.append(Candidate(start=word_start, end=word_end, entity_type="PERSON",
+                             canonical_name=_latin_display(cluster), canonical_id=f"person:{cluster.key}",
+                             confidence=SURNAME_ECHO_CONFIDENCE, extractor="rule:coref", priority=FOUND_NAME_PRIORITY))
+    return out

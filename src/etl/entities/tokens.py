@@ -1,0 +1,29 @@
+"""Word tokens and their folded forms: the tokenizer, apostrophe folding and the Cyrillic test every matcher shares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+APOSTROPHES = "'’‘ʻʼ`´"
+
+APOSTROPHE_TABLE = str.maketrans({c: "'" for c in APOSTROPHES})
+
+TOKEN_RE = re.compile(r"[^\W\d_]+(?:[" + APOSTROPHES + r"][^\W\d_]+)*|\d+")
+
+CYRILLIC_RE = re.compile(r"[\u0400-\u04FF]")
+
+
+def normalize_token(token: str) -> str:
+    """Case- and spelling-folded token used for gazetteer look-ups."""
+    return unicodedata.normalize("NFC", token).translate(APOSTROPHE_TABLE).lower().replace("ё", "е")
+
+
+def tokenize(text: str) -> list[tuple[int, int, str]]:
+    """Word tokens of text as (start, end, surface)."""
+    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+
+
+def is_cyrillic(text: str) -> bool:
+    """True when text holds at least one Cyrillic letter."""
+    return CYRILLIC_RE.search(text) is not None
