@@ -105,6 +105,14 @@ TITLE_CASES = [
     ("ru", "Главная\nНовости\nИнфляция 8.50 процента\nТекст.", "Инфляция 8.50 процента"),
     ("ru", "24.kg — Новости Кыргызстана\nКыргызстан вернул из Ирака 79 детей\nТекст.", "Кыргызстан вернул из Ирака 79 детей"),
     ("en", "", None),
+    # A headline of two sentences, not ending as a sentence does (issue 14: one was quarantined as no_title).
+    ("ru", "Новости\nВозвращение домой. Из Сирии вывезли 37 детей (ФОТО)\nТекст.", "Возвращение домой. Из Сирии вывезли 37 детей (ФОТО)"),
+    ("en", "Homecoming. Kazakhstan brings back 37 citizens from Syria\nBody.", "Homecoming. Kazakhstan brings back 37 citizens from Syria"),
+    ("ky", "Үйгө кайтуу. Ирактан 79 бала алып келинди «ВИДЕО»\nТекст.", "Үйгө кайтуу. Ирактан 79 бала алып келинди «ВИДЕО»"),
+    # A short headline is one when a dateline follows it; a short menu line without a date is not.
+    ("ky", "Айкөл операциясы\n12.03.2021\nТекст.", "Айкөл операциясы"),
+    ("en", "Operation Jusan\nMarch 5, 2019\nBody text.", "Operation Jusan"),
+    ("kk", "Жаңалықтар тізімі\nСириядан 20 бала елге оралды\nМәтін.", "Сириядан 20 бала елге оралды"),
 ]
 
 

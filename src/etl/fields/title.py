@@ -16,6 +16,13 @@ MIN_TITLE_CHARS = 20  # shorter lines count as a headline only with >= MIN_TITLE
 MIN_TITLE_WORDS = 3
 TITLE_LINES = 15  # non-empty lines searched for the headline (menus can be long)
 MAX_SITE_LABEL_WORDS = 4  # "Headline | Site name": the parts beside the headline are short labels
+# A short line (under MIN_TITLE_CHARS, fewer than MIN_TITLE_WORDS words) is the headline only when a dateline
+# follows it, as on pages that print "Headline / date / body"; a menu item has no date after it.
+MIN_SHORT_TITLE_WORDS = 2
+# "Елге оралу. Сириядағы ... операциясы (ВИДЕО)": a headline may hold two sentences when it does not end as
+# a sentence does; a lead paragraph of two sentences ends with a full stop, and is longer.
+MAX_TWO_SENTENCE_TITLE_WORDS = 20
+_CLOSERS = "»\"”’)] "
 
 _INNER_SENTENCE_BREAK = re.compile(r"[.!?…]\s+[\"«“(]?[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ]")
 _SITE_SUFFIX = re.compile(r"\s+[|]\s+")
@@ -47,8 +54,8 @@ def _is_substantial(line: str) -> bool:
     return len(line) >= MIN_TITLE_CHARS or len(line.split()) >= MIN_TITLE_WORDS
 
 
-def _skip_before_title(line: str) -> bool:
-    """True for header furniture that may precede the headline."""
+def _is_furniture(line: str) -> bool:
+    """True for header furniture that may precede the headline (a short line is judged apart: _is_short_title)."""
     return (
         is_boilerplate_line(line)
         or phrase_key(line) in SECTIONS
@@ -59,8 +66,13 @@ def _skip_before_title(line: str) -> bool:
         or is_site_tagline(line)
         or bool(_BYLINE.match(line))
         or not HAS_LETTER_RE.search(line)
-        or not _is_substantial(line)
     )
+
+
+def _is_short_title(line: str, following: str | None) -> bool:
+    """A short line is the headline when the next non-empty line is a dateline ("Mehr operasiyasi-4" / "2 Mart 2021")."""
+    return (len(line.split()) >= MIN_SHORT_TITLE_WORDS and following is not None
+            and (is_dateish(following) or parse_dateline(following) is not None))
 
 
 def _looks_like_headline(title: str) -> bool:
@@ -71,21 +83,23 @@ def _looks_like_headline(title: str) -> bool:
     if title.endswith(".") and not _ABBREVIATION_END.search(title):
         # Headlines here do not end with a full stop; taking a lead sentence as title would cut it from the body.
         return False
-    return len(title.split()) <= MAX_TITLE_WORDS and not _INNER_SENTENCE_BREAK.search(title)
+    words = len(title.split())
+    breaks = len(_INNER_SENTENCE_BREAK.findall(title))
+    if breaks == 1 and words <= MAX_TWO_SENTENCE_TITLE_WORDS and not title.rstrip(_CLOSERS).endswith("."):
+        return True
+    return words <= MAX_TITLE_WORDS and not breaks
 
 
 def locate_title(lines: Sequence[str]) -> int | None:
     """Index of the headline line: the first substantial line after header furniture, if it reads as a headline."""
-    seen = 0
-    for index, raw in enumerate(lines):
-        line = strip_line(raw)
-        if not line:
+    non_empty = [(index, strip_line(raw)) for index, raw in enumerate(lines) if strip_line(raw)][:TITLE_LINES + 1]
+    for position, (index, line) in enumerate(non_empty[:TITLE_LINES]):
+        if _is_furniture(line):
             continue
-        seen += 1
-        if seen > TITLE_LINES:
-            return None
-        if _skip_before_title(line):
-            continue
+        if not _is_substantial(line):
+            following = non_empty[position + 1][1] if position + 1 < len(non_empty) else None
+            if not _is_short_title(line, following):
+                continue
         return index if _looks_like_headline(clean_title(line)) else None
     return None
 
