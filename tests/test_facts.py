@@ -258,13 +258,32 @@ def test_country_and_operation_from_entities():
     assert facts[460].country == "KG" and facts[460].operation == "Aikol"
     assert facts[145].country == "KG"  # inherited by the breakdown part
     assert facts[10].country == "KG"  # the clause names only SY/TR, the sentence names KG
-    assert facts[551].country is None and facts[551].operation is None
+    # the sentence names no country: the paragraph is about Kyrgyzstan's returns, so the total is Kyrgyzstan's
+    assert facts[551].country == "KG" and facts[551].operation is None
 
 
-def test_country_falls_back_to_any_country_of_the_clause():
+def test_people_are_never_of_the_conflict_zone_they_left():
+    """Issue 14: "from Syria 595 citizens" was SY. People counted take a non-conflict country of their sentence,
+    else the document's home country (the Central Asian country it names most), else none."""
     body = "Из Сирии вывезены 40 детей."
     entities = pd.DataFrame([_entity("d", body, "LOC", "Сирии", "SY")])
-    assert extract_facts("d", body, "ru", entities)[0].country == "SY"
+    assert extract_facts("d", body, "ru", entities)[0].country is None
+    body = ("Узбекистан продолжает операцию «Мехр». Из Ирака вывезены 40 детей. Узбекистан примет их в Ташкенте, "
+            "сообщил МИД. Казахстан ранее сделал то же.")
+    entities = pd.DataFrame([_entity("d", body, "LOC", "Узбекистан", "UZ"), _entity("d", body, "LOC", "Ирака", "IQ"),
+                             _entity("d", body, "LOC", "Узбекистан", "UZ", after="Ирака"),
+                             _entity("d", body, "LOC", "Казахстан", "KZ")])
+    assert extract_facts("d", body, "ru", entities)[0].country == "UZ"
+    body = "Russia took 30 children from camps in Syria back to Moscow."
+    entities = pd.DataFrame([_entity("d", body, "LOC", "Russia", "RU"), _entity("d", body, "LOC", "Syria", "SY")])
+    assert extract_facts("d", body, "en", entities)[0].country == "RU"
+
+
+def test_a_count_of_countries_keeps_no_home_country():
+    body = "Uzbekistan and Kazakhstan spoke at a meeting of 26 countries in Geneva. Uzbekistan hosted it."
+    entities = pd.DataFrame([_entity("d", body, "LOC", "Uzbekistan", "UZ"), _entity("d", body, "LOC", "Kazakhstan", "KZ"),
+                             _entity("d", body, "LOC", "Uzbekistan", "UZ", after="Geneva")])
+    assert [(f.value, f.country) for f in extract_facts("d", body, "en", entities)] == [(26, None)]
 
 
 # --- tables ----------------------------------------------------------------------------------------------

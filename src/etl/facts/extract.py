@@ -20,6 +20,7 @@ from etl.facts.lexicon import PEOPLE, has_return_cue
 from etl.facts.numbers import find_numbers, mask_non_counts
 from etl.facts.reading import (
     clause_spans,
+    document_home_country,
     entity_spans,
     pick_country,
     pick_nearest,
@@ -87,6 +88,7 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
     ids = [fact_id(doc_id, draft.start, draft.end, draft.value) for draft in drafts]
     parents = breakdown_parents(drafts, masked, sentences)
     countries, operations = entity_spans(entities, doc_id)
+    document_home = document_home_country(countries)
     facts: list[Fact] = []
     for index, draft in enumerate(drafts):
         sentence = sentences[draft.sentence_index]
@@ -96,7 +98,8 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
         facts.append(Fact(
             fact_id=ids[index], doc_id=doc_id, value=draft.value, subject=draft.subject, qualifier=draft.qualifier,
             # A count of countries is not about one country ("the 9 countries in the region (..., Turkey)").
-            country=None if draft.subject == "countries" else pick_country(countries, draft, sentence, clause),
+            country=(None if draft.subject == "countries"
+                     else pick_country(countries, draft, sentence, clause, document_home)),
             operation=pick_nearest(operations, draft, [clause, sentence]),
             year_from=year_from, year_to=year_to,
             parent_fact_id=ids[parents[index]] if parents.get(index) is not None else None,

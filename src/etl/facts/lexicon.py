@@ -17,6 +17,8 @@ SUBJECTS = ("persons", "women", "children", "women_and_children", "men", "orphan
 QUALIFIERS = ("exact", "more_than", "about", "at_least", "less_than")
 PEOPLE = frozenset({"persons", "women", "children", "women_and_children", "men", "orphans", "families"})
 CENTRAL_ASIA = frozenset({"KZ", "KG", "UZ", "TJ", "TM"})
+# Where people are brought home from: never the home country of the people counted.
+CONFLICT_ZONES = frozenset({"SY", "IQ", "AF"})
 # which subjects a breakdown part or a summand may have, by the subject of the whole
 PART_SUBJECTS: dict[str, frozenset[str]] = {
     "persons": frozenset({"persons", "women", "children", "men", "orphans", "women_and_children"}),

@@ -23,6 +23,7 @@ from etl.facts.lexicon import (
     BREAKDOWN_BEFORE_NUMBER_RE,
     CENTRAL_ASIA,
     CHANGE_TO_LEVEL_RE,
+    CONFLICT_ZONES,
     CONJUNCTIONS,
     COPULAS,
     COUNT_OF_GAP_RE,
@@ -327,10 +328,32 @@ def pick_nearest(mentions: list[Mention], draft: Draft, scopes: list[Span]) -> s
     return None
 
 
-def pick_country(countries: list[Mention], draft: Draft, sentence: Span, clause: Span) -> str | None:
-    """The Central Asian country nearest in the clause, then the sentence; else any country, the same way."""
+def pick_country(countries: list[Mention], draft: Draft, sentence: Span, clause: Span,
+                 document_home: str | None = None) -> str | None:
+    """The Central Asian country nearest in the clause, then the sentence; else any country, the same way.
+
+    People counted are people of a home country, never of the conflict zone they were taken from ("from
+    Syria 595 citizens" is not SY): for them a conflict-zone country is passed over, and with no other
+    country in the sentence the document's home country (`document_home`) is theirs.
+    """
     home = [country for country in countries if country[2] in CENTRAL_ASIA]
-    return pick_nearest(home, draft, [clause, sentence]) or pick_nearest(countries, draft, [clause, sentence])
+    nearest_home = pick_nearest(home, draft, [clause, sentence])
+    if nearest_home or draft.subject not in PEOPLE:
+        return nearest_home or pick_nearest(countries, draft, [clause, sentence])
+    others = [country for country in countries if country[2] not in CONFLICT_ZONES]
+    return pick_nearest(others, draft, [clause, sentence]) or document_home
+
+
+def document_home_country(countries: list[Mention]) -> str | None:
+    """The Central Asian country a document is about: the one it names most often, if strictly most often."""
+    counts: dict[str, int] = {}
+    for country in countries:
+        if country[2] in CENTRAL_ASIA:
+            counts[country[2]] = counts.get(country[2], 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
 
 
 def pick_year(body: str, draft: Draft, sentence: Span, clause: Span,
