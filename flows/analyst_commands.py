@@ -11,6 +11,7 @@ import duckdb
 
 from etl.analyst.query import OUTPUT_FORMATS, run_query, write_result
 from etl.analyst.report import write_report
+from etl.config import load_settings
 from etl.warehouse.readme import (
     README_NAME,
     load_table_contract,
@@ -49,8 +50,6 @@ def add_cli_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _warehouse_dir(args: argparse.Namespace) -> Path:
-    from etl.config import load_settings
-
     return load_settings(warehouse_dir=args.warehouse).resolved().warehouse_dir
 
 

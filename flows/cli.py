@@ -20,6 +20,7 @@ from etl.run.journal import JOURNAL, input_fingerprint, last_failed_run, record_
 from etl.run.locking import WarehouseBusy
 from etl.run.summary import RunSummary
 from etl.warehouse.tables import current_snapshot
+from etl_flows.analyst_commands import add_cli_commands
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     prepare_environment(state_dir or settings.state_dir)
     schedules, server, problems = [], _prefect_api_url(), []
     if server is not None:
-        from etl_flows.schedules import schedule_health
+        from etl_flows.schedules import schedule_health  # imports Prefect: after prepare_environment
 
         try:
             schedules = schedule_health(settings.warehouse_dir)
@@ -254,8 +255,8 @@ def _run_parameters(args: argparse.Namespace) -> RunParameters:
 
 
 def _prefect_api_url() -> str | None:
-    """The Prefect server this process talks to, or None in ephemeral mode (asked through flows/: no Prefect here)."""
-    from etl_flows.deploy import prefect_api_url
+    """The Prefect server this process talks to, or None in ephemeral mode."""
+    from etl_flows.deploy import prefect_api_url  # imports Prefect: only after prepare_environment set PREFECT_HOME
 
     return prefect_api_url()
 
@@ -278,7 +279,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if api_url is None:
         sys.stderr.write("warning: " + _no_server_message() + "\n")
         sys.stderr.flush()
-    from etl_flows.deploy import locked_pipeline
+    from etl_flows.deploy import locked_pipeline  # imports Prefect: after prepare_environment
 
     _say(f"serving etl-pipeline/{args.name} on {api_url or 'an ephemeral server'}, cron {args.cron!r} (UTC), "
          f"parameters {parameters.as_dict()}")
@@ -390,8 +391,6 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON instead of lines")
     status.set_defaults(handler=cmd_status)
     _add_operate_commands(commands)  # serve, deploy
-    from etl_flows.analyst_commands import add_cli_commands
-
     add_cli_commands(commands)  # query, report, docs
     return parser
 
