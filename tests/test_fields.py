@@ -415,6 +415,21 @@ def test_title_skips_rubrics_and_language_menus(lang: str, text: str, expected: 
     ("БИШКЕК (Кабар) — Правительство утвердило программу.", "Kabar"),
     # brackets that are not a wire dateline
     ("The report (Reuters) was cited by officials - they said.", None),
+    # title-case datelines (issue 14): the agency after the city and date, before a dash or a full stop
+    ("Алматы. 3 марта. KAZINFORM - Правительство утвердило программу реабилитации.", "Kazinform"),
+    ("Ош, 14.05.23. /Кабар/. Власти обсудили возвращение детей.", "Kabar"),
+    ("Нур-Султан, «Tengrinews.kz». Из Ирака вернули 14 детей.", "Tengrinews"),
+    ("Душанбе, 12 марта - Sputnik. Ҳукумат тасмим гирифт.", "Sputnik"),
+    # a city and a date before a name that is not followed by a dash or a stop is no dateline
+    ("Москва, 3 марта Reuters и другие агентства обсуждали новость.", None),
+    # "according to" cues in Uzbek, Kazakh (with "information agency") and Tajik
+    ("Gazeta.uz xabar berishicha, Iroqdan 25 nafar bola qaytarildi.", "Gazeta.uz"),
+    ("Tengrinews.kz ақпарат агенттігі хабарлағандай, Сириядан 14 бала оралды.", "Tengrinews"),
+    ("Asia-Plus хабар медиҳад, ки 84 кӯдак ба Тоҷикистон баргардонида шуданд.", "Asia-Plus"),
+    # a site's copyright notice names its publisher; a photographer's credit does not
+    ("Кыргызстанга 20 бала кайтарылды.\n\nCopyright © 2021 Азаттык", "Azattyq"),
+    ("Kazakhstan returned 14 children.\n\n© 2015-2024 Birinchi Radio. All rights reserved", "Birinchi Radio"),
+    ("© Reuters / John Smith\nKazakhstan returned 14 children.", None),
 ])
 def test_source_agency_from_wire_dateline(text: str, expected: str | None) -> None:
     assert extract_source_agency(text) == expected

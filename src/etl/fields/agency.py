@@ -23,7 +23,9 @@ class Mention:
     name: str
 
 
-_WORD_START = re.compile(r"(?<![\w.@/-])\w+")
+# A word starts an alias unless it continues a token (a domain, an address, a path: "kabar.kg/news"); a slash
+# after a space opens one ("/Кабар/").
+_WORD_START = re.compile(r"(?<![\w.@-])(?<![\w.@-]/)\w+")
 
 
 def _alias_index() -> dict[str, list[tuple[re.Pattern[str], str, str]]]:
@@ -47,7 +49,7 @@ def _alias_index() -> dict[str, list[tuple[re.Pattern[str], str, str]]]:
 # A dict lookup per word is much faster than one regex alternation over hundreds of aliases.
 _ALIAS_INDEX = _alias_index()
 _DOMAIN = re.compile(
-    r"(?<![\w.@/-])(?:www\.)?((?:[A-Za-z0-9][A-Za-z0-9-]*\.)+"
+    r"(?<![\w.@/-])(?:www\.)?((?:[^\W_][\w-]*\.)+"
     r"(?:kz|kg|uz|tj|tm|ru|com|org|net|info|news|media|asia|az|ua|by|am|ge|io|tv|uk|de|fr|cn|tr))(?![\w-]|\.\w)",
     re.IGNORECASE,
 )
@@ -71,7 +73,8 @@ _BEFORE_PUBLISHER = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('publisher_
 _BEFORE_WEAK = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('weak_before')}){_CUE_TAIL}")
 _BEFORE_CITED = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('cited_before')}){_CUE_TAIL}")
 _AFTER_PUBLISHER = re.compile(
-    r"^[»\"”']?\s*(?:(?:news\s+)?agency|агенттігі|агенттиги|agentligi|агентлиги)?\s*,?\s*"
+    r"^[»\"”']?\s*(?:(?:news\s+)?agency|(?:(?:ақпарат|маалымат|axborot|ахборот)\s+)?"
+    r"(?:агенттігі|агенттиги|agentligi|агентлиги))?\s*,?\s*"
     rf"(?:{_cue_regex('publisher_after')})(?![^\W\d_])"
 )
 _SIGN_OFF_BEFORE = re.compile(r"(?:^|\s)[—–|-]\s*$")
@@ -88,6 +91,22 @@ _CAPS_DATELINE_DASH_BEFORE = re.compile(rf"{_CAPS_CITY}[^\n]{{0,25}}\s[—–-]\
 # wire dateline "BISHKEK (AKIpress) -", "ДУШАНБЕ (Sputnik) —": the agency in brackets after a capitals city
 _CAPS_DATELINE_PAREN_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ \-]{1,30}(?:,[^\n(]{0,30})?\s*\(\s*$")
 _PAREN_DASH_AFTER = re.compile(r"^\s*\)\s*[—–-]")
+# Title-case datelines: "Москва. 10 февраля. INTERFAX.RU - ...", "Бишкек, 26.12.24. /Кабар/. ...",
+# "Бишкек, "Саясат.kg". ...": a city opening the line, an optional date, the agency, then a dash or a full stop.
+_CITY_DATELINE_BEFORE = re.compile(
+    r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][^\W\d_][\w-]{0,24}[.,]\s*(?:[^\n/«\"“]{1,20}?[.,]\s*)?[/«\"“]?\s*$")
+_CITY_DATELINE_AFTER = re.compile(r"\s*(?:[/»\"”]\s*[.,—–-]|[—–-]\s)")
+# "Душанбе, 12 марта - Sputnik. ...": the agency after a dash, then a full stop
+_CITY_DATELINE_DASH_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][^\W\d_][\w-]{0,24},\s*[^\n—–-]{1,20}\s[—–-]\s*$")
+_STOP_AFTER = re.compile(r"\s*[.,]")
+# "© AP / Gabriel Chaim": a photographer's credit, not a publisher
+_PHOTO_CREDIT_AFTER = re.compile(r"^\s*/\s*[^\W\d_]")
+# "Copyright © 2017 Maral FM": the site's own notice names its publisher
+_COPYRIGHT_NOTICE = re.compile(
+    r"^[ \t]*(?:copyright[ \t]*)?(?:©|\(c\))[ \t]*\d{4}(?:[ \t]*[-–][ \t]*\d{4})?[ \t]*[,.]?[ \t]*"
+    r"([^\W\d_][\w&'’ -]{1,38}?(?:\.[a-z]{2,6})?)[ \t]*(?:[.,;|][^\n]*)?$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _DASH_AFTER = re.compile(r"^\s*[—–-]")
 _SEPARATOR_AFTER = re.compile(r"\s*[—–|:-]")
 
@@ -120,6 +139,8 @@ def agency_mentions(text: str) -> list[Mention]:
         found.append((quoted.start(group), 2, quoted.end(group), quoted.group(group).strip()))
     for named in _NAMED_NEWS_AGENCY.finditer(text):
         found.append((named.start(1), 2, named.end(1), named.group(1).strip()))
+    for notice in _COPYRIGHT_NOTICE.finditer(text):
+        found.append((notice.start(1), 3, notice.end(1), notice.group(1).strip()))
     mentions: list[Mention] = []
     for start, _, end, name in sorted(found, key=lambda candidate: (candidate[1], candidate[0], -candidate[2])):
         if not any(start < mention.end and mention.start < end for mention in mentions):
@@ -135,8 +156,10 @@ def _attribution_strength(text: str, mention: Mention) -> int:
     raw_before = text[line_start : mention.start]
     before = fold(raw_before[-CUE_CHARS_BEFORE:]) + " "  # the cue patterns expect a space before the name
     after = fold(text[mention.end : min(line_end, mention.end + CUE_CHARS_AFTER)])
-    if _BEFORE_CITED.search(before):
+    if _BEFORE_CITED.search(before) or ("©" in raw_before and _PHOTO_CREDIT_AFTER.match(after)):
         return NO_ATTRIBUTION
+    if _COPYRIGHT_NOTICE.match(text, line_start) and _COPYRIGHT_NOTICE.match(text, line_start).start(1) == mention.start:
+        return PUBLISHER
     if (
         _BEFORE_PUBLISHER.search(before)
         or _AFTER_PUBLISHER.match(after)
@@ -145,6 +168,8 @@ def _attribution_strength(text: str, mention: Mention) -> int:
         or (_CAPS_DATELINE_BEFORE.match(raw_before) and _DASH_AFTER.match(after))
         or _CAPS_DATELINE_DASH_BEFORE.match(raw_before)
         or (_CAPS_DATELINE_PAREN_BEFORE.match(raw_before) and _PAREN_DASH_AFTER.match(after))
+        or (_CITY_DATELINE_BEFORE.match(raw_before) and _CITY_DATELINE_AFTER.match(text, mention.end))
+        or (_CITY_DATELINE_DASH_BEFORE.match(raw_before) and _STOP_AFTER.match(text, mention.end))
     ):
         return PUBLISHER
     if _BEFORE_WEAK.search(before):
