@@ -433,3 +433,16 @@ def test_title_skips_rubrics_and_language_menus(lang: str, text: str, expected: 
 ])
 def test_source_agency_from_wire_dateline(text: str, expected: str | None) -> None:
     assert extract_source_agency(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # issue 14: dateline forms missed before, on other texts
+    ("Из Ирака вернули 14 детей\n12.04.2022   2301   2 мин.\nТекст статьи.", dt.date(2022, 4, 12)),
+    ("Кыргызстан вернул 14 детей\nОш, 14.05.23. /Кабар/. Власти обсудили возвращение детей.", dt.date(2023, 5, 14)),
+    # a date in a sentence of the body is an event date, not the dateline
+    ("Кыргызстан вернул 14 детей\nВласти 14.05.2023 обсудили возвращение детей из лагерей.", None),
+])
+def test_published_date_forms(text: str, expected) -> None:
+    fields = extract_fields(text, None)
+    assert fields.published_date == expected
+    assert text.split("\n")[-1].split(". ", 1)[-1].rstrip(".") in fields.body  # a dateline paragraph stays body

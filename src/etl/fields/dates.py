@@ -153,11 +153,20 @@ def _dateparser_date(line: str, lang: str | None) -> dt.date | None:
     return _plausible(parsed.date())
 
 
+# The dateline opening a paragraph: "Бишкек, 26.12.24. /Кабар/. ..." (a city, a numeric date, a full stop).
+_LEADING_DATELINE = re.compile(
+    r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][^\W\d_][\w-]{0,24}[.,]\s*(\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))\.?(?:\s|$)")
+
+
 def parse_dateline(line: str, lang: str | None = None) -> dt.date | None:
     """Date of a line that is essentially a dateline ("21.09.2016 14:35", "ASTANA, 21 September 2016"), else None."""
     text = strip_line(line)
     if not text or len(text) > MAX_DATELINE_CHARS:
         return None
+    return _plain_dateline(text, lang)
+
+
+def _plain_dateline(text: str, lang: str | None) -> dt.date | None:
     matches = _date_matches(text)
     if not matches:
         return _dateparser_date(text, lang)
@@ -193,4 +202,16 @@ def locate_dateline(lines: Sequence[str], lang: str | None, title_index: int | N
             date = parse_dateline(line, lang)
             if date is not None:
                 return index, date
+    return None
+
+
+def leading_dateline(lines: Sequence[str], lang: str | None, title_index: int | None) -> dt.date | None:
+    """The numeric date of a dateline opening one of the first paragraphs ("Бишкек, 26.12.24. /Кабар/. Текст..."),
+    for pages with no dateline of its own; the paragraph stays in the body."""
+    nonempty = [(index, line) for index, line in enumerate(map(strip_line, lines)) if line]
+    title_rank = next((rank for rank, (index, _) in enumerate(nonempty) if index == title_index), 0)
+    for index, line in nonempty[: max(DATELINE_LINES, title_rank + DATELINE_LINES) + 1]:
+        leading = _LEADING_DATELINE.match(line) if index != title_index else None
+        if leading:
+            return _plain_dateline(leading.group(1), lang)
     return None

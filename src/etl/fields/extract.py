@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl.fields.agency import extract_source_agency
 from etl.fields.body import extract_body
-from etl.fields.dates import locate_dateline
+from etl.fields.dates import leading_dateline, locate_dateline
 from etl.fields.phrases import strip_line
 from etl.fields.title import clean_title, locate_title
 
@@ -40,11 +40,13 @@ def extract_published_date(lines: Sequence[str], lang: str | None = None) -> dt.
 
     Order: a dateline among the first non-empty lines up to DATELINE_LINES past the headline (regex, then
     dateparser on short lines with a literal year), then a line starting with a publish label ("Опубликовано:")
-    among the last TAIL_LINES.
+    among the last TAIL_LINES, then the numeric date of a dateline opening one of the first paragraphs
+    ("Бишкек, 26.12.24. /Кабар/. ...").
     Dates inside sentences ("met on September 19, 2016 in New York") are event dates and never count.
     """
-    found = locate_dateline(lines, lang, title_index=locate_title(lines))
-    return None if found is None else found[1]
+    title_index = locate_title(lines)
+    found = locate_dateline(lines, lang, title_index=title_index)
+    return found[1] if found is not None else leading_dateline(lines, lang, title_index)
 
 
 def extract_fields(text: str, lang: str | None) -> DocumentFields:
@@ -62,7 +64,7 @@ def extract_fields(text: str, lang: str | None) -> DocumentFields:
     return DocumentFields(
         title=title,
         body=body,
-        published_date=None if dateline is None else dateline[1],
+        published_date=dateline[1] if dateline is not None else leading_dateline(lines, lang, title_index),
         source_agency=extract_source_agency(text),
     )
 
