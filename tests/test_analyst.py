@@ -18,7 +18,8 @@ import pytest
 from conftest import PROJECT
 
 from etl import schemas
-from etl.analyst import query, report
+from etl.analyst import query
+from etl.analyst import report as analyst_report
 from etl.warehouse import readme as warehouse_readme
 from etl.warehouse.snapshots import publish_snapshot
 from etl.warehouse.tables import read_table
@@ -256,15 +257,15 @@ def _bars(section: str) -> dict[str, str]:
 
 
 def test_report_is_self_contained(built: Path) -> None:
-    page = report.build_report(built)
+    page = analyst_report.build_report(built)
     assert not re.search(r"""(?:src|href|action|xlink:href)\s*=\s*["']?\s*(?:https?:)?//""", page, flags=re.I)
     assert not re.search(r"url\(|@import|<link|<script|<iframe", page, flags=re.I)
     assert "default-src 'none'" in page
-    assert report.build_report(built) == page  # a pure function of the snapshot
+    assert analyst_report.build_report(built) == page  # a pure function of the snapshot
 
 
 def test_report_charts_have_one_bar_per_group(built: Path) -> None:
-    sections = _sections(report.build_report(built))
+    sections = _sections(analyst_report.build_report(built))
     documents = read_table(built, "documents")
     languages = _bars(sections["languages"])
     assert len(languages) == documents["lang"].nunique(dropna=False) == 4
@@ -290,14 +291,14 @@ def test_report_charts_have_one_bar_per_group(built: Path) -> None:
 
 
 def test_report_shows_gates_of_the_last_run_only(built: Path) -> None:
-    gates = _sections(report.build_report(built))["gates"]
+    gates = _sections(analyst_report.build_report(built))["gates"]
     assert "only_in_r2" in gates and "only_in_r1" not in gates
     assert "3 expectations" in gates and "1 failed" in gates
     assert gates.count(">FAIL<") == 1 and gates.count(">pass<") == 2
 
 
 def test_report_escapes_text_from_the_data(built: Path) -> None:
-    page = report.build_report(built)
+    page = analyst_report.build_report(built)
     assert MALICIOUS not in page
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
     sections = _sections(page)
@@ -320,7 +321,7 @@ def test_many_agencies_are_capped_with_an_others_bar(warehouse: Path) -> None:
     agencies = pd.DataFrame({"doc_id": [f"d{i}" for i in range(30)], "lang": "en",
                              "source_agency": [f"agency {i % 25}" for i in range(30)]})
     publish_snapshot(warehouse, "r1", {"documents": agencies})
-    bars = _bars(_sections(report.build_report(warehouse))["agencies"])
+    bars = _bars(_sections(analyst_report.build_report(warehouse))["agencies"])
     assert len(bars) == 20 and bars["6 other agencies"] == "6"
     assert sum(int(v) for v in bars.values()) == 30
 
@@ -345,8 +346,8 @@ def _bench_module():
                     reason="/usr/bin/chromium not installed (apt-get install -y chromium)")
 def test_report_renders_in_headless_chromium(built: Path, tmp_path: Path) -> None:
     bench = _bench_module()
-    report = report.write_report(built)
-    checks = bench.check_report(report, tmp_path / "render")
+    report_page = analyst_report.write_report(built)
+    checks = bench.check_report(report_page, tmp_path / "render")
     assert [c.name for c in checks if not c.passed] == [], [(c.name, c.detail) for c in checks]
     assert (tmp_path / "render" / "report.png").stat().st_size > 5000
 
@@ -397,5 +398,5 @@ def test_repatriations_chart_on_a_snapshot_without_is_total(warehouse: Path, mon
     schema = schemas.TABLES["repatriations"]
     monkeypatch.setitem(schemas.TABLES, "repatriations", schema.remove(schema.get_field_index("is_total")))
     publish_snapshot(warehouse, "r1", {"repatriations": REPATRIATIONS.drop(columns="is_total")})
-    people = _bars(_sections(report.build_report(warehouse))["repatriations"])
+    people = _bars(_sections(analyst_report.build_report(warehouse))["repatriations"])
     assert people["UZ · year not stated"] == "55"  # without the mark, the restated total is counted too

@@ -279,6 +279,19 @@ def test_people_are_never_of_the_conflict_zone_they_left():
     assert extract_facts("d", body, "en", entities)[0].country == "RU"
 
 
+@pytest.mark.parametrize(("body", "lang"), [
+    ("Kazakhstan brought back more citizens. Since 2019 more than 500 women and children have been repatriated to "
+     "Central Asia. Kazakhstan leads.", "en"),
+    ("Қазақстан азаматтарын қайтарды. 2019 жылдан бері Орталық Азияға 500-ден астам бала қайтарылды. "
+     "Қазақстан үлгі болды.", "kk"),
+])
+def test_a_regional_figure_takes_no_home_country(body: str, lang: str) -> None:
+    """A figure for the whole region is not the document's home country's (issue 14's fallback stops there)."""
+    entities = pd.DataFrame([_entity("d", body, "LOC", "Kazakhstan" if lang == "en" else "Қазақстан", "KZ")])
+    [fact] = [f for f in extract_facts("d", body, lang, entities) if f.value == 500]
+    assert fact.country is None
+
+
 def test_a_count_of_countries_keeps_no_home_country():
     body = "Uzbekistan and Kazakhstan spoke at a meeting of 26 countries in Geneva. Uzbekistan hosted it."
     entities = pd.DataFrame([_entity("d", body, "LOC", "Uzbekistan", "UZ"), _entity("d", body, "LOC", "Kazakhstan", "KZ"),

@@ -16,7 +16,7 @@ from dataclasses import astuple, replace
 import pandas as pd
 import pyarrow as pa
 
-from etl.facts.lexicon import PEOPLE, has_return_cue
+from etl.facts.lexicon import PEOPLE, REGION_RE, has_return_cue
 from etl.facts.numbers import find_numbers, mask_non_counts
 from etl.facts.reading import (
     clause_spans,
@@ -99,7 +99,8 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
             fact_id=ids[index], doc_id=doc_id, value=draft.value, subject=draft.subject, qualifier=draft.qualifier,
             # A count of countries is not about one country ("the 9 countries in the region (..., Turkey)").
             country=(None if draft.subject == "countries"
-                     else pick_country(countries, draft, sentence, clause, document_home)),
+                     else pick_country(countries, draft, sentence, clause,
+                                       None if REGION_RE.search(body, *sentence) else document_home)),
             operation=pick_nearest(operations, draft, [clause, sentence]),
             year_from=year_from, year_to=year_to,
             parent_fact_id=ids[parents[index]] if parents.get(index) is not None else None,

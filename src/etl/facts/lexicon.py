@@ -19,6 +19,10 @@ PEOPLE = frozenset({"persons", "women", "children", "women_and_children", "men",
 CENTRAL_ASIA = frozenset({"KZ", "KG", "UZ", "TJ", "TM"})
 # Where people are brought home from: never the home country of the people counted.
 CONFLICT_ZONES = frozenset({"SY", "IQ", "AF"})
+# A figure for a whole region ("1,6 тысячи детей репатриированы в Центральную Азию") is no one country's.
+REGION_RE = re.compile(
+    r"central\s+asia|центральн\w*\s+ази|орталық\s+ази|борбордук\s+ази|markaziy\s+osiyo|марказий\s+осиё"
+    r"|осиёи\s+марказӣ|ca\s+countries|стран\w*\s+(?:ца|центральной\s+азии|региона)", re.IGNORECASE)
 # which subjects a breakdown part or a summand may have, by the subject of the whole
 PART_SUBJECTS: dict[str, frozenset[str]] = {
     "persons": frozenset({"persons", "women", "children", "men", "orphans", "women_and_children"}),
