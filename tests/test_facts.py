@@ -279,6 +279,18 @@ def test_people_are_never_of_the_conflict_zone_they_left():
     assert extract_facts("d", body, "en", entities)[0].country == "RU"
 
 
+def test_people_counted_take_the_one_operation_the_document_names():
+    """Issue 14: the operation named once, before the figures ("«Меҳр-3» операцияси: ..."), is theirs; with two
+    operations named, a figure whose sentence names neither takes none."""
+    body = "Операция «Айкол» продолжается. Из Ирака вернули 20 детей. Их разместят в Бишкеке."
+    entities = pd.DataFrame([_entity("d", body, "OPERATION", "Айкол", canonical_name="Aikol")])
+    assert [(f.value, f.operation) for f in extract_facts("d", body, "ru", entities)] == [(20, "Aikol")]
+    body = "Операции «Айкол» и «Мээрим» продолжаются. Из Ирака вернули 20 детей."
+    entities = pd.DataFrame([_entity("d", body, "OPERATION", "Айкол", canonical_name="Aikol"),
+                             _entity("d", body, "OPERATION", "Мээрим", canonical_name="Meerim")])
+    assert [(f.value, f.operation) for f in extract_facts("d", body, "ru", entities)] == [(20, None)]
+
+
 @pytest.mark.parametrize(("body", "lang"), [
     ("Kazakhstan brought back more citizens. Since 2019 more than 500 women and children have been repatriated to "
      "Central Asia. Kazakhstan leads.", "en"),

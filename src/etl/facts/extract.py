@@ -89,6 +89,10 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
     parents = breakdown_parents(drafts, masked, sentences)
     countries, operations = entity_spans(entities, doc_id)
     document_home = document_home_country(countries)
+    totals = [is_stated_total(masked, draft, sentences[draft.sentence_index]) for draft in drafts]
+    # The operation a document reports, when it names only one ("«Меҳр-3» операцияси: ..." then the figures).
+    named_operations = {operation[2] for operation in operations}
+    document_operation = next(iter(named_operations)) if len(named_operations) == 1 else None
     facts: list[Fact] = []
     for index, draft in enumerate(drafts):
         sentence = sentences[draft.sentence_index]
@@ -101,14 +105,16 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
             country=(None if draft.subject == "countries"
                      else pick_country(countries, draft, sentence, clause,
                                        None if REGION_RE.search(body, *sentence) else document_home)),
-            operation=pick_nearest(operations, draft, [clause, sentence]),
+            operation=pick_nearest(operations, draft, [clause, sentence]) or (
+                # a stated total sums returns of several operations and years ("Всего ... 551")
+                document_operation if draft.subject in PEOPLE and not totals[index]
+                and not REGION_RE.search(body, *sentence) else None),
             year_from=year_from, year_to=year_to,
             parent_fact_id=ids[parents[index]] if parents.get(index) is not None else None,
             consistency="n/a", evidence=body[sentence[0]:sentence[1]], start=draft.start, end=draft.end,
             extractor=draft.extractor,
         ))
     facts = inherit_from_parents(facts)
-    totals = [is_stated_total(masked, draft, sentences[draft.sentence_index]) for draft in drafts]
     checks = relation_checks(facts, totals, [draft.sentence_index for draft in drafts])
     return apply_consistency(facts, checks)
 
