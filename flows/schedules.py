@@ -57,7 +57,7 @@ def _warehouse_of(deployment) -> Path:
 
 
 def _judge(client, deployment, now: datetime) -> ScheduleHealth:
-    schedules = [s for s in deployment.schedules or []]
+    schedules = list(deployment.schedules or [])
     active = not deployment.paused and any(s.active for s in schedules)
     described = ", ".join(_describe(s.schedule) for s in schedules) or "none"
     only = deployment.id

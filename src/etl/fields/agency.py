@@ -158,7 +158,8 @@ def _attribution_strength(text: str, mention: Mention) -> int:
     after = fold(text[mention.end : min(line_end, mention.end + CUE_CHARS_AFTER)])
     if _BEFORE_CITED.search(before) or ("©" in raw_before and _PHOTO_CREDIT_AFTER.match(after)):
         return NO_ATTRIBUTION
-    if _COPYRIGHT_NOTICE.match(text, line_start) and _COPYRIGHT_NOTICE.match(text, line_start).start(1) == mention.start:
+    notice = _COPYRIGHT_NOTICE.match(text, line_start)
+    if notice and notice.start(1) == mention.start:
         return PUBLISHER
     if (
         _BEFORE_PUBLISHER.search(before)

@@ -187,13 +187,17 @@ def is_dateish(line: str) -> bool:
             and len(WORD_RE.findall(line)) <= MAX_DATEISH_WORDS)
 
 
+def _top_lines(nonempty: list[tuple[int, str]], title_index: int | None) -> list[tuple[int, str]]:
+    """The non-empty lines where a dateline may stand: the first ones, up to DATELINE_LINES past the headline."""
+    title_rank = next((rank for rank, (index, _) in enumerate(nonempty) if index == title_index), 0)
+    return [(index, line) for index, line in nonempty[: max(DATELINE_LINES, title_rank + DATELINE_LINES) + 1]
+            if index != title_index]
+
+
 def locate_dateline(lines: Sequence[str], lang: str | None, title_index: int | None) -> tuple[int, dt.date] | None:
     """(line index, date) of the dateline near the top, else of a labelled one at the end; None if not stated."""
     nonempty = [(index, line) for index, line in enumerate(map(strip_line, lines)) if line]
-    title_rank = next((rank for rank, (index, _) in enumerate(nonempty) if index == title_index), 0)
-    for index, line in nonempty[: max(DATELINE_LINES, title_rank + DATELINE_LINES) + 1]:
-        if index == title_index:
-            continue
+    for index, line in _top_lines(nonempty, title_index):
         date = parse_dateline(line, lang)
         if date is not None:
             return index, date
@@ -209,9 +213,8 @@ def leading_dateline(lines: Sequence[str], lang: str | None, title_index: int | 
     """The numeric date of a dateline opening one of the first paragraphs ("Бишкек, 26.12.24. /Кабар/. Текст..."),
     for pages with no dateline of its own; the paragraph stays in the body."""
     nonempty = [(index, line) for index, line in enumerate(map(strip_line, lines)) if line]
-    title_rank = next((rank for rank, (index, _) in enumerate(nonempty) if index == title_index), 0)
-    for index, line in nonempty[: max(DATELINE_LINES, title_rank + DATELINE_LINES) + 1]:
-        leading = _LEADING_DATELINE.match(line) if index != title_index else None
+    for _, line in _top_lines(nonempty, title_index):
+        leading = _LEADING_DATELINE.match(line)
         if leading:
             return _plain_dateline(leading.group(1), lang)
     return None

@@ -81,8 +81,9 @@ def run_in_process(settings: Settings) -> RunSummary:
         parameters = run_parameters(settings)
         summary.record_publication(publish_run(RunPublication(
             warehouse=settings.warehouse_dir, run_id=summary.run_id, flow_run_id=None, started_at=started_at,
-            parameters={k: v for k, v in parameters.as_dict().items() if k in ("input_dir", "warehouse_dir",
-                                                                                "shard_size", "max_bytes")},
+            # the runs row the plain loop has always written: no state or suites folder (it has neither)
+            parameters={key: value for key, value in parameters.as_dict().items()
+                        if key in ("input_dir", "warehouse_dir", "shard_size", "max_bytes")},
             suites=list(suites.values()), results=results, documents=[o.path for o in validated if o.path],
             published=published, files_seen=summary.files_seen, skipped_unchanged=summary.skipped_unchanged,
             extra_tables=staged, replaced_tables=replaced, superseded=frozenset(superseded),
