@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -38,14 +38,15 @@ TABLES: dict[str, pa.Schema] = {
     "facts": pa.schema([
         ("fact_id", pa.string()), ("doc_id", pa.string()), ("value", pa.int64()), ("subject", pa.string()),
         ("qualifier", pa.string()), ("country", pa.string()), ("operation", pa.string()), ("year_from", pa.int64()),
-        ("year_to", pa.int64()), ("parent_fact_id", pa.string()), ("consistency", pa.string()),
-        ("evidence", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("extractor", pa.string()),
+        ("year_to", pa.int64()), ("parent_fact_id", pa.string()), ("same_as_fact_id", pa.string()),
+        ("planned", pa.bool_()), ("in_title", pa.bool_()), ("consistency", pa.string()), ("evidence", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("extractor", pa.string()),
     ]),
     "stories": pa.schema([("story_id", pa.string()), ("doc_id", pa.string()), ("lang", pa.string())]),
     "repatriations": pa.schema([
         ("fact_id", pa.string()), ("doc_id", pa.string()), ("country", pa.string()), ("operation", pa.string()),
         ("year_from", pa.int64()), ("year_to", pa.int64()), ("subject", pa.string()), ("qualifier", pa.string()),
-        ("value", pa.int64()), ("parent_fact_id", pa.string()), ("is_total", pa.bool_()), ("title", pa.string()),
+        ("value", pa.int64()), ("parent_fact_id", pa.string()), ("same_as_fact_id", pa.string()),
+        ("planned", pa.bool_()), ("is_total", pa.bool_()), ("title", pa.string()),
         ("source_agency", pa.string()),
         ("published_date", pa.date32()), ("lang", pa.string()),
     ]),
@@ -124,10 +125,14 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "operation": "canonical name of the operation named in the same sentence",
         "year_from": "first year of the period the sentence gives",
         "year_to": "last year of the period",
-        "parent_fact_id": "for a part of a breakdown (145 women of 460 people): the fact_id of the whole",
+        "parent_fact_id": "for a part of a breakdown (145 women of 460 people, or figures that add up to an earlier "
+                          "one): the fact_id of the whole",
+        "same_as_fact_id": "for a group stated again in the same document: the fact_id of its first mention",
+        "planned": "true for an announced return (\"will be repatriated\", \"намерены вернуть\")",
         "consistency": "ok / mismatch (parts exceed the whole, or a stated total differs from its sum) / n/a",
+        "in_title": "true for a figure of the headline (start/end then point into documents.title)",
         "evidence": "the sentence holding the figure",
-        "start": "character offset of the figure in documents.body",
+        "start": "character offset of the figure in documents.body (documents.title when in_title)",
         "end": "end offset in documents.body",
         "extractor": "rule that read it",
     },
@@ -141,12 +146,15 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "doc_id": "document (join documents.doc_id)",
         "country": "ISO alpha-2",
         "operation": "canonical operation name",
-        "year_from": "first year of the period",
+        "year_from": "first year of the period the sentence gives; else, for a done return, the published date's year",
         "year_to": "last year of the period",
         "subject": "who was moved: persons, women, children, women_and_children, men, orphans, families",
         "qualifier": "exact, more_than, about, at_least, less_than",
-        "value": "number of people; sum only rows with parent_fact_id null and is_total false",
+        "value": "number of people; sum only rows with parent_fact_id and same_as_fact_id null, is_total and planned "
+                 "false",
         "parent_fact_id": "set for a part of a breakdown (its whole is another row)",
+        "same_as_fact_id": "set for a group the document states again (its first mention is another row)",
+        "planned": "true for an announced return, not a done one",
         "is_total": "true for a figure the text marks as a total of other rows (\"Всего ... 551\")",
         "title": "the document's title",
         "source_agency": "the document's agency",

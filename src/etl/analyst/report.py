@@ -33,8 +33,8 @@ from runs order by started_at desc nulls last, run_id desc
 _BY_LANGUAGE_SQL = "select lang, count(*) as n from documents group by lang order by n desc, lang nulls last"
 _BY_AGENCY_SQL = ("select source_agency, count(*) as n from documents group by source_agency "
                   "order by n desc, source_agency nulls last")
-# Parts of a breakdown (parent_fact_id set) are in their whole and an is_total row sums other rows: counting
-# either would count people twice. A family is not one person.
+# Parts of a breakdown (parent_fact_id set) are in their whole, a same_as_fact_id row restates another and an
+# is_total row sums other rows: counting any would count people twice. A family is not one person.
 _REPATRIATED_SQL = """
 select country, year_from, sum(value) as people, count(*) as facts, count(distinct doc_id) as documents
 from repatriations
@@ -168,7 +168,10 @@ def _repatriations_section(connection: duckdb.DuckDBPyConnection, with_rows: set
     if "repatriations" not in with_rows:
         return _no_data("repatriations")
     columns = {column[0] for column in connection.execute("select * from repatriations limit 0").description}
-    and_not_total = "and is_total is not true" if "is_total" in columns else ""  # older snapshots lack it
+    # older snapshots lack some of these columns
+    and_not_total = " ".join(condition for column, condition in (
+        ("is_total", "and is_total is not true"), ("same_as_fact_id", "and same_as_fact_id is null"),
+        ("planned", "and planned is not true")) if column in columns)
     rows = connection.execute(_REPATRIATED_SQL.format(and_not_total=and_not_total)).fetchall()
     if not rows:
         return '<p class="empty">No data yet (no counted totals in <code>repatriations</code>).</p>'
@@ -177,8 +180,9 @@ def _repatriations_section(connection: duckdb.DuckDBPyConnection, with_rows: set
             for country, year, people, _, _ in rows]
     documents = connection.execute("select count(distinct doc_id) from repatriations").fetchone()[0]
     note = (f'<p class="note">Sum of the people counts stated in {documents} documents, grouped by country and the '
-            "first year of the period: parts of a breakdown (<code>parent_fact_id</code> set) and figures marked "
-            "as totals of other rows (<code>is_total</code>) are left out, and so are counts of families. "
+            "first year of the period: parts of a breakdown (<code>parent_fact_id</code> set), groups stated again "
+            "(<code>same_as_fact_id</code>), figures marked as totals of other rows (<code>is_total</code>) and "
+            "announced returns (<code>planned</code>) are left out, and so are counts of families. "
             "An operation reported by several articles is counted once per article.</p>")
     return _bar_chart(bars, caption="repatriated people by country and year", unit="people") + note
 

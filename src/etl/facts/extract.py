@@ -16,7 +16,7 @@ from dataclasses import astuple, replace
 import pandas as pd
 import pyarrow as pa
 
-from etl.facts.lexicon import PEOPLE, REGION_RE, has_return_cue
+from etl.facts.lexicon import PEOPLE, REGION_RE, has_planned_cue, has_return_cue
 from etl.facts.numbers import find_numbers, mask_non_counts
 from etl.facts.reading import (
     clause_spans,
@@ -32,20 +32,25 @@ from etl.facts.records import Draft, Fact, fact_id
 from etl.facts.totals import (
     apply_consistency,
     breakdown_parents,
+    covers_a_period,
     facts_by_document,
     inherit_from_parents,
     is_stated_total,
+    link_repeated_mentions,
+    parents_by_sum,
     relation_checks,
+    same_group,
     totals_from_evidence,
 )
 
 log = logging.getLogger(__name__)
 
 FACT_COLUMNS = ["fact_id", "doc_id", "value", "subject", "qualifier", "country", "operation", "year_from",
-                "year_to", "parent_fact_id", "consistency", "evidence", "start", "end", "extractor"]
+                "year_to", "parent_fact_id", "same_as_fact_id", "planned", "in_title", "consistency", "evidence", "start",
+                "end", "extractor"]
 REPATRIATION_COLUMNS = ["fact_id", "doc_id", "country", "operation", "year_from", "year_to", "subject",
-                        "qualifier", "value", "parent_fact_id", "is_total", "title", "source_agency", "published_date",
-                        "lang"]
+                        "qualifier", "value", "parent_fact_id", "same_as_fact_id", "planned", "is_total", "title",
+                        "source_agency", "published_date", "lang"]
 FACT_COLUMN_DOCS = {
     "fact_id": "stable id: hash of (doc_id, start, end, value)",
     "doc_id": "document (join documents.doc_id)",
@@ -57,21 +62,73 @@ FACT_COLUMN_DOCS = {
     "operation": "canonical name of the operation named in the same sentence",
     "year_from": "first year the sentence gives for the figure",
     "year_to": "last year; null for \"since 2019\" and when no year is given",
-    "parent_fact_id": "the whole this figure is a part of (\"460 человек (145 женщин и 315 детей)\")",
+    "parent_fact_id": "the whole this figure is a part of (\"460 человек (145 женщин и 315 детей)\", or \"31 women "
+                      "and 73 children\" after \"104 women and children\": parts that add up to an earlier figure)",
+    "same_as_fact_id": "a group stated again in the same document (the same figure, the same or a wider subject): "
+                       "the fact_id of its first mention; null on first mentions",
+    "planned": "true for an announced return (\"will be repatriated\", \"намерены вернуть\", \"qaytaradi\")",
+    "in_title": "true for a figure of the headline: start/end then point into documents.title; a headline figure "
+                "the body states again restates it (same_as_fact_id)",
     "consistency": "ok / mismatch when a breakdown or a stated total was checked, else n/a",
     "evidence": "the sentence holding the number, as in the body",
-    "start": "offset of the number in documents.body",
+    "start": "offset of the number in documents.body (documents.title when in_title)",
     "end": "offset after the number; body[start:end] is the number as written",
     "extractor": "rule:digits, rule:words (+ :noun_before when the noun precedes the number)",
 }
 
 
-def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFrame | None = None) -> list[Fact]:
-    """Counted facts of one document, in text order, with breakdowns, totals and consistency resolved."""
+def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFrame | None = None,
+                  title: str | None = None) -> list[Fact]:
+    """Counted facts of one document, in text order, with breakdowns, totals and consistency resolved; then the
+    headline's figures (`in_title`), each restating the body's first mention of its group when there is one."""
     if not body:
         return []
     masked = mask_non_counts(body)
     sentences = sentence_spans(body)
+    drafts = _drafts(masked, sentences, lang)
+    countries, operations = entity_spans(entities, doc_id)
+    document_home = document_home_country(countries)
+    # The operation a document reports, when it names only one ("«Меҳр-3» операцияси: ..." then the figures).
+    named_operations = {operation[2] for operation in operations}
+    document_operation = next(iter(named_operations)) if len(named_operations) == 1 else None
+    facts: list[Fact] = []
+    if drafts:
+        ids = [fact_id(doc_id, draft.start, draft.end, draft.value) for draft in drafts]
+        parents = breakdown_parents(drafts, masked, sentences)
+        parents.update(parents_by_sum(drafts, parents))
+        totals = [is_stated_total(masked, draft, sentences[draft.sentence_index]) for draft in drafts]
+        for index, draft in enumerate(drafts):
+            sentence = sentences[draft.sentence_index]
+            clause = next(candidate for candidate in clause_spans(body[sentence[0]:sentence[1]], sentence[0])
+                          if candidate[0] <= draft.start <= candidate[1])
+            year_from, year_to = pick_year(body, draft, sentence, clause, drafts)
+            regional = bool(REGION_RE.search(body, *sentence))
+            facts.append(Fact(
+                fact_id=ids[index], doc_id=doc_id, value=draft.value, subject=draft.subject,
+                qualifier=draft.qualifier,
+                # A count of countries is not about one country ("the 9 countries in the region (..., Turkey)").
+                country=(None if draft.subject == "countries"
+                         else pick_country(countries, draft, sentence, clause, None if regional else document_home)),
+                operation=pick_nearest(operations, draft, [clause, sentence]) or (
+                    # a stated total sums returns of several operations and years ("Всего ... 551", "since 2019")
+                    document_operation if draft.subject in PEOPLE and not totals[index]
+                    and not covers_a_period(year_from, year_to) and not regional else None),
+                year_from=year_from, year_to=year_to,
+                parent_fact_id=ids[parents[index]] if parents.get(index) is not None else None,
+                same_as_fact_id=None, planned=_is_planned(body, sentence, clause), in_title=False,
+                consistency="n/a", evidence=body[sentence[0]:sentence[1]], start=draft.start, end=draft.end,
+                extractor=draft.extractor,
+            ))
+        facts = inherit_from_parents(link_repeated_mentions(facts))
+        checks = relation_checks(facts, totals, [draft.sentence_index for draft in drafts])
+        facts = apply_consistency(facts, checks)
+    if title:
+        facts += _title_facts(doc_id, title, lang, facts, document_home, document_operation)
+    return facts
+
+
+def _drafts(masked: str, sentences: list[tuple[int, int]], lang: str | None) -> list[Draft]:
+    """The numbers of `masked` that count something, read in their sentences."""
     drafts: list[Draft] = []
     for sentence_index, (sentence_start, sentence_end) in enumerate(sentences):
         for span in find_numbers(masked[sentence_start:sentence_end], lang):
@@ -83,40 +140,47 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
             drafts.append(Draft(start=absolute.start, end=absolute.end, value=absolute.value,
                                 subject=reading.subject, qualifier=reading.qualifier, extractor=extractor,
                                 sentence_index=sentence_index, noun_end=reading.noun_end))
-    if not drafts:
-        return []
-    ids = [fact_id(doc_id, draft.start, draft.end, draft.value) for draft in drafts]
-    parents = breakdown_parents(drafts, masked, sentences)
-    countries, operations = entity_spans(entities, doc_id)
-    document_home = document_home_country(countries)
-    totals = [is_stated_total(masked, draft, sentences[draft.sentence_index]) for draft in drafts]
-    # The operation a document reports, when it names only one ("«Меҳр-3» операцияси: ..." then the figures).
-    named_operations = {operation[2] for operation in operations}
-    document_operation = next(iter(named_operations)) if len(named_operations) == 1 else None
-    facts: list[Fact] = []
-    for index, draft in enumerate(drafts):
-        sentence = sentences[draft.sentence_index]
-        clause = next(candidate for candidate in clause_spans(body[sentence[0]:sentence[1]], sentence[0])
-                      if candidate[0] <= draft.start <= candidate[1])
-        year_from, year_to = pick_year(body, draft, sentence, clause, drafts)
-        facts.append(Fact(
-            fact_id=ids[index], doc_id=doc_id, value=draft.value, subject=draft.subject, qualifier=draft.qualifier,
-            # A count of countries is not about one country ("the 9 countries in the region (..., Turkey)").
-            country=(None if draft.subject == "countries"
-                     else pick_country(countries, draft, sentence, clause,
-                                       None if REGION_RE.search(body, *sentence) else document_home)),
-            operation=pick_nearest(operations, draft, [clause, sentence]) or (
-                # a stated total sums returns of several operations and years ("Всего ... 551")
-                document_operation if draft.subject in PEOPLE and not totals[index]
-                and not REGION_RE.search(body, *sentence) else None),
-            year_from=year_from, year_to=year_to,
-            parent_fact_id=ids[parents[index]] if parents.get(index) is not None else None,
-            consistency="n/a", evidence=body[sentence[0]:sentence[1]], start=draft.start, end=draft.end,
-            extractor=draft.extractor,
-        ))
-    facts = inherit_from_parents(facts)
-    checks = relation_checks(facts, totals, [draft.sentence_index for draft in drafts])
-    return apply_consistency(facts, checks)
+    return drafts
+
+
+def _is_planned(text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
+    """An announced return: a plan cue in the figure's clause, or in its sentence when the clause reports none done."""
+    clause_text = text[clause[0]:clause[1]]
+    return has_planned_cue(clause_text) or (
+        not has_return_cue(clause_text) and has_planned_cue(text[sentence[0]:sentence[1]]))
+
+
+def _title_facts(doc_id: str, title: str, lang: str | None, body_facts: list[Fact], document_home: str | None,
+                 document_operation: str | None) -> list[Fact]:
+    """The headline's figures. One the body states again restates the body's first mention (which carries the
+    sentence's attribution); one only the headline gives takes the document's home country and operation."""
+    masked = mask_non_counts(title)
+    whole = (0, len(title))
+    out: list[Fact] = []
+    for draft in _drafts(masked, [whole], lang):
+        year_from, year_to = pick_year(title, draft, whole, whole, [draft])
+        fact = Fact(
+            fact_id=fact_id(f"{doc_id}|title", draft.start, draft.end, draft.value), doc_id=doc_id,
+            value=draft.value, subject=draft.subject, qualifier=draft.qualifier,
+            country=None if draft.subject == "countries" or REGION_RE.search(title) else document_home,
+            operation=document_operation if draft.subject in PEOPLE
+            and not covers_a_period(year_from, year_to) else None,
+            year_from=year_from, year_to=year_to, parent_fact_id=None, same_as_fact_id=None,
+            planned=_is_planned(title, whole, whole), in_title=True, consistency="n/a", evidence=title,
+            start=draft.start, end=draft.end, extractor=draft.extractor,
+        )
+        restated = next((earlier for earlier in body_facts if same_group(earlier, fact)), None)
+        if restated is not None and restated.parent_fact_id is not None:
+            fact = replace(fact, parent_fact_id=restated.parent_fact_id)
+        elif restated is not None:
+            fact = replace(fact, same_as_fact_id=restated.same_as_fact_id or restated.fact_id)
+        if restated is not None:  # the body's sentence says more than the headline
+            fact = replace(fact, country=restated.country or fact.country,
+                           operation=restated.operation or fact.operation,
+                           year_from=restated.year_from if fact.year_from is None else fact.year_from,
+                           year_to=restated.year_to if fact.year_from is None else fact.year_to)
+        out.append(fact)
+    return out
 
 
 def consistency_checks(facts: pd.DataFrame | Sequence[Fact]) -> list[dict]:
@@ -141,15 +205,16 @@ def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
 # --- tables ----------------------------------------------------------------------------------------------
 
 def facts_frame(docs: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
-    """Facts of every document (docs: doc_id, body, lang) as a table with FACT_COLUMNS."""
+    """Facts of every document (docs: doc_id, body, lang, title when known) as a table with FACT_COLUMNS."""
     by_doc = {doc_id: group for doc_id, group in entities.groupby("doc_id")} if entities is not None and len(
         entities) and "doc_id" in entities.columns else {}
     rows: list[tuple] = []
-    for doc in docs[["doc_id", "body", "lang"]].itertuples(index=False):
+    for doc in docs.reindex(columns=["doc_id", "body", "lang", "title"]).itertuples(index=False):
         body = doc.body if isinstance(doc.body, str) else ""
         lang = doc.lang if isinstance(doc.lang, str) else None
+        title = doc.title if isinstance(doc.title, str) else None
         try:
-            found = extract_facts(doc.doc_id, body, lang, by_doc.get(doc.doc_id))
+            found = extract_facts(doc.doc_id, body, lang, by_doc.get(doc.doc_id), title)
         except Exception:  # one odd document must not sink the batch; the validation stage sees the gap
             log.exception("fact extraction failed for %s", doc.doc_id)
             continue
@@ -161,7 +226,7 @@ def facts_frame(docs: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
 def fact_schema() -> pa.Schema:
     """Arrow schema of the facts table (for `etl.schemas.register_table`)."""
     types = {"value": pa.int64(), "year_from": pa.int64(), "year_to": pa.int64(), "start": pa.int64(),
-             "end": pa.int64()}
+             "end": pa.int64(), "planned": pa.bool_(), "in_title": pa.bool_()}
     return pa.schema([(c, types.get(c, pa.string())) for c in FACT_COLUMNS])
 
 
@@ -169,7 +234,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({
         "fact_id": "string", "doc_id": "string", "value": "int64", "subject": "string", "qualifier": "string",
         "country": "string", "operation": "string", "year_from": "Int64", "year_to": "Int64",
-        "parent_fact_id": "string", "consistency": "string", "evidence": "string", "start": "int64", "end": "int64",
+        "parent_fact_id": "string", "same_as_fact_id": "string", "planned": "bool", "in_title": "bool",
+        "consistency": "string", "evidence": "string", "start": "int64", "end": "int64",
         "extractor": "string",
     })
 
@@ -177,16 +243,68 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 def repatriations_frame(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """One row per counted fact about people returned or repatriated, with the document's title, agency, date, lang.
 
-    Rows with a parent_fact_id are parts of a breakdown (e.g. the women and the children of one return), and
-    rows with is_total sum up other rows ("Всего ... 551"): sum `value` over rows where parent_fact_id is null
-    and is_total is false, or people are counted twice.
+    A people figure is a return when its sentence says so ("were repatriated", "қайтарылды", "баргардонида
+    шуданд"), when it is a part of a return ("of them 31 orphans"), or when it restates one. Rows with a
+    parent_fact_id are parts of a breakdown, rows with same_as_fact_id restate an earlier row of the same
+    document, rows with is_total sum up other rows ("Всего ... 551", or a figure over several years: "since
+    2019", "2019-2024") and planned rows announce a return to
+    come: sum `value` over rows where all four are null / false, or people are counted twice.
+
+    year_from / year_to: the year the sentence gives; else, for a done return that is not a total, the year
+    of the document's published date (a return reported as just done); parts take their whole's.
     """
-    people = facts[facts["subject"].isin(PEOPLE) & facts["evidence"].map(lambda e: has_return_cue(str(e)))]
-    people = people.assign(is_total=people["fact_id"].isin(stated_totals(facts)).astype("bool"))
+    people = facts[facts["subject"].isin(PEOPLE)]
+    returned = set(people.loc[people["evidence"].map(lambda e: has_return_cue(str(e))), "fact_id"])
+    links = dict(zip(people["fact_id"], zip(people["parent_fact_id"], people["same_as_fact_id"]
+                                           if "same_as_fact_id" in people else [None] * len(people))))
+    people = people[people["fact_id"].map(lambda fact: _linked_to(fact, returned, links))]
+    totals = stated_totals(facts)
+    # a figure that a stated total adds up ("460 ... 2022-2024, 10 ... 2024-2025. Всего 551") is one of its returns
+    summed = {part for check in consistency_checks(facts) if check["kind"] == "total" and check["success"]
+              for part in check["part_fact_ids"]}
+    over_a_period = [covers_a_period(None if pd.isna(start) else start, None if pd.isna(end) else end)
+                     and fact not in summed
+                     for fact, start, end in zip(people["fact_id"], people["year_from"], people["year_to"])]
+    people = people.assign(is_total=(people["fact_id"].isin(totals)
+                                     | (pd.Series(over_a_period, index=people.index, dtype="bool")
+                                        & people["parent_fact_id"].isna())).astype("bool"))
+    if "planned" not in people:
+        people = people.assign(planned=False, same_as_fact_id=pd.NA)
     meta_columns = ["title", "source_agency", "published_date", "lang"]
     meta = documents.reindex(columns=["doc_id", *meta_columns]).drop_duplicates("doc_id")
     meta["doc_id"] = meta["doc_id"].astype("string")
     out = people.astype({"doc_id": "string"}).merge(meta, on="doc_id", how="left")[REPATRIATION_COLUMNS]
-    out = out.astype({"title": "string", "source_agency": "string", "lang": "string"})
+    out = out.astype({"title": "string", "source_agency": "string", "lang": "string", "planned": "bool"})
     out["published_date"] = out["published_date"].astype(object).where(out["published_date"].notna(), None)
+    out = _year_from_published_date(out)
     return out.reset_index(drop=True)
+
+
+def _linked_to(fact: str, returned: set[str], links: dict[str, tuple]) -> bool:
+    """True when `fact`, its whole, or the first mention it restates (transitively) is a return."""
+    seen: set[str] = set()
+    while isinstance(fact, str) and fact not in seen:
+        if fact in returned:
+            return True
+        seen.add(fact)
+        parent, same_as = links.get(fact, (None, None))
+        fact = parent if isinstance(parent, str) else same_as
+    return False
+
+
+def _year_from_published_date(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with no year of their own take their published date's year when they are a done return and no total;
+    parts then take their whole's year."""
+    published_year = rows["published_date"].map(lambda day: getattr(day, "year", None))
+    takes = rows["year_from"].isna() & rows["year_to"].isna() & ~rows["is_total"] & ~rows["planned"] \
+        & rows["parent_fact_id"].isna() & published_year.notna()
+    rows = rows.copy()
+    rows.loc[takes, "year_from"] = published_year[takes]
+    rows.loc[takes, "year_to"] = published_year[takes]
+    for _ in range(3):  # a part of a part of a whole
+        year_of = dict(zip(rows["fact_id"], zip(rows["year_from"], rows["year_to"])))
+        parts = rows["year_from"].isna() & rows["year_to"].isna() & rows["parent_fact_id"].notna()
+        inherited = [year_of.get(parent, (pd.NA, pd.NA)) for parent in rows.loc[parts, "parent_fact_id"]]
+        rows.loc[parts, "year_from"] = [pair[0] for pair in inherited]
+        rows.loc[parts, "year_to"] = [pair[1] for pair in inherited]
+    return rows.astype({"year_from": "Int64", "year_to": "Int64"})

@@ -1,6 +1,6 @@
 """Word lists, phrase tables and regexes of the facts stage: counted nouns, qualifiers, totals, breakdowns, years.
 
-Data only, in the five languages (ru, en, kk, ky, uz); the rules that use it are in `reading` and `totals`.
+Data only, in the six languages (ru, en, kk, ky, uz, tg); the rules that use it are in `reading` and `totals`.
 Words are matched after `numbers.normalize_word` (lower case, ё as е, one apostrophe).
 """
 
@@ -21,7 +21,7 @@ CENTRAL_ASIA = frozenset({"KZ", "KG", "UZ", "TJ", "TM"})
 CONFLICT_ZONES = frozenset({"SY", "IQ", "AF"})
 # A figure for a whole region ("1,6 тысячи детей репатриированы в Центральную Азию") is no one country's.
 REGION_RE = re.compile(
-    r"central\s+asia|центральн\w*\s+ази|орталық\s+ази|борбордук\s+ази|markaziy\s+osiyo|марказий\s+осиё"
+    r"central\s+asia(?!n\s+(?:country|nation|state|republic)\b)|центральн\w*\s+ази|орталық\s+ази|борбордук\s+ази|markaziy\s+osiyo|марказий\s+осиё"
     r"|осиёи\s+марказӣ|ca\s+countries|стран\w*\s+(?:ца|центральной\s+азии|региона)", re.IGNORECASE)
 # which subjects a breakdown part or a summand may have, by the subject of the whole
 PART_SUBJECTS: dict[str, frozenset[str]] = {
@@ -51,9 +51,18 @@ def _turkic(*stems: str) -> str:
     return "(?:" + "|".join(stems) + f")(?:{TURKIC_CASE_SUFFIXES}){{0,3}}"
 
 
+# Tajik plural, ezafe, object and possessive endings: "кӯдакон", "шаҳрвандашро", "занони", "кӯдакро"
+TAJIK_SUFFIXES = "он|ён|гон|ҳо|и|ӣ|ро|аш|ашон|ам|ат|амон|атон|е"
+
+
+def _tajik(*stems: str) -> str:
+    return "(?:" + "|".join(stems) + f")(?:{TAJIK_SUFFIXES}){{0,3}}"
+
+
 # (subject, fullmatch pattern over a lower-cased word with ё -> е); first match wins
 _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
-    ("orphans", r"сирот(?:а|ы|е|у|ой|ам|ами|ах)?|детей-сирот|дети-сироты|orphans?|" + _turkic("жетім", "жетим", "етим", "yetim")),
+    ("orphans", r"сирот(?:а|ы|е|у|ой|ам|ами|ах)?|детей-сирот|дети-сироты|orphans?|" + _turkic("жетім", "жетим", "етим", "yetim") + "|"
+                 + _tajik("ятим", "йатим", "бесаробон", "бепарастор")),
     ("women_and_children", r"women-and-children"),
     ("children", r"дет(?:и|ей|ям|ьми|ях)|ребен(?:ок|ка|ку|ком|ке)|несовершеннолетн(?:ий|их|им|ими|его|ему|ие|юю|яя)|"
                  r"подрост(?:ок|ка|ков|кам|ками|ках|ки)|младен(?:ец|ца|цев|цам|цами|цах|цы)|малолетн(?:их|ие|им)|"
@@ -62,13 +71,15 @@ _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
                  r"juveniles?|youngsters?|" + _turkic("бала", "сәби", "жасөспірім", "өспүрүм", "перзент", "бола", "ўсмир",
                                                        "гўдак", "фарзанд", "bola", "o'smir", "go'dak", "farzand",
                                                        # boys and girls: "8-і ұл, 6-сы қыз", "o'g'il bola"
-                                                       "ұл", "уул", "o'g'il", "ўғил", "қыз", "кыз", "qiz", "қиз")),
+                                                       "ұл", "уул", "o'g'il", "ўғил", "қыз", "кыз", "qiz", "қиз") + "|"
+                 + _tajik("кӯдак", "кудак", "тифл", "атфол", "бача", "наврас", "писар", "духтар")),
     ("women", r"женщин(?:а|ы|е|у|ой|ам|ами|ах)?|жен(?:а|ы|ам|ами|ах)?|матер(?:и|ей|ям|ями|ях)|мать|"
               r"вдов(?:а|ы|ам|ами|ах)?|wom[ae]n|wi(?:fe|ves)|mothers?|widows?|"
-              + _turkic("әйел", "аял", "аёл", "хотин", "ayol", "xotin")),
-    ("men", r"мужчин(?:а|ы|е|у|ой|ам|ами|ах)?|m[ae]n|" + _turkic("эркек", "эркак", "erkak", "ер")),
+              + _turkic("әйел", "аял", "аёл", "хотин", "ayol", "xotin") + "|" + _tajik("зан", "бонув", "модар")),
+    ("men", r"мужчин(?:а|ы|е|у|ой|ам|ами|ах)?|m[ae]n|" + _turkic("эркек", "эркак", "erkak", "ер") + "|"
+            + _tajik("мард")),
     ("families", r"сем(?:ей|ьи|ьям|ьями|ьях|ья)|famil(?:y|ies)|households?|"
-                 + _turkic("отбасы", "үй-бүлө", "оила", "oila")),
+                 + _turkic("отбасы", "үй-бүлө", "оила", "oila") + "|" + _tajik("оила", "хонавода")),
     ("stages", r"этап(?:а|ов|ам|ами|ах|ы|е)?|фаз(?:а|ы|у|ам|ами|ах)?|волн(?:а|ы|у|ам|ами|ах)?|stages?|phases?|"
                r"waves?|" + _turkic("кезең", "этап", "баскыч", "босқич", "bosqich", "etap")),
     ("countries", r"стран(?:а|ы|е|у|ой|ам|ами|ах)?|государств(?:о|а|у|ом|е|ам|ами|ах)?|countr(?:y|ies)|states?|"
@@ -102,7 +113,9 @@ _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
                           "кўнгилли") + "|"
                 + _turkic("адам", "азамат", "кісі", "тұрғын", "қандас", "отандас", "жаран", "атуул", "киши", "тургун",
                           "мекендеш", "одам", "фуқаро", "шахс", "ватандош", "kishi", "odam", "fuqaro", "shaxs",
-                          "vatandosh", "мүше", "мүчө", "a'zo", "аъзо", "жолаушы", "жүргүнчү", "yo'lovchi")),
+                          "vatandosh", "мүше", "мүчө", "a'zo", "аъзо", "жолаушы", "жүргүнчү", "yo'lovchi") + "|"
+                + _tajik("шаҳрванд", "шахрванд", "ҳамватан", "хамватан", "одам", "кас", "сокин", "муҳоҷир",
+                         "гуреза", "тоҷикистонӣ", "тоҷикистони")),
     ("other", r"этнос(?:а|ов|ам|ами|ах|ы)?|этническ(?:их|ие)|национальност(?:ь|и|ей|ям|ями|ях)|"
               r"народност(?:ь|и|ей|ям|ями|ях)|лагер(?:ь|я|ей|ям|ями|ях|и)|организаци(?:я|и|й|ям|ями|ях|ю)|"
               r"операци(?:я|и|й|ям|ями|ях|ю)|мисси(?:я|и|й|ям|ями|ях|ю)|рейс(?:а|ов|ам|ами|ах|ы)?|"
@@ -136,6 +149,10 @@ TURKIC_ADJECTIVE_RE = re.compile(
 TURKIC_MODIFIERS = {"жаңа", "жаңы", "yangi", "янги", "басқа", "башка", "boshqa", "бошқа", "тағы", "дагы", "yana",
                     "яна", "кішкентай", "кичинекей", "kichik", "кичик"}
 MEASURE_WORDS = {"nafar", "нафар", "nafari", "нафари", "ta", "та", "tasi", "еще", "more"}
+# "young" before a children noun, not an age: "156 жаш бала", "жас балалар", "yosh bolalar"
+YOUNG_WORDS = {"жас", "жаш", "ёш", "yosh"}
+# Uzbek/Tajik "nafar" counts people when no noun follows it: "ҳаҷми 260 нафар", "yana 12 nafar qaytdi"
+PERSON_MEASURE_WORDS = {"nafar", "нафар"}
 # "of whom 400 were children": a copula may stand between a breakdown part and its noun
 COPULAS = {"were", "are", "was", "is", "являются", "являлись", "были", "было"}
 CONJUNCTIONS = {"и", "and", "мен", "пен", "бен", "және", "жана", "менен", "va", "ва", "&"}
@@ -155,16 +172,16 @@ AGE_OR_DURATION_RE = re.compile(
 
 _QUALIFIER_PHRASES_BEFORE: list[tuple[str, str]] = [
     ("more_than", r"более чем|больше чем|более|свыше|больше|сверх|more than|over|upwards of|in excess of|above|"
-                  r"well over|just over|in all over"),
+                  r"well over|just over|in all over|беш аз|зиёда аз|зиёд аз|зиёда аз|аз \d+ зиёд"),
     ("at_least", r"не менее чем|не менее|не меньше чем|не меньше|как минимум|по меньшей мере|по крайней мере|минимум|"
                  r"at least|no fewer than|no less than|not less than|a minimum of|кемінде|кеминде|жок дегенде|"
-                 r"kamida|камида|ең кемі"),
+                 r"kamida|камида|ең кемі|на камтар аз|ҳадди ақал|дасти кам"),
     ("less_than", r"менее чем|менее|меньше чем|меньше|не более чем|не более|не больше|почти|чуть меньше|максимум|до|"
                   r"less than|fewer than|under|up to|nearly|almost|no more than|not more than|at most|just under|"
-                  r"as many as"),
+                  r"as many as|то|қариб|кам аз"),
     ("about", r"около|порядка|примерно|приблизительно|ориентировочно|где-то|about|around|approximately|roughly|"
               r"some|an estimated|estimated|close to|circa|approx\.?|шамамен|шамасы|болжол менен|болжолу|болжол|"
-              r"qariyb|taxminan|тахминан|қарийб|тахминан"),
+              r"qariyb|taxminan|тахминан|қарийб|тахминан|тақрибан|таќрибан|наздики|тахминан"),
 ]
 QUALIFIERS_BEFORE = [(q, re.compile(rf"(?<![\w'])(?:{p})[\s\u00a0]*$")) for q, p in _QUALIFIER_PHRASES_BEFORE]
 QUALIFIERS_AFTER: dict[str, str] = {
@@ -200,7 +217,11 @@ RUSSIAN_MORE_AFTER_RE = re.compile(r"[\s\u00a0]*с (?:лишним|неболь�
 TOTAL_BEFORE_RE = re.compile(
     r"(?<![\w'])(?:всего|в общей сложности|итого|общее (?:число|количество)|общей численностью|in total|a total of|"
     r"total of|altogether|overall|in all|барлығы|барлыгы|жалпы|жалпысынан|бардыгы|баары|jami|жами|umumiy|умумий|"
-    r"hammasi|ҳаммаси)(?![\w'])",
+    r"hammasi|ҳаммаси|"
+    # a running count to date is a total of the returns so far
+    r"to date|so far|until now|in recent years|на сегодняшний день|до сих пор|к настоящему времени|"
+    r"за последние годы|за все время|буга чейин|бүгүнкү күнгө чейин|акыркы жылдары|бүгінге дейін|осы уақытқа дейін|"
+    r"соңғы жылдары|bugungi kungacha|бугунги кунгача|shu kungacha|шу кунгача|то имрӯз|то ба имрӯз|солҳои охир)(?![\w'])",
     re.I,
 )
 TOTAL_AFTER_RE = re.compile(r"^[^,;:()]{0,40}?(?<![\w'])(?:in total|in all|altogether|overall)(?![\w'])", re.I)
@@ -210,16 +231,37 @@ BREAKDOWN_MARKER_RE = re.compile(
     r"алардын ичинде|шундан|улардан|шулардан|shundan|ulardan|shu jumladan|jumladan|шу жумладан|жумладан)(?![\w'])",
     re.I,
 )
+# "18 of whom are orphans": a part named by the number, then "of whom" (its whole is the figure before it)
+PART_OF_AFTER_NUMBER_RE = re.compile(r"[\s\u00a0]+of (?:whom|them|which)(?![\w'])", re.I)
 # a breakdown marker, then at most a qualifier, right before the number: "Из них свыше 360 — дети"
 BREAKDOWN_BEFORE_NUMBER_RE = re.compile(
     r"(?:" + BREAKDOWN_MARKER_RE.pattern + r")[\s\u00a0]*(?:[^\W\d_]+[\s\u00a0]+){0,2}$", re.I)
 RETURN_CUE_RE = re.compile(
     r"(?<![\w'])(?:return(?:ed|ing|s)?|returnees?|repatriat\w*|brought (?:back|home)|evacuat\w*|rescued|"
-    r"flown (?:back|home)|возвращ\w*|возвращен\w*|вернул\w*|вернувш\w*|верн[её]н\w*|возвратил\w*|репатри\w*|вывез\w*|"
+    r"flown (?:back|home)|возвращ\w*|возвращен\w*|вернул\w*|вернуть|вернут\w*|вернувш\w*|верн[её]н\w*|"
+    r"возвратил\w*|репатри\w*|вывез\w*|"
     r"вывоз\w*|эвакуир\w*|эвакуац\w*|доставлен\w*|"
     r"қайтарыл\w*|қайтарған\w*|елге орал\w*|орал(?:ды|ған)\w*|әкелін\w*|жеткізіл\w*|эвакуац\w*|"
     r"кайтарыл\w*|кайтып кел\w*|алып келин\w*|мекенине кайт\w*|"
-    r"қайтарил\w*|олиб келин\w*|qaytaril\w*|olib kelin\w*|vataniga qayt\w*|evakuatsiya\w*)",
+    r"қайтарил\w*|олиб келин\w*|qaytaril\w*|olib kelin\w*|vataniga qayt\w*|evakuatsiya\w*|"
+    r"came (?:back|home)|arrived home|homecoming|airlifted|freed|прибыл\w* на родину|освобожд\w*|"
+    r"(?:carried|transported|flew|delivered)\b[^.;]{0,80}\bto (?:kazakhstan|kyrgyzstan|uzbekistan|tajikistan|"
+    r"turkmenistan|(?:their )?homeland)|"
+    r"olib chiqil\w*|олиб чиқил\w*|алып шығыл\w*|алып чыгыл\w*|көшіріл\w*|көчүрүл\w*|бошотул\w*|босатыл\w*|"
+    r"қайтар\w*|қайтиб кел\w*|қайтиш\w*|qaytar\w*|qaytib kel\w*|qaytish\w*|кайтар\w*|"
+    r"баргардон\w*|бозгардон\w*|баргашт\w*|оварда\w*|меоран\w*|меорад|интиқол\w*|ба ватан\w*)",
+    re.I,
+)
+# An announced return, not a done one: "will be returned", "планирует вернуть", "қайтарылады", "меорад"
+PLANNED_CUE_RE = re.compile(
+    r"(?<![\w'])(?:will (?:be )?(?:return|repatriat|bring|brought|evacuat|fly|flown)\w*|plans? to|planning to|"
+    r"planned|intends? to|(?:is|are) (?:set|expected|due|to be) to|to be (?:returned|repatriated|brought|evacuated)|"
+    r"планиру\w*|намерен\w*|собира\w*ся|будут? (?:возвращ|вывез|эвакуир|вернут)\w*|предстоит|ожида\w*ся|"
+    r"вернут(?:ь|ся)? в ближайшее|"
+    r"жоспарла\w*|қайтарылады|әкелінеді|оралады|кайтарылат|алып келинет|пландаштыр\w*|"
+    r"rejalashtir\w*|режалаштир\w*|қайтаради|qaytaradi|қайтарилади|qaytariladi|кутаётган\w*|кутмоқда|"
+    r"kutayotgan\w*|kutmoqda|олиб келинади|olib kelinadi|"
+    r"нақша\w*|меорад|меоранд|баргардонида мешав\w*|баргардонида шаванд|бояд(?:\s+\w+){0,4}\s+баргардонида|барои баргардон\w*)(?![\w'])",
     re.I,
 )
 # where the clause of a total marker starts: after ";", ":", "(", ", " or a spaced dash
@@ -229,8 +271,13 @@ COUNTRY_CODE_RE = re.compile(r"[A-Z]{2}")
 
 
 def has_return_cue(text: str) -> bool:
-    """True when `text` says people were returned, repatriated, brought back or evacuated."""
+    """True when `text` says people were (or are to be) returned, repatriated, brought back or evacuated."""
     return bool(RETURN_CUE_RE.search(text))
+
+
+def has_planned_cue(text: str) -> bool:
+    """True when `text` announces a return to come ("will be repatriated", "намерены вернуть", "қайтаради")."""
+    return bool(PLANNED_CUE_RE.search(text))
 
 
 # --- years -----------------------------------------------------------------------------------------------
@@ -240,6 +287,8 @@ YEAR_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("range", re.compile(rf"(?<![\w'])(?:с|со|from|between|от)\s+{_YEAR_GROUP}\s*(?:года?|г\.|year)?\s*"
                          rf"(?:по|до|to|and|until|till|through|[-–—])\s*{_YEAR_GROUP}(?!\d)", re.I)),
     ("range", re.compile(rf"(?<![\d.,]){_YEAR_GROUP}\s*[-–—]\s*{_YEAR_GROUP}(?!\d)")),
+    ("range", re.compile(rf"(?<![\d.,]){_YEAR_GROUP}\s*-?\s*(?:yildan|йилдан|жылдан|жылдардан)\s+{_YEAR_GROUP}\s*-?\s*"
+                         r"(?:yilgacha|йилгача|жылға|жылга|жылы|йили|yili)", re.I)),
     ("since", re.compile(rf"(?<![\w'])(?:с|со|since|from|начиная с)\s+{_YEAR_GROUP}(?!\d)", re.I)),
     ("since", re.compile(rf"(?<![\d.,]){_YEAR_GROUP}\s*-?\s*(?:жылдан|жылдардан|yildan|йилдан)", re.I)),
     ("single", re.compile(rf"(?<![\d.,]){_YEAR_GROUP}(?![\d]|[.,]\d)")),

@@ -37,7 +37,9 @@ from etl.facts.lexicon import (
     MEASURE_WORDS,
     NOUN_WORD_RE,
     NUMBER_OF_RE,
+    PART_OF_AFTER_NUMBER_RE,
     PEOPLE,
+    PERSON_MEASURE_WORDS,
     POSSESSIVE_NOUN_RE,
     POSSESSIVE_NUMBER_RE,
     POSSESSIVE_QUALIFIERS_AFTER,
@@ -54,6 +56,7 @@ from etl.facts.lexicon import (
     YEAR_DIGITS_RE,
     YEAR_PATTERNS,
     YEAR_PREPOSITION_BEFORE_RE,
+    YOUNG_WORDS,
 )
 from etl.facts.numbers import NumberSpan, normalize_word
 from etl.facts.records import Draft
@@ -179,6 +182,11 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     if (cursor + 1 < len(tokens) and tokens[cursor][0].lower() == "of"
             and normalize_word(tokens[cursor + 1][0]) in ENGLISH_OF_DETERMINERS):
         cursor += 2  # "more than 700 of its citizens"
+    elif PART_OF_AFTER_NUMBER_RE.match(masked, after_number):
+        # "156 children, 18 of whom are orphans": the part's noun follows "of whom" and a copula
+        cursor += 2
+        if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in COPULAS:
+            cursor += 1
     subject, cursor, noun_end = _noun_phrase(tokens, cursor)
     if subject is not None and qualifier == "exact" and cursor < len(tokens):
         # Kyrgyz/Kazakh/Uzbek put the comparison after the noun too: "460 адамдан ашык", "30 адамга чейин"
@@ -220,6 +228,10 @@ def _noun_phrase(tokens: list[Token], cursor: int) -> tuple[str | None, int, int
     subject, cursor, end = _head_noun(tokens, cursor)
     if subject is None:
         return None, cursor, end
+    # "104 women, children" (a headline's "and"): only the two nouns themselves
+    if (cursor + 1 < len(tokens) and tokens[cursor][0] == ","
+            and {subject, noun_subject(tokens[cursor + 1][0])} == {"women", "children"}):
+        return "women_and_children", cursor + 2, tokens[cursor + 1][2]
     if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in CONJUNCTIONS:
         second, after_second, second_end = _head_noun(tokens, cursor + 1)
         if second is not None:
@@ -261,10 +273,16 @@ def _country_of_citizen(tokens: list[Token], cursor: int) -> bool:
 def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
     """Subject of the first counted noun from tokens[cursor], after at most MAX_MODIFIERS modifiers."""
     skipped = 0
+    measure_end, measure_cursor = 0, cursor  # after a bare "nafar": people, unless a noun follows
     while cursor < len(tokens):
         word = tokens[cursor][0]
         if not WORD_START_RE.match(word):
-            return None, cursor, 0
+            break
+        if (normalize_word(word) in YOUNG_WORDS and cursor + 1 < len(tokens)
+                and noun_subject(tokens[cursor + 1][0]) in ("children", "orphans")):
+            skipped += 1  # "156 жаш бала", "40 yosh bola": young children, not an age
+            cursor += 1
+            continue
         if AGE_OR_DURATION_RE.fullmatch(normalize_word(word)):
             return None, cursor, 0
         subject = noun_subject(word)
@@ -280,9 +298,13 @@ def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
                 return subject, cursor + 1, tokens[cursor][2]
             return subject, cursor, end
         if skipped >= MAX_MODIFIERS or not (_is_modifier(word) or _country_of_citizen(tokens, cursor)):
-            return None, cursor, 0
+            break
+        if skipped == 0 and normalize_word(word) in PERSON_MEASURE_WORDS:
+            measure_end, measure_cursor = tokens[cursor][2], cursor + 1
         skipped += 1
         cursor += 1
+    if measure_end:
+        return "persons", measure_cursor, measure_end
     return None, cursor, 0
 
 

@@ -22,7 +22,7 @@ class Draft:
 
 @dataclass(frozen=True)
 class Fact:
-    """One counted figure of one document; `body[start:end]` is the number as written."""
+    """One counted figure of one document; `body[start:end]` (`title[start:end]` when in_title) is the number."""
 
     fact_id: str
     doc_id: str
@@ -34,6 +34,9 @@ class Fact:
     year_from: int | None
     year_to: int | None
     parent_fact_id: str | None
+    same_as_fact_id: str | None  # a repeated mention of a group: the fact_id of its first mention
+    planned: bool  # an announced return, not a done one
+    in_title: bool  # start/end point into the document's title, not its body
     consistency: str
     evidence: str
     start: int

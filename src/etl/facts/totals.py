@@ -1,8 +1,12 @@
 """Breakdowns, stated totals and their consistency checks over the counted figures of one document.
 
 - breakdown: facts inside "(...)" right after a fact, or after "из них / including / of whom / оның
-  ішінде / shundan / :" are parts of the nearest earlier fact whose subject can contain them. Breakdown
-  parts without their own country, operation or years take the parent's.
+  ішінде / shundan / :" are parts of the nearest earlier fact whose subject can contain them; so are two or
+  more figures of one sentence that add up exactly to a figure just before them ("104 women and children
+  ... The group was made up of 31 women and 73 children"). Breakdown parts without their own country,
+  operation or years take the parent's.
+- repeated mention: a figure stated again for the same group in the same document ("231 citizens ... the
+  231 evacuated") points at its first mention (`same_as_fact_id`); a part stated again keeps its whole.
 - total: a fact marked "всего / in total / барлығы / jami ..." is checked against the earlier top-level
   facts of the same kind (people returned or not) within six sentences, walking back and stopping at a
   non-exact or larger figure; the nearest run of at least two that adds up is taken, else all of them.
@@ -18,7 +22,9 @@ import pandas as pd
 from etl.facts.lexicon import (
     BREAKDOWN_MARKER_RE,
     CLAUSE_BREAK_RE,
+    PART_OF_AFTER_NUMBER_RE,
     PART_SUBJECTS,
+    PEOPLE,
     TOTAL_AFTER_RE,
     TOTAL_BEFORE_RE,
     has_return_cue,
@@ -37,6 +43,10 @@ MAX_MARKER_OFFSET_FOR_PREVIOUS_SENTENCE = 25
 TOTAL_LOOKBACK_SENTENCES = 6
 # a stated total is checked only against at least this many figures
 MIN_SUMMANDS = 2
+# parts that add up to a figure are looked for at most this many sentences after it
+SUM_LOOKBACK_SENTENCES = 3
+# smaller figures recur for different groups ("2 women", "4 children"): a repeat needs the same subject
+REPEAT_MIN_VALUE = 10
 # "about 700" allows 630 to 770
 ABOUT_LOW, ABOUT_HIGH = 0.9, 1.1
 
@@ -99,8 +109,65 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
             for index in after:
                 if not can_contain(whole, index):
                     break
-                parents[index] = whole
+                if not PART_OF_AFTER_NUMBER_RE.match(masked, drafts[index].end):
+                    parents[index] = whole
+        for index in members:
+            if index not in parents and PART_OF_AFTER_NUMBER_RE.match(masked, drafts[index].end):
+                # the figure right before it, itself possibly a part: "156 children, 18 of whom are orphans"
+                wholes = [other for other in members if drafts[other].end <= drafts[index].start
+                          and can_contain(other, index)]
+                if wholes:
+                    parents[index] = wholes[-1]
     return parents
+
+
+def parents_by_sum(drafts: list[Draft], parents: dict[int, int]) -> dict[int, int]:
+    """Whole of each figure in a sentence whose exact people figures (two or more, not yet parts) add up exactly to
+    an earlier figure of that sentence or of the SUM_LOOKBACK_SENTENCES before it that can contain them all."""
+    found: dict[int, int] = {}
+    by_sentence: dict[int, list[int]] = {}
+    for index, draft in enumerate(drafts):
+        by_sentence.setdefault(draft.sentence_index, []).append(index)
+    for sentence_index, members in by_sentence.items():
+        parts = [index for index in members if index not in parents and drafts[index].qualifier == "exact"
+                 and drafts[index].subject in PEOPLE - {"families"}]
+        if len(parts) < MIN_SUMMANDS:
+            continue
+        total = sum(drafts[index].value for index in parts)
+        for whole in range(parts[0] - 1, -1, -1):
+            if sentence_index - drafts[whole].sentence_index > SUM_LOOKBACK_SENTENCES:
+                break
+            fits = all(drafts[index].subject in PART_SUBJECTS.get(drafts[whole].subject, frozenset())
+                       for index in parts)
+            if drafts[whole].value == total and fits:
+                found.update(dict.fromkeys(parts, whole))
+                break
+    return found
+
+
+def link_repeated_mentions(facts: list[Fact]) -> list[Fact]:
+    """Facts with repeated mentions linked: a people figure equal to an earlier one of the same group (same subject,
+    or one of them `persons`, and >= REPEAT_MIN_VALUE unless the subject is the same) takes `same_as_fact_id` = the
+    first mention; if that first mention is a part of a breakdown, the repeat becomes a part of the same whole."""
+    out: list[Fact] = []
+    for fact in facts:
+        if fact.subject in PEOPLE and fact.parent_fact_id is None:
+            earlier = next((candidate for candidate in reversed(out) if same_group(candidate, fact)), None)
+            if earlier is not None and earlier.parent_fact_id is not None:
+                fact = replace(fact, parent_fact_id=earlier.parent_fact_id)
+            elif earlier is not None:
+                fact = replace(fact, same_as_fact_id=earlier.same_as_fact_id or earlier.fact_id)
+        out.append(fact)
+    return out
+
+
+def same_group(earlier: Fact, later: Fact) -> bool:
+    """True when `later` states the group of `earlier` again (see `link_repeated_mentions`)."""
+    if earlier.value != later.value or earlier.subject not in PEOPLE or "families" in (earlier.subject, later.subject):
+        return False
+    if earlier.subject == later.subject:
+        return True
+    return "persons" in (earlier.subject, later.subject) and later.value >= REPEAT_MIN_VALUE
 
 
 def inherit_from_parents(facts: list[Fact]) -> list[Fact]:
@@ -120,6 +187,12 @@ def inherit_from_parents(facts: list[Fact]) -> list[Fact]:
 
 
 # --- totals and consistency ------------------------------------------------------------------------------
+
+def covers_a_period(year_from: int | None, year_to: int | None) -> bool:
+    """True for a figure over several years ("2019-2024", "since 2021", "2017 yildan 2020 yilgacha"): a cumulative
+    total of the returns in that period, not one return."""
+    return year_from is not None and (year_to is None or year_to > year_from)
+
 
 def is_stated_total(masked: str, draft: Draft, sentence: Span) -> bool:
     """True when the text marks the figure as a total ("Всего ... 551 человек", "a total of", "барлығы")."""
@@ -215,9 +288,11 @@ def _as_facts(facts: pd.DataFrame | Sequence[Fact]) -> list[Fact]:
     if isinstance(facts, pd.DataFrame):
         names = [field.name for field in fields(Fact)]
         rows = []
-        for record in facts[names].to_dict("records"):
+        # a table written before a column existed reads it as missing
+        for record in facts.reindex(columns=names).to_dict("records"):
             clean = {key: (None if not isinstance(value, str) and pd.isna(value) else value)
                      for key, value in record.items()}
+            clean["planned"], clean["in_title"] = bool(clean["planned"]), bool(clean["in_title"])
             for key in ("value", "start", "end", "year_from", "year_to"):
                 if clean[key] is not None:
                     clean[key] = int(clean[key])

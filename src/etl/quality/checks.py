@@ -30,15 +30,19 @@ def with_fact_check_columns(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.
 
 
 def mark_offsets(rows: pd.DataFrame, documents: pd.DataFrame, expected_column: str | None) -> pd.DataFrame:
-    """Add `offset_ok`: body[start:end] is non-empty and equals rows[expected_column] (or lies in `evidence` when None).
+    """Add `offset_ok`: body[start:end] (title[start:end] for rows with in_title) is non-empty and equals
+    rows[expected_column] (or lies in `evidence` when None).
 
     The check a suite gates on with severity block; offsets that do not point into the body make every
     downstream join wrong.
     """
     bodies = dict(zip(documents["doc_id"], documents["body"]))
+    titles = dict(zip(documents["doc_id"], documents["title"])) if "title" in documents else {}
     marks = []
     for row in rows.itertuples(index=False):
-        body = bodies.get(row.doc_id)
+        # a headline's figure points into the title (facts.in_title)
+        in_title = getattr(row, "in_title", False)
+        body = titles.get(row.doc_id) if in_title is not pd.NA and bool(in_title) else bodies.get(row.doc_id)
         start, end = int(row.start), int(row.end)
         piece = body[start:end] if isinstance(body, str) and 0 <= start < end <= len(body) else None
         if piece is None:

@@ -49,11 +49,13 @@ EXAMPLE_QUESTIONS: list[tuple[str, str, set[str]]] = [
      "select lang, coalesce(source_agency, '(not stated)') as agency, count(*) as documents\n"
      "from documents group by all order by documents desc, lang",
      {"documents"}),
-    ("How many people were repatriated per country and year? (The parts of a breakdown have a `parent_fact_id` "
-     "and an `is_total` figure sums other rows: leave both out. A family is not one person.)",
+    ("How many people were repatriated per country and year? (The parts of a breakdown have a `parent_fact_id`, "
+     "a group the document states again has a `same_as_fact_id`, an `is_total` figure sums other rows and a "
+     "`planned` return has not happened: leave all four out. A family is not one person.)",
      "select country, year_from, sum(value) as people, count(distinct doc_id) as documents\n"
      "from repatriations\n"
-     "where parent_fact_id is null and is_total is not true and subject is distinct from 'families'\n"
+     "where parent_fact_id is null and same_as_fact_id is null and is_total is not true and planned is not true\n"
+     "  and subject is distinct from 'families'\n"
      "group by all order by country, year_from",
      {"repatriations"}),
     ("Which persons and organizations are mentioned together with each operation, in how many documents?",

@@ -1,0 +1,175 @@
+"""Facts: repeated groups, parts across sentences, headline figures, planned returns, totals over a period,
+the year of a return reported as just done, and Tajik counts. Texts written for these tests (not the devset)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from etl.facts.extract import extract_facts, facts_frame, repatriations_frame
+
+
+def _facts(body: str, lang: str, title: str | None = None):
+    return extract_facts("doc", body, lang, title=title)
+
+
+def _repatriations(body: str, lang: str, title: str = "T", published: dt.date | None = None) -> pd.DataFrame:
+    docs = pd.DataFrame([{"doc_id": "doc", "body": body, "lang": lang, "title": title}])
+    documents = pd.DataFrame([{"doc_id": "doc", "title": title, "source_agency": None,
+                               "published_date": published, "lang": lang}])
+    return repatriations_frame(facts_frame(docs, pd.DataFrame()), documents)
+
+
+def _readme_sum(rows: pd.DataFrame) -> int:
+    """The README's people-per-country-and-year query, summed over all cells."""
+    counted = rows[rows["parent_fact_id"].isna() & rows["same_as_fact_id"].isna() & ~rows["is_total"]
+                   & ~rows["planned"] & (rows["subject"] != "families")]
+    return int(counted["value"].sum())
+
+
+def test_a_group_stated_twice_is_counted_once():
+    body = ("Kyrgyzstan brought home 59 citizens from Iraq on Friday. The 59 returnees were met at Manas airport. "
+            "All 59 citizens will undergo medical checks.")
+    facts = _facts(body, "en")
+    first, again, third = facts
+    assert (first.value, first.same_as_fact_id) == (59, None)
+    assert again.same_as_fact_id == first.fact_id and third.same_as_fact_id == first.fact_id
+    assert _readme_sum(_repatriations(body, "en")) == 59
+
+
+def test_a_part_stated_again_keeps_its_whole():
+    body = ("Из Сирии вывезены 120 граждан, из них 70 детей. Вернувшиеся 70 детей пройдут реабилитацию.")
+    facts = _facts(body, "ru")
+    whole, part, part_again = facts
+    assert part.parent_fact_id == whole.fact_id and part_again.parent_fact_id == whole.fact_id
+    assert part_again.same_as_fact_id is None
+    assert _readme_sum(_repatriations(body, "ru")) == 120
+
+
+def test_small_figures_of_other_subjects_are_not_repeats():
+    facts = _facts("Ирактан 40 бала қайтарылды. Олардың 4 анасы және 4 адам туыстары күтіп алды.", "kk")
+    assert all(fact.same_as_fact_id is None for fact in facts)
+
+
+def test_parts_that_add_up_to_an_earlier_figure_are_its_breakdown():
+    body = ("Uzbekistan repatriated 64 women and children from Syria. The group that arrived in Tashkent "
+            "was made up of 25 women and 39 children.")
+    whole, women, children = _facts(body, "en")
+    assert women.parent_fact_id == whole.fact_id and children.parent_fact_id == whole.fact_id
+    rows = _repatriations(body, "en")
+    assert sorted(rows["value"]) == [25, 39, 64]  # the parts are returns because their whole is
+    assert _readme_sum(rows) == 64
+
+
+def test_parts_that_do_not_add_up_stay_separate():
+    facts = _facts("Uzbekistan repatriated 64 women and children. Another flight carried 20 women and 30 children "
+                   "to Tashkent.", "en")
+    assert [fact.parent_fact_id for fact in facts] == [None, None, None]
+
+
+def test_of_whom_makes_a_part_of_the_figure_just_before():
+    body = "Kazakhstan evacuated 95 citizens, among them 60 children, 11 of whom are orphans."
+    citizens, children, orphans = _facts(body, "en")
+    assert (orphans.subject, orphans.parent_fact_id) == ("orphans", children.fact_id)
+    assert children.parent_fact_id == citizens.fact_id
+
+
+def test_headline_figure_restated_in_the_body_is_one_group():
+    title = "Kazakhstan repatriates 37 women, children from Syria"
+    body = "On Monday 37 women and children were returned to Kazakhstan from camps in north-east Syria in 2021."
+    facts = _facts(body, "en", title=title)
+    body_fact, headline = facts
+    assert headline.in_title and title[headline.start:headline.end] == "37"
+    assert headline.subject == "women_and_children"
+    assert headline.same_as_fact_id == body_fact.fact_id
+    assert headline.year_from == 2021  # the body's sentence says more than the headline
+    assert _readme_sum(_repatriations(body, "en", title=title)) == 37
+
+
+def test_a_figure_only_the_headline_gives_is_kept():
+    title = "Қирғизистон Суриядан 85 нафар фуқаросини қайтарди"
+    rows = _repatriations("Бу ҳақда ташқи ишлар вазирлиги хабар берди.", "uz", title=title)
+    assert list(rows["value"]) == [85] and _readme_sum(rows) == 85
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("en", "The government plans to repatriate 150 more citizens from camps in Syria."),
+    ("ru", "Власти намерены вернуть на родину около 200 граждан из лагерей."),
+    ("uz", "Ўзбекистон яна 90 нафар фуқаросини Ироқдан қайтаради."),
+    ("kk", "Алдағы айда Сириядан 70 азамат елге қайтарылады."),
+    ("tg", "Тоҷикистон беш аз 150 шаҳрвандашро аз Ироқ меорад."),
+])
+def test_announced_returns_are_planned_and_not_summed(lang, text):
+    rows = _repatriations(text, lang)
+    assert len(rows) == 1 and rows["planned"].all()
+    assert _readme_sum(rows) == 0
+
+
+def test_a_done_return_is_not_planned():
+    rows = _repatriations("Сириядан 70 азамат елге қайтарылды.", "kk")
+    assert list(rows["planned"]) == [False]
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("en", "More than 400 people have been returned from Syria since 2020."),
+    ("ru", "С 2019 по 2023 год из Ирака было возвращено 320 человек."),
+    ("uz", "2018 yildan 2022 yilgacha Suriyadan 210 nafar fuqaro olib kelingan."),
+    ("ky", "Буга чейин 300дөн ашуун жаран мекенине кайтарылды."),
+])
+def test_a_figure_over_several_years_or_to_date_is_a_total(lang, text):
+    rows = _repatriations(text, lang, published=dt.date(2024, 3, 1))
+    assert rows["is_total"].all()
+    assert rows["year_from"].isna().all() or rows["year_from"].iloc[0] != 2024  # no page year for a total
+
+
+def test_figures_a_stated_total_adds_up_stay_returns():
+    body = ("В 2021-2022 годах вернули 200 человек, в 2023-2024 годах ещё 100 человек. "
+            "Всего было возвращено 300 человек.")
+    rows = _repatriations(body, "ru")
+    assert sorted(rows.loc[~rows["is_total"], "value"]) == [100, 200]
+    assert _readme_sum(rows) == 300
+
+
+def test_a_return_reported_as_done_takes_the_page_year_and_its_parts_too():
+    body = "Из Сирии вернули 48 граждан, из них 30 детей. Ранее, с 2019 по 2022 год, вернули 500 человек."
+    rows = _repatriations(body, "ru", published=dt.date(2023, 6, 5)).set_index("value")
+    assert (rows.loc[48, "year_from"], rows.loc[48, "year_to"]) == (2023, 2023)
+    assert rows.loc[30, "year_from"] == 2023
+    assert (rows.loc[500, "year_from"], rows.loc[500, "year_to"]) == (2019, 2022)
+
+
+def test_no_page_year_without_a_published_date():
+    rows = _repatriations("Из Сирии вернули 48 граждан.", "ru", published=None)
+    assert rows["year_from"].isna().all()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Рӯйхати 120 нафар шаҳрвандон барои баргардонидан тартиб дода шуд.", [(120, "persons")]),
+    ("Аз Сурия 35 зан ва 80 кӯдак ба ватан баргардонида шуданд.", [(35, "women"), (80, "children")]),
+    ("Дар ҳаҷми 260 нафар рӯйхат тартиб дода шуд.", [(260, "persons")]),
+    ("Беш аз 40 ятим ба Душанбе оварда шуданд.", [(40, "orphans")]),
+])
+def test_tajik_counts(text, expected):
+    assert [(fact.value, fact.subject) for fact in _facts(text, "tg")] == expected
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("en", "The group that came home on Sunday included 12 children."),
+    ("uz", "Afg'onistondan 17 nafar fuqaro olib chiqildi."),
+    ("kk", "Ирактан 14 бала елге көшірілді."),
+    ("ky", "Сириядан 22 жаш бала бошотулду."),
+    ("en", "A special aircraft carried 40 women to Kazakhstan."),
+])
+def test_more_ways_to_say_people_came_home(lang, text):
+    assert len(_repatriations(text, lang)) == 1
+
+
+def test_a_central_asian_country_is_not_the_whole_region():
+    body = ("Kyrgyzstan has brought back 40 citizens. The Central Asian country has repatriated "
+            "a total of more than 500 of its citizens.")
+    entities = pd.DataFrame([{"doc_id": "doc", "entity_type": "LOC", "start": 0, "end": 10, "canonical_id": "KG",
+                              "text": "Kyrgyzstan"}])
+    facts = extract_facts("doc", body, "en", entities)
+    assert [fact.country for fact in facts] == ["KG", "KG"]
