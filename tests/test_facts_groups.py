@@ -173,3 +173,31 @@ def test_a_central_asian_country_is_not_the_whole_region():
                               "text": "Kyrgyzstan"}])
     facts = extract_facts("doc", body, "en", entities)
     assert [fact.country for fact in facts] == ["KG", "KG"]
+
+
+def test_tajik_country_names_give_the_home_country_of_people_counted():
+    from etl.entities.extract import entities_frame
+
+    body = ("Вазири корҳои хориҷии Тоҷикистон гуфт, ки аз Сурия 48 зан ва кӯдак ба ватан баргардонида шуданд. "
+            "Шаҳрвандони Қазоқистон ва Ӯзбекистон низ дар урдугоҳҳо ҳастанд.")
+    docs = pd.DataFrame([{"doc_id": "doc", "body": body, "lang": "tg", "title": "T"}])
+    entities = entities_frame(docs)
+    assert {"TJ", "KZ", "UZ", "SY"} <= set(entities["canonical_id"])
+    facts = facts_frame(docs, entities)
+    assert list(zip(facts["value"], facts["country"])) == [(48, "TJ")]
+
+
+def test_wishes_and_appeals_to_return_are_no_returns():
+    rows = _repatriations("He said that 120 women among them wanted to return home. "
+                          "Родственники просят вернуть 40 женщин из Ирака.", "en")
+    assert rows.empty
+
+
+@pytest.mark.parametrize("lang, text, parts", [
+    ("kk", "Елге оралған 96 баланың 12-сі жетімдер.", {12: 96}),
+    ("ky", "Ирактан 80 кыргызстандык, анын ичинен 50 жаш бала жана 9 жетим кайтарылды.", {50: 80, 9: 80}),
+])
+def test_turkic_breakdowns(lang, text, parts):
+    facts = _facts(text, lang)
+    value_of = {fact.fact_id: fact.value for fact in facts}
+    assert {fact.value: value_of[fact.parent_fact_id] for fact in facts if fact.parent_fact_id} == parts

@@ -27,7 +27,7 @@ from etl.entities.transliteration import slugify
 log = logging.getLogger(__name__)
 
 
-CLDR_LOCALES = ("en", "ru", "kk", "ky", "uz", "uz_Cyrl")
+CLDR_LOCALES = ("en", "ru", "kk", "ky", "uz", "uz_Cyrl", "tg")
 
 PYCOUNTRY_LOCALES = ("ru", "kk", "ky", "uz")
 
@@ -38,7 +38,7 @@ EXTRA_CITY_ZONES = ("America/New_York",)
 
 
 def _country_names() -> dict[str, set[str]]:
-    """ISO alpha-2 -> every name CLDR and ISO 3166 give it in en/ru/kk/ky/uz."""
+    """ISO alpha-2 -> every name CLDR and ISO 3166 give it in en/ru/kk/ky/uz/tg."""
     names: dict[str, set[str]] = defaultdict(set)
     codes = {c.alpha_2 for c in pycountry.countries}
     for loc_id in CLDR_LOCALES:

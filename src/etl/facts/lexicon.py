@@ -228,7 +228,8 @@ TOTAL_AFTER_RE = re.compile(r"^[^,;:()]{0,40}?(?<![\w'])(?:in total|in all|altog
 BREAKDOWN_MARKER_RE = re.compile(
     r"(?<![\w'])(?:из них|из которых|в том числе|в т\. ?ч\.|включая|среди них|среди которых|of whom|of which|of them|"
     r"including|among them|among whom|оның ішінде|олардың ішінде|соның ішінде|анын ичинде|алардын ичинен|"
-    r"алардын ичинде|шундан|улардан|шулардан|shundan|ulardan|shu jumladan|jumladan|шу жумладан|жумладан)(?![\w'])",
+    r"алардын ичинде|анын ичинен|анын ичинде|шундан|улардан|шулардан|shundan|ulardan|shu jumladan|jumladan|"
+    r"шу жумладан|жумладан|аз ҷумла|аз он ҷумла|аз онҳо|аз ин шумора)(?![\w'])",
     re.I,
 )
 # "18 of whom are orphans": a part named by the number, then "of whom" (its whole is the figure before it)
@@ -270,9 +271,20 @@ CLAUSE_BREAK_RE = re.compile(r"[;:(]|, |\s[—–]\s")
 COUNTRY_CODE_RE = re.compile(r"[A-Z]{2}")
 
 
+# a wish or an appeal is no return: "286 women wanted to return home", "просят вернуть", "qaytishni xohlaydi"
+RETURN_WISH_BEFORE_RE = re.compile(
+    r"(?<![\w'])(?:want(?:s|ed)?|wish(?:es|ed)?|hop(?:e|es|ed)|ask(?:s|ed)?|appeal(?:s|ed)?|urg(?:e|es|ed)|"
+    r"call(?:s|ed)? on|willing|eager|(?:refus|declin)(?:e|es|ed)|хот(?:ят|ел[аи]?|ят ли)|хочет|желают|желает|"
+    r"прос(?:ят|ит|или)|призыва\w*|отказ\w*)(?:\s+\w+){0,2}\s*$",
+    re.I,
+)
+
+
 def has_return_cue(text: str) -> bool:
-    """True when `text` says people were (or are to be) returned, repatriated, brought back or evacuated."""
-    return bool(RETURN_CUE_RE.search(text))
+    """True when `text` says people were (or are to be) returned, repatriated, brought back or evacuated; a wish or
+    an appeal to return ("wanted to return home", "просят вернуть") is none."""
+    return any(not RETURN_WISH_BEFORE_RE.search(text[max(0, match.start() - 40):match.start()])
+               for match in RETURN_CUE_RE.finditer(text))
 
 
 def has_planned_cue(text: str) -> bool:

@@ -24,6 +24,7 @@ from etl.facts.lexicon import (
     CLAUSE_BREAK_RE,
     PART_OF_AFTER_NUMBER_RE,
     PART_SUBJECTS,
+    POSSESSIVE_NUMBER_RE,
     PEOPLE,
     TOTAL_AFTER_RE,
     TOTAL_BEFORE_RE,
@@ -37,6 +38,8 @@ from etl.facts.records import Draft, Fact
 MAX_CHARS_BEFORE_BRACKET = 120
 # "460 адам кайтарылды: 145 аял ...": the colon at most this many characters after the whole's noun
 MAX_CHARS_BEFORE_COLON = 40
+# "156 баланың 18-і": the genitive noun of the whole at most this many characters before the part
+MAX_CHARS_BEFORE_POSSESSIVE = 3
 # "Из них 300 детей": a marker this near the sentence start refers to a whole in the previous sentence
 MAX_MARKER_OFFSET_FOR_PREVIOUS_SENTENCE = 25
 # a stated total adds up figures at most this many sentences before it
@@ -111,6 +114,15 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                     break
                 if not PART_OF_AFTER_NUMBER_RE.match(masked, drafts[index].end):
                     parents[index] = whole
+        for index in members:
+            draft = drafts[index]
+            if index not in parents and POSSESSIVE_NUMBER_RE.search(masked[draft.start:draft.end]):
+                # "156 баланың 18-і" (18 of the 156 children): the genitive's own figure is the whole
+                wholes = [other for other in members if drafts[other].end <= draft.start
+                          and draft.start - drafts[other].noun_end <= MAX_CHARS_BEFORE_POSSESSIVE
+                          and can_contain(other, index)]
+                if wholes:
+                    parents[index] = wholes[-1]
         for index in members:
             if index not in parents and PART_OF_AFTER_NUMBER_RE.match(masked, drafts[index].end):
                 # the figure right before it, itself possibly a part: "156 children, 18 of whom are orphans"
