@@ -10,6 +10,9 @@ from etl.fields.phrases import PHRASES, WORD_RE, fold
 MAX_AGENCY_LINE_CHARS = 60  # a line naming only an agency ("— Tengrinews.kz") is at most this long
 CUE_CHARS_BEFORE = 80  # the text before a mention, on its line, searched for a publisher cue
 CUE_CHARS_AFTER = 60  # the same after it
+CUE_CHARS_AFTER_AGENCY_WORD = 120  # "X ақпарат агенттігі ... хабарлағандай": the cue may come a few words later
+SIGN_OFF_MIN_POSITION = 0.5  # a "— X" sign-off stands in the second half of the text
+PARAGRAPH_MIN_WORDS = 12  # a line this long is the article's text, not its masthead
 MAX_TAGLINE_WORDS = 6  # a site header opening with the outlet's name ("24.kg — Новости Кыргызстана")
 PUBLISHER, WEAK, NO_ATTRIBUTION = 2, 1, 0  # attribution strengths
 
@@ -76,6 +79,14 @@ _AFTER_PUBLISHER = re.compile(
     r"^[»\"”']?\s*(?:(?:news\s+)?agency|(?:(?:ақпарат|маалымат|axborot|ахборот)\s+)?"
     r"(?:агенттігі|агенттиги|agentligi|агентлиги))?\s*,?\s*"
     rf"(?:{_cue_regex('publisher_after')})(?![^\W\d_])"
+)
+# "Stan.kz ақпарат агенттігі мемлекет басшысының баспасөз хатшысына сілтеме жасап хабарлағандай": the agency word,
+# a few words, then the cue
+_AGENCY_THEN_CUE = re.compile(
+    r"^[»\"”']?\s*(?:(?:ақпарат|маалымат|axborot|ахборот|информационное)\s+)?(?:агенттігі|агенттиги|agentligi|"
+    r"агентлиги|агентство|news\s+agency)\b[^.!?]{0,90}?"
+    rf"(?<![^\W\d_])(?:{_cue_regex('publisher_after')})(?![^\W\d_])",
+    re.I,
 )
 _SIGN_OFF_BEFORE = re.compile(r"(?:^|\s)[—–|-]\s*$")
 _LINE_END_AFTER = re.compile(r"^[»\"”']?\s*[.)]?\s*$")
@@ -164,8 +175,14 @@ def _attribution_strength(text: str, mention: Mention) -> int:
     if (
         _BEFORE_PUBLISHER.search(before)
         or _AFTER_PUBLISHER.match(after)
-        or (_SIGN_OFF_BEFORE.search(before) and _LINE_END_AFTER.match(after))
-        or (_SOURCE_LABEL_BEFORE.match(before) and (_LINE_END_AFTER.match(after) or _HAS_LABEL.search(before)))
+        # "... — Kazinform" signs off the article; near the top the same dash credits a photo caption
+        or (_SIGN_OFF_BEFORE.search(before) and _LINE_END_AFTER.match(after)
+            and mention.start >= len(text) * SIGN_OFF_MIN_POSITION)
+        or (_SOURCE_LABEL_BEFORE.match(before) and _HAS_LABEL.search(before))
+        # a line naming only the outlet credits it below the article's first paragraph, not in the masthead above
+        or (_SOURCE_LABEL_BEFORE.match(before) and _LINE_END_AFTER.match(after)
+            and mention.start > _first_paragraph_start(text))
+        or _AGENCY_THEN_CUE.match(text[mention.end : line_end][:CUE_CHARS_AFTER_AGENCY_WORD])
         or (_CAPS_DATELINE_BEFORE.match(raw_before) and _DASH_AFTER.match(after))
         or _CAPS_DATELINE_DASH_BEFORE.match(raw_before)
         or (_CAPS_DATELINE_PAREN_BEFORE.match(raw_before) and _PAREN_DASH_AFTER.match(after))
@@ -176,6 +193,16 @@ def _attribution_strength(text: str, mention: Mention) -> int:
     if _BEFORE_WEAK.search(before):
         return WEAK
     return NO_ATTRIBUTION
+
+
+def _first_paragraph_start(text: str) -> int:
+    """Offset of the first line of at least PARAGRAPH_MIN_WORDS words (the article's first paragraph), else len."""
+    offset = 0
+    for line in text.split("\n"):
+        if len(line.split()) >= PARAGRAPH_MIN_WORDS:
+            return offset
+        offset += len(line) + 1
+    return len(text)
 
 
 def extract_source_agency(text: str) -> str | None:

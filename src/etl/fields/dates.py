@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 MIN_YEAR = 1990
 DATELINE_LINES = 5  # non-empty lines searched for the dateline, counted from the top or from the headline
 TAIL_LINES = 3  # non-empty lines at the end searched for a labelled dateline
+HEADER_MAX_LINES = 40  # below the top window, short date lines above the first paragraph count up to this line
+PARAGRAPH_MIN_WORDS = 12  # a line this long is the article's text
 MAX_DATELINE_CHARS = 100
 MAX_DATELINE_OTHER_WORDS = 2  # capitalized words beside the date: a city, the agency ("ASTANA, 21 September 2016")
 MAX_DATEPARSER_LINE_CHARS = 60  # longer lines are not given to dateparser
@@ -167,6 +169,9 @@ def parse_dateline(line: str, lang: str | None = None) -> dt.date | None:
 
 
 def _plain_dateline(text: str, lang: str | None) -> dt.date | None:
+    if text.count("|") >= 2:  # a meta line: "Дүйнө , Кыска кабар | 11 мая 2019 | 647 | 0"
+        return next((date for date in (_plain_dateline(segment.strip(), lang) for segment in text.split("|")
+                                       if segment.strip()) if date is not None), None)
     matches = _date_matches(text)
     if not matches:
         return _dateparser_date(text, lang)
@@ -194,10 +199,22 @@ def _top_lines(nonempty: list[tuple[int, str]], title_index: int | None) -> list
             if index != title_index]
 
 
+def _header_lines(nonempty: list[tuple[int, str]], title_index: int | None) -> list[tuple[int, str]]:
+    """Short lines past the top window but above the article's first paragraph (a page's menus, prayer times or
+    widgets can push the date stamp down: "05.03.2021   1378   1 min." under twenty menu lines)."""
+    header: list[tuple[int, str]] = []
+    for index, line in nonempty[DATELINE_LINES + 1 : HEADER_MAX_LINES]:
+        if index != title_index and is_dateish(line):
+            header.append((index, line))
+        elif len(WORD_RE.findall(line)) >= PARAGRAPH_MIN_WORDS or line.rstrip().endswith((".", "!", "?", "…")):
+            break  # the article's text (a paragraph, a sentence) has begun
+    return header
+
+
 def locate_dateline(lines: Sequence[str], lang: str | None, title_index: int | None) -> tuple[int, dt.date] | None:
     """(line index, date) of the dateline near the top, else of a labelled one at the end; None if not stated."""
     nonempty = [(index, line) for index, line in enumerate(map(strip_line, lines)) if line]
-    for index, line in _top_lines(nonempty, title_index):
+    for index, line in _top_lines(nonempty, title_index) + _header_lines(nonempty, title_index):
         date = parse_dateline(line, lang)
         if date is not None:
             return index, date
