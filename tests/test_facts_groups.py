@@ -201,3 +201,16 @@ def test_turkic_breakdowns(lang, text, parts):
     facts = _facts(text, lang)
     value_of = {fact.fact_id: fact.value for fact in facts}
     assert {fact.value: value_of[fact.parent_fact_id] for fact in facts if fact.parent_fact_id} == parts
+
+
+@pytest.mark.parametrize("lang, text, expected", [
+    ("ru", "Кроме того, ещё 45 вернулись на родину самостоятельно.", [(45, "persons", "exact")]),
+    ("en", "Another 12 returned on their own last year.", [(12, "persons", "exact")]),
+    ("ky", "Ирактагы 600дөй кыргызстандык камалган, алардын 150гө чамалуусу аялдар.",
+     [(600, "persons", "about"), (150, "women", "about")]),
+    ("uz", "Qaytarilganlarning 27 nafarini bolalar tashkil qiladi, ularning 6 nafari etim.",
+     [(27, "children", "exact"), (6, "orphans", "exact")]),
+    ("tg", "Аз онҳо 18 нафарашон дар Душанбе зиндагӣ мекунанд.", [(18, "persons", "exact")]),
+])
+def test_counts_named_by_a_verb_a_measure_word_or_a_pronoun(lang, text, expected):
+    assert [(fact.value, fact.subject, fact.qualifier) for fact in _facts(text, lang)] == expected

@@ -61,7 +61,7 @@ def _tajik(*stems: str) -> str:
 
 # (subject, fullmatch pattern over a lower-cased word with ё -> е); first match wins
 _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
-    ("orphans", r"сирот(?:а|ы|е|у|ой|ам|ами|ах)?|детей-сирот|дети-сироты|orphans?|" + _turkic("жетім", "жетим", "етим", "yetim") + "|"
+    ("orphans", r"сирот(?:а|ы|е|у|ой|ам|ами|ах)?|детей-сирот|дети-сироты|orphans?|" + _turkic("жетім", "жетим", "етим", "yetim", "etim") + "|"
                  + _tajik("ятим", "йатим", "бесаробон", "бепарастор")),
     ("women_and_children", r"women-and-children"),
     ("children", r"дет(?:и|ей|ям|ьми|ях)|ребен(?:ок|ка|ку|ком|ке)|несовершеннолетн(?:ий|их|им|ими|его|ему|ие|юю|яя)|"
@@ -148,11 +148,12 @@ TURKIC_ADJECTIVE_RE = re.compile(
 # "беш жаңы социалдык кызматкер", "yana 12 nafar", "тағы 40 бала": new/other/more before the noun
 TURKIC_MODIFIERS = {"жаңа", "жаңы", "yangi", "янги", "басқа", "башка", "boshqa", "бошқа", "тағы", "дагы", "yana",
                     "яна", "кішкентай", "кичинекей", "kichik", "кичик"}
-MEASURE_WORDS = {"nafar", "нафар", "nafari", "нафари", "ta", "та", "tasi", "еще", "more"}
+MEASURE_WORDS = {"nafar", "нафар", "nafari", "нафари", "nafarini", "нафарини", "нафарашон", "нафараш", "ta", "та",
+                 "tasi", "еще", "more"}
 # "young" before a children noun, not an age: "156 жаш бала", "жас балалар", "yosh bolalar"
 YOUNG_WORDS = {"жас", "жаш", "ёш", "yosh"}
 # Uzbek/Tajik "nafar" counts people when no noun follows it: "ҳаҷми 260 нафар", "yana 12 nafar qaytdi"
-PERSON_MEASURE_WORDS = {"nafar", "нафар"}
+PERSON_MEASURE_WORDS = {"nafar", "нафар", "нафарашон", "нафараш"}
 # "of whom 400 were children": a copula may stand between a breakdown part and its noun
 COPULAS = {"were", "are", "was", "is", "являются", "являлись", "были", "было"}
 CONJUNCTIONS = {"и", "and", "мен", "пен", "бен", "және", "жана", "менен", "va", "ва", "&"}
@@ -194,8 +195,12 @@ QUALIFIERS_AFTER: dict[str, str] = {
 POSSESSIVE_QUALIFIERS_AFTER: dict[str, str] = {
     **dict.fromkeys(["астамы", "артығы", "ашыгы", "ашууну", "ortig'i", "ortiqi", "ziyodi", "ортиғи", "зиёди"],
                     "more_than"),
-    **dict.fromkeys(["жуығы", "жакыны", "yaqini", "яқини"], "about"),
+    **dict.fromkeys(["жуығы", "жакыны", "yaqini", "яқини", "чамалуусу", "шамасы"], "about"),
 }
+# "800дөй" (about 800): a similative ending on the digits
+ABOUT_NUMBER_RE = re.compile(r"\d[-‐‑]?(?:дай|дей|дой|дөй|тай|тей|той|төй)$")
+# "алардын 200гө чамалуусу" (about 200 of them): a genitive pronoun names people counted before
+GENITIVE_PRONOUNS = {"алардын", "олардың", "ularning", "уларнинг", "улардан", "ulardan"}
 POSSESSIVE_NUMBER_RE = re.compile(rf"\d[-‐‑]?(?:{TURKIC_POSSESSIVE_SUFFIX})$")
 # a Turkic genitive noun right before a possessive number names what is counted: "балалардың 30-ы"
 GENITIVE_BEFORE_RE = re.compile(r"([^\W\d_']+(?:ның|нің|дың|дің|тың|тің|нын|нин|дын|дин|тын|тин|нун|нүн|дун|дүн|тун|"
@@ -271,6 +276,12 @@ CLAUSE_BREAK_RE = re.compile(r"[;:(]|, |\s[—–]\s")
 COUNTRY_CODE_RE = re.compile(r"[A-Z]{2}")
 
 
+# a return verb right after a bare number names people: "еще 90 вернулись", "40 returned on their own"
+RETURN_VERB_AFTER_RE = re.compile(
+    r"[\s\u00a0]+(?:вернулись|возвратились|вернулся|вернулась|returned|came back|came home|have returned|"
+    r"қайтты|оралды|кайтып келди|кайтышты|qaytdi|qaytib keldi|қайтди|қайтиб келди|баргаштанд|баргашт)(?![\w'])",
+    re.I,
+)
 # a wish or an appeal is no return: "286 women wanted to return home", "просят вернуть", "qaytishni xohlaydi"
 RETURN_WISH_BEFORE_RE = re.compile(
     r"(?<![\w'])(?:want(?:s|ed)?|wish(?:es|ed)?|hop(?:e|es|ed)|ask(?:s|ed)?|appeal(?:s|ed)?|urg(?:e|es|ed)|"

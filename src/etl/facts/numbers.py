@@ -137,7 +137,9 @@ _TURKIC_SUFFIX_RE = re.compile(f"(?:{TURKIC_NUMBER_SUFFIX})")
 # Kazakh/Kyrgyz possessive on digits: "8-і ұл" (8 of them boys), "47си эркек", "балалардың 30-ы" (30 of the
 # children). Digits only: as a word ending it would read pronouns as numbers (Kyrgyz "ону" is "him", not 10).
 TURKIC_POSSESSIVE_SUFFIX = "і|ы|и|у|ү|сі|сы|си|су|сү"
-_DIGIT_SUFFIX_RE = re.compile(f"(?:{TURKIC_NUMBER_SUFFIX}|{TURKIC_POSSESSIVE_SUFFIX})")
+# Kyrgyz/Kazakh similative on digits: "800дөй кыргызстандык" (about 800 Kyrgyzstanis)
+TURKIC_ABOUT_SUFFIX = "дай|дей|дой|дөй|тай|тей|той|төй"
+_DIGIT_SUFFIX_RE = re.compile(f"(?:{TURKIC_NUMBER_SUFFIX}|{TURKIC_POSSESSIVE_SUFFIX}|{TURKIC_ABOUT_SUFFIX})")
 _TURKIC_LANGS = ("kk", "ky", "uz")
 
 KK_LETTERS = set("әғқңөұүһі")

@@ -35,6 +35,9 @@ from etl.facts.lexicon import (
     ENGLISH_OF_DETERMINERS,
     GENITIVE_BEFORE_RE,
     MEASURE_WORDS,
+    ABOUT_NUMBER_RE,
+    GENITIVE_PRONOUNS,
+    RETURN_VERB_AFTER_RE,
     NOUN_WORD_RE,
     NUMBER_OF_RE,
     PART_OF_AFTER_NUMBER_RE,
@@ -156,6 +159,8 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
             break
     if qualifier == "less_than" and CHANGE_TO_LEVEL_RE.search(left):
         qualifier = "exact"  # "выросло до 832", "rose to 832": the new level, not an upper bound
+    if qualifier == "exact" and ABOUT_NUMBER_RE.search(number_text):
+        qualifier = "about"
     after_number = span.end
     more = RUSSIAN_MORE_AFTER_RE.match(masked, after_number)
     if more and more.end() <= sentence_end:
@@ -196,8 +201,13 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     if subject is None and possessive:
         genitive = GENITIVE_BEFORE_RE.search(masked[sentence_start:span.start])
         subject = noun_subject(genitive.group(1)) if genitive else None
+        if genitive and normalize_word(genitive.group(1)) in GENITIVE_PRONOUNS:
+            subject = "persons"  # "алардын 200гө чамалуусу": about 200 of them (people named before)
         if subject is not None:
             return Reading(subject=subject, qualifier=qualifier, noun_end=span.end, noun_before=True)
+    if subject is None and RETURN_VERB_AFTER_RE.match(masked, after_number):
+        # "еще 90 вернулись самостоятельно", "40 returned on their own": people, named by the verb
+        return Reading(subject="persons", qualifier=qualifier, noun_end=span.end)
     if subject is None:
         before = _noun_before(masked[sentence_start:span.start])
         if before is None:
