@@ -214,3 +214,20 @@ def test_turkic_breakdowns(lang, text, parts):
 ])
 def test_counts_named_by_a_verb_a_measure_word_or_a_pronoun(lang, text, expected):
     assert [(fact.value, fact.subject, fact.qualifier) for fact in _facts(text, lang)] == expected
+
+
+@pytest.mark.parametrize("lang, title, body, operation", [
+    ("uz", "Mehr operasiyasi-5", "Suriyadan 93 nafar fuqaro olib kelindi.", "Mehr"),
+    ("kk", "«Жусан-4» операциясы аяқталды", "Сириядан 67 азамат елге жеткізілді.", "Zhusan"),
+])
+def test_an_operation_named_only_in_the_headline_is_the_documents(lang, title, body, operation):
+    assert [fact.operation for fact in extract_facts("doc", body, lang, title=title)] == [operation]
+
+
+def test_a_headline_operation_does_not_override_the_bodys():
+    from etl.entities.extract import entities_frame
+
+    body = "В рамках операции «Добро» из Ирака вернули 30 детей."
+    docs = pd.DataFrame([{"doc_id": "doc", "body": body, "lang": "ru", "title": "Операция «Жусан» и другие"}])
+    facts = facts_frame(docs, entities_frame(docs))
+    assert list(facts["operation"]) == ["Dobro"]

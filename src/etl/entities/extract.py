@@ -112,3 +112,12 @@ def entities_frame(docs: pd.DataFrame) -> pd.DataFrame:
     frame = frame.astype({"start": "int64", "end": "int64", "confidence": "float64"})
     log.info("entities: %d mentions in %d documents", len(frame), len(docs))
     return frame
+
+
+def named_operations(text: str) -> list[str]:
+    """Canonical names of the operations `text` names ("Mehr operasiyasi-4" -> ["Mehr"]), in text order; for a
+    headline, which entity offsets (into the body) do not cover."""
+    if not text or not text.strip():
+        return []
+    candidates = operation_candidates(text, find_gazetteer_hits(text, tokenize(text)))
+    return list(dict.fromkeys(candidate.canonical_name for candidate in sorted(candidates, key=lambda c: c.start)))

@@ -16,6 +16,7 @@ from dataclasses import astuple, replace
 import pandas as pd
 import pyarrow as pa
 
+from etl.entities.extract import named_operations
 from etl.facts.lexicon import PEOPLE, REGION_RE, has_planned_cue, has_return_cue
 from etl.facts.numbers import find_numbers, mask_non_counts
 from etl.facts.reading import (
@@ -88,9 +89,11 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
     drafts = _drafts(masked, sentences, lang)
     countries, operations = entity_spans(entities, doc_id)
     document_home = document_home_country(countries)
-    # The operation a document reports, when it names only one ("«Меҳр-3» операцияси: ..." then the figures).
-    named_operations = {operation[2] for operation in operations}
-    document_operation = next(iter(named_operations)) if len(named_operations) == 1 else None
+    # The operation a document reports, when it names only one ("«Меҳр-3» операцияси: ..." then the figures),
+    # in its body or else in its headline ("Mehr operasiyasi-4").
+    in_body = {operation[2] for operation in operations}
+    in_title = set(named_operations(title)) if title and not in_body else set()
+    document_operation = next(iter(in_body or in_title)) if len(in_body or in_title) == 1 else None
     facts: list[Fact] = []
     if drafts:
         ids = [fact_id(doc_id, draft.start, draft.end, draft.value) for draft in drafts]
