@@ -231,3 +231,15 @@ def test_a_headline_operation_does_not_override_the_bodys():
     docs = pd.DataFrame([{"doc_id": "doc", "body": body, "lang": "ru", "title": "Операция «Жусан» и другие"}])
     facts = facts_frame(docs, entities_frame(docs))
     assert list(facts["operation"]) == ["Dobro"]
+
+
+@pytest.mark.parametrize("lang, text, parts", [
+    ("en", "Uzbekistan also flew home three citizens of Tajikistan, a woman and her two children.", {2: 3}),
+    ("ru", "Тем же рейсом вернули 6 граждан Кыргызстана: женщину и её пятерых детей.", {5: 6}),
+    ("ru", "Из Сирии доставлены 52 человека из 14 семей.", {14: 52}),
+    ("en", "The 38 returnees, 11 families in all, were taken to a rehabilitation centre.", {11: 38}),
+])
+def test_her_children_and_families_are_parts_of_the_people_counted(lang, text, parts):
+    facts = _facts(text, lang)
+    value_of = {fact.fact_id: fact.value for fact in facts}
+    assert {fact.value: value_of[fact.parent_fact_id] for fact in facts if fact.parent_fact_id} == parts

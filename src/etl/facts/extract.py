@@ -35,6 +35,7 @@ from etl.facts.totals import (
     breakdown_parents,
     covers_a_period,
     facts_by_document,
+    family_parents,
     inherit_from_parents,
     is_stated_total,
     link_repeated_mentions,
@@ -99,6 +100,7 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
         ids = [fact_id(doc_id, draft.start, draft.end, draft.value) for draft in drafts]
         parents = breakdown_parents(drafts, masked, sentences)
         parents.update(parents_by_sum(drafts, parents))
+        parents.update(family_parents(drafts, parents))
         totals = [is_stated_total(masked, draft, sentences[draft.sentence_index]) for draft in drafts]
         for index, draft in enumerate(drafts):
             sentence = sentences[draft.sentence_index]

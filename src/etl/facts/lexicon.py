@@ -237,6 +237,12 @@ BREAKDOWN_MARKER_RE = re.compile(
     r"шу жумладан|жумладан|аз ҷумла|аз он ҷумла|аз онҳо|аз ин шумора)(?![\w'])",
     re.I,
 )
+# "a mother and her four children", "женщина и её четверо детей": a possessive pronoun right before a part
+POSSESSIVE_PRONOUN_BEFORE_RE = re.compile(
+    r"(?<![\w'])(?:her|his|their|её|ее|его|их|оның|олардың|анын|алардын|uning|ularning|унинг|уларнинг|вай|онҳо)"
+    r"[\s\u00a0]+$",
+    re.I,
+)
 # "18 of whom are orphans": a part named by the number, then "of whom" (its whole is the figure before it)
 PART_OF_AFTER_NUMBER_RE = re.compile(r"[\s\u00a0]+of (?:whom|them|which)(?![\w'])", re.I)
 # a breakdown marker, then at most a qualifier, right before the number: "Из них свыше 360 — дети"

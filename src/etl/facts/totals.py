@@ -24,6 +24,7 @@ from etl.facts.lexicon import (
     CLAUSE_BREAK_RE,
     PART_OF_AFTER_NUMBER_RE,
     PART_SUBJECTS,
+    POSSESSIVE_PRONOUN_BEFORE_RE,
     POSSESSIVE_NUMBER_RE,
     PEOPLE,
     TOTAL_AFTER_RE,
@@ -124,6 +125,13 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                 if wholes:
                     parents[index] = wholes[-1]
         for index in members:
+            draft = drafts[index]
+            if index not in parents and POSSESSIVE_PRONOUN_BEFORE_RE.search(masked[sentence_start:draft.start]):
+                # "five citizens, a mother and her four children": her children are among the five
+                wholes = [other for other in members if drafts[other].end <= draft.start and can_contain(other, index)]
+                if wholes:
+                    parents[index] = wholes[-1]
+        for index in members:
             if index not in parents and PART_OF_AFTER_NUMBER_RE.match(masked, drafts[index].end):
                 # the figure right before it, itself possibly a part: "156 children, 18 of whom are orphans"
                 wholes = [other for other in members if drafts[other].end <= drafts[index].start
@@ -131,6 +139,21 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                 if wholes:
                     parents[index] = wholes[-1]
     return parents
+
+
+def family_parents(drafts: list[Draft], parents: dict[int, int]) -> dict[int, int]:
+    """Whole of each count of families: families re-describe people already counted ("104 человека, 29 семей"),
+    so they belong to the nearest earlier people figure of their sentence, else of the sentence before."""
+    found: dict[int, int] = {}
+    for index, draft in enumerate(drafts):
+        if draft.subject != "families" or index in parents:
+            continue
+        earlier = [other for other in range(index - 1, -1, -1)
+                   if drafts[other].subject in PEOPLE - {"families"}
+                   and draft.sentence_index - drafts[other].sentence_index <= 1]
+        if earlier:
+            found[index] = earlier[0]
+    return found
 
 
 def parents_by_sum(drafts: list[Draft], parents: dict[int, int]) -> dict[int, int]:
