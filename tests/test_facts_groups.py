@@ -243,3 +243,31 @@ def test_her_children_and_families_are_parts_of_the_people_counted(lang, text, p
     facts = _facts(text, lang)
     value_of = {fact.fact_id: fact.value for fact in facts}
     assert {fact.value: value_of[fact.parent_fact_id] for fact in facts if fact.parent_fact_id} == parts
+
+
+def test_a_group_counted_in_total_with_its_own_breakdown_is_no_total_of_other_rows():
+    body = ("Earlier, the third group of citizens, 52 people in total, including 20 women and 32 children, was "
+            "brought back from Syria.")
+    rows = _repatriations(body, "en")
+    assert not rows["is_total"].any() and _readme_sum(rows) == 52
+
+
+def test_a_stated_total_that_adds_up_earlier_returns_stays_a_total():
+    body = ("В мае вернули 30 детей, в июне 20 женщин. Всего из Ирака возвращены 50 человек, "
+            "в том числе 20 женщин и 30 детей.")
+    rows = _repatriations(body, "ru")
+    assert rows.loc[rows["value"] == 50, "is_total"].all()
+
+
+def test_a_lowercase_genitive_makes_a_part_of_the_figure_just_counted():
+    body = ("Iroqdan 36 nafar fuqaro olib kelindi. Qaytarilganlarning 22 nafarini bolalar tashkil qiladi, "
+            "ularning 5 nafari etim. O'zbekistonning 36 nafar fuqarosi uyga qaytdi.")
+    facts = _facts(body, "uz")
+    value_of = {fact.fact_id: fact.value for fact in facts}
+    assert [(fact.value, value_of.get(fact.parent_fact_id)) for fact in facts] == [
+        (36, None), (22, 36), (5, 22), (36, None)]
+
+
+def test_a_stated_total_whose_part_does_not_add_up_stays_a_total():
+    rows = _repatriations("Всего в лагерях было около 600 граждан: 250 человек вернули на родину.", "ru")
+    assert rows.loc[rows["value"] == 600, "is_total"].all()

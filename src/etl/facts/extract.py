@@ -198,12 +198,21 @@ def consistency_checks(facts: pd.DataFrame | Sequence[Fact]) -> list[dict]:
 
 
 def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
-    """fact_ids of the figures the text marks as a total ("всего", "in total", "барлығы", "jami", ...)."""
+    """fact_ids of the figures the text marks as a total ("всего", "in total", "барлығы", "jami", ...).
+
+    A marked figure that its own breakdown adds up exactly, and that adds up no earlier figures, is one group,
+    not a total of other rows ("the fourth group, 47 people in total, including 15 women, 17 girls, 15 boys").
+    """
     totals: set[str] = set()
     for doc_facts in facts_by_document(facts):
-        marks, _ = totals_from_evidence(doc_facts)
+        marks, sentence_index = totals_from_evidence(doc_facts)
+        checks = relation_checks(doc_facts, marks, sentence_index)
+        wholes = {check["fact_id"] for check in checks
+                  if check["kind"] == "breakdown" and check["observed"] == check["expected"]}
+        adding_up = {check["fact_id"] for check in checks if check["kind"] == "total" and check["success"]}
         totals.update(fact.fact_id for fact, is_total in zip(doc_facts, marks)
-                      if is_total and fact.parent_fact_id is None)
+                      if is_total and fact.parent_fact_id is None
+                      and (fact.fact_id not in wholes or fact.fact_id in adding_up))
     return totals
 
 

@@ -205,6 +205,10 @@ POSSESSIVE_NUMBER_RE = re.compile(rf"\d[-‐‑]?(?:{TURKIC_POSSESSIVE_SUFFIX})$
 # a Turkic genitive noun right before a possessive number names what is counted: "балалардың 30-ы"
 GENITIVE_BEFORE_RE = re.compile(r"([^\W\d_']+(?:ның|нің|дың|дің|тың|тің|нын|нин|дын|дин|тын|тин|нун|нүн|дун|дүн|тун|"
                                 r"түн|ning|нинг))[\s\u00a0]*(?:[^\W\d_']+[\s\u00a0]+)?$", re.I)
+# "Qaytarilganlarning 22 nafari", "Оралғандардың 30-ы": those who were returned (never a proper name)
+PARTICIPLE_GENITIVE_RE = re.compile(
+    r"(?:gan|kan|qan|ган|ған|ген|қан|кен|кан|гөн|гон)(?:lar|лар|лер|дар|дер|тар|тер|дор|дөр)?"
+    r"(?:ning|нинг|ның|нің|дың|дің|нын|нин|дын|дин)$", re.I)
 # "Из них свыше 360 — дети": after a breakdown marker a dash may stand for the copula
 DASH_COPULAS = {"—", "–", "-"}
 # "more than 700 of its citizens"

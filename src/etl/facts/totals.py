@@ -22,6 +22,8 @@ import pandas as pd
 from etl.facts.lexicon import (
     BREAKDOWN_MARKER_RE,
     CLAUSE_BREAK_RE,
+    GENITIVE_BEFORE_RE,
+    PARTICIPLE_GENITIVE_RE,
     PART_OF_AFTER_NUMBER_RE,
     PART_SUBJECTS,
     POSSESSIVE_PRONOUN_BEFORE_RE,
@@ -122,6 +124,19 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                 wholes = [other for other in members if drafts[other].end <= draft.start
                           and draft.start - drafts[other].noun_end <= MAX_CHARS_BEFORE_POSSESSIVE
                           and can_contain(other, index)]
+                if wholes:
+                    parents[index] = wholes[-1]
+        for index in members:
+            draft = drafts[index]
+            genitive = GENITIVE_BEFORE_RE.search(masked[sentence_start:draft.start])
+            if index not in parents and genitive and (genitive.group(1)[:1].islower()
+                                                      or PARTICIPLE_GENITIVE_RE.search(genitive.group(1))):
+                # "Evakuatsiya qilinganlarning 19 nafarini bolalar", "ularning 4 nafari etim": N of those (counted
+                # just before, in this sentence or the last)
+                wholes = [other for other in members if drafts[other].end <= draft.start and can_contain(other, index)]
+                if not wholes and sentence_index > 0:
+                    wholes = [other for other, earlier in enumerate(drafts)
+                              if earlier.sentence_index == sentence_index - 1 and can_contain(other, index)]
                 if wholes:
                     parents[index] = wholes[-1]
         for index in members:
