@@ -98,8 +98,8 @@ def one_holds_the_flow_process(count: int, folder: str) -> list[dict]:
 
 
 def test_while_the_flow_process_is_busy_ready_tasks_go_to_the_worker(tmp_path: Path) -> None:
-    runs = one_holds_the_flow_process.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(
-        5, str(tmp_path))
+    runner = FlowAndProcessPoolTaskRunner(max_workers=2)
+    runs = one_holds_the_flow_process.with_options(task_runner=runner)(5, str(tmp_path))
     holders = [run for run in runs if run["holder"]]
     assert len(holders) == 1
     assert holders[0]["others_done"] == 4  # the other four ran, in the worker, while it held the flow process
