@@ -10,17 +10,21 @@ import argparse
 import contextlib
 import gc
 import logging
+import multiprocessing
 import os
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from etl.config import DEFAULT_SHARD_SIZE, RunParameters, Settings, load_settings, run_parameters
 from etl.ingest.files import input_exists
 from etl.run.journal import JOURNAL, input_fingerprint, last_failed_run, record_run, unchanged_since
-from etl.run.locking import WarehouseBusy
+from etl.run.locking import HOLDER_NAME, WarehouseBusy, lock_holder
 from etl.run.summary import RunSummary
 from etl.warehouse.tables import current_snapshot
 from etl_flows.analyst_commands import add_cli_commands
+from etl_flows.signals import interruption, stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +86,68 @@ def run_pipeline(parameters: RunParameters, wait_seconds: float = 0.0, show_shar
     from etl_flows.server import start_server_unless_configured
 
     server = start_server_unless_configured()
+    reached_lock: list[bool] = []
+    with stop_on_signals(_hard_stop(warehouse, server)):
+        try:
+            return _run_flow(parameters, wait_seconds, show_shards, execution, server, fingerprint, files, reached_lock)
+        except BaseException as error:
+            stopped_by = interruption(error)
+            if stopped_by is None:
+                raise
+            log.debug("run interrupted by %s", stopped_by, exc_info=True)
+            for child in multiprocessing.active_children():  # worker processes, should a runner have left one
+                child.kill()
+            if server is not None:
+                server.stop()
+            if not reached_lock:  # from the lock on, run_locked_and_journaled journals the attempt
+                record_run(state_dir, parameters, "interrupted", {}, f"interrupted by {stopped_by}")
+            _say(f"interrupted by {stopped_by}: the run stopped and published nothing more; the warehouse keeps its "
+                 f"last complete snapshot; `etl rerun --failed` runs it again")
+            return 128 + signal.Signals[stopped_by].value
+
+
+def _hard_stop(warehouse: Path, server) -> Callable[[int], None]:
+    """What a second Ctrl-C, or a clean-up stuck after the first, does: kill the children and leave at once."""
+
+    def stop(code: int) -> None:
+        for child in multiprocessing.active_children():
+            child.kill()
+        if server is not None:
+            server.stop()
+        if (lock_holder(warehouse) or {}).get("pid") == os.getpid():
+            with contextlib.suppress(OSError):
+                (warehouse / HOLDER_NAME).unlink()
+        _say("interrupted again: stopped at once")
+        os._exit(code)
+
+    return stop
+
+
+def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool, execution: dict | None, server,
+              fingerprint: str, files: int, reached_lock: list[bool]) -> int:
+    """The flow run of run_pipeline, once the temporary server (if any) is starting."""
+    warehouse = Path(parameters.warehouse_dir)
     from etl_flows.locked import run_locked_and_journaled
     from etl_flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
     from etl_flows.runners import discard_forked_workers
 
     execution = execution or {"kind": "process", "workers": os.cpu_count() or 1, "dask_address": None}
 
+    ended_flow_runs: list = []
+
+    def note_flow_run(flow, flow_run, state) -> None:
+        ended_flow_runs.append(flow_run.id)
+
     def run() -> dict:
         with _progress_bar():
-            return etl_pipeline.with_options(task_runner=runner)(**parameters.as_dict())
+            try:
+                return etl_pipeline.with_options(task_runner=runner, on_crashed=[note_flow_run],
+                                                 on_failure=[note_flow_run])(**parameters.as_dict())
+            except BaseException as error:
+                stopped_by = interruption(error)
+                if stopped_by is not None:  # Prefect calls an interrupted flow run Crashed (or Failed); it was cancelled
+                    _mark_cancelled(ended_flow_runs, f"Interrupted by {stopped_by}.")
+                raise
 
     def inputs(outcome: dict) -> dict:
         snapshot = current_snapshot(warehouse)
@@ -103,15 +160,20 @@ def run_pipeline(parameters: RunParameters, wait_seconds: float = 0.0, show_shar
         runner = prepared_task_runner(**execution, shards=-(-files // parameters.shard_size))
         if server is not None:
             server.wait()
+        reached_lock.append(True)
         outcome = run_locked_and_journaled(parameters, run, wait_seconds=wait_seconds, inputs=inputs)
     except WarehouseBusy as error:
         _say(f"error: {error}")
         return 3
     except RunFailed as error:
+        if interruption(error):
+            raise
         _print_summary(RunSummary(**error.summary) if error.summary else None, show_shards)
         _say(f"error: run failed: {error}")
         return 1
     except Exception as error:  # an unexpected failure still ends with one clear line
+        if interruption(error):  # a signal's exception, wrapped by the code it was raised in
+            raise
         log.debug("run failed", exc_info=True)
         _say(f"error: run failed: {type(error).__name__}: {error}")
         return 1
@@ -120,6 +182,19 @@ def run_pipeline(parameters: RunParameters, wait_seconds: float = 0.0, show_shar
     _print_summary(RunSummary(**outcome), show_shards)
     _say(f"warehouse: {parameters.warehouse_dir}")
     return 0
+
+
+def _mark_cancelled(flow_run_ids: list, message: str) -> None:
+    """Set these flow runs' state to Cancelled (best effort: the line the user reads does not depend on it)."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled
+
+    try:
+        with get_client(sync_client=True) as client:
+            for flow_run_id in flow_run_ids:
+                client.set_flow_run_state(flow_run_id, Cancelled(message=message), force=True)
+    except Exception:  # the server may be gone too
+        log.debug("could not mark the interrupted flow run cancelled", exc_info=True)
 
 
 def _nothing_changed(parameters: RunParameters, previous: dict) -> int:
@@ -407,5 +482,9 @@ def command() -> int:
     a pipeline run walks every object of the libraries and models (about 1.5 s of the run's wall time).
     """
     code = main()
+    if code > 128:  # interrupted: a task may still run in a thread of this process; it must not hold the exit
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     gc.freeze()
     return code

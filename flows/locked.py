@@ -1,7 +1,7 @@
 """One run under the warehouse lock, journaled: what `etl run`, `etl rerun` and every deployment's run do alike.
 
 One writer per warehouse (etl.run.locking.warehouse_lock; another run holding it is WarehouseBusy) and one line
-per attempt in <state_dir>/runs.jsonl (etl.run.journal), completed or failed with its reason, so that
+per attempt in <state_dir>/runs.jsonl (etl.run.journal), completed, failed or interrupted with its reason, so that
 `etl rerun --failed` and `etl status` see every run, whoever started it.
 """
 
@@ -14,6 +14,7 @@ from etl.config import RunParameters
 from etl.run.journal import record_run
 from etl.run.locking import WarehouseBusy, warehouse_lock
 from etl_flows.pipeline import RunFailed
+from etl_flows.signals import interruption
 
 
 def run_locked_and_journaled(parameters: RunParameters, run: Callable[[], dict], *, flow_run_id: str | None = None,
@@ -31,11 +32,14 @@ def run_locked_and_journaled(parameters: RunParameters, run: Callable[[], dict],
         with warehouse_lock(Path(parameters.warehouse_dir), wait_seconds):
             try:
                 outcome = run()
-            except RunFailed as error:
-                record_run(state_dir, parameters, "failed", error.summary or attempt, str(error))
-                raise
-            except Exception as error:
-                record_run(state_dir, parameters, "failed", attempt, f"{type(error).__name__}: {error}")
+            except BaseException as error:
+                stopped_by = interruption(error)
+                if stopped_by is not None:  # Ctrl-C, SIGTERM: `etl rerun --failed` must see the attempt too
+                    record_run(state_dir, parameters, "interrupted", attempt, f"interrupted by {stopped_by}")
+                elif isinstance(error, RunFailed):
+                    record_run(state_dir, parameters, "failed", error.summary or attempt, str(error))
+                elif isinstance(error, Exception):
+                    record_run(state_dir, parameters, "failed", attempt, f"{type(error).__name__}: {error}")
                 raise
     except WarehouseBusy as error:
         record_run(state_dir, parameters, "failed", attempt, str(error))

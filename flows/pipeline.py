@@ -51,7 +51,7 @@ from etl.run.shards import (
 )
 from etl.run.summary import RunSummary, new_run_id, release_memory, shard
 from etl.stories import stories_from_signals
-from etl_flows.runners import FlowAndProcessPoolTaskRunner, fork_workers
+from etl_flows.runners import FlowAndProcessPoolTaskRunner, InterruptibleThreadPoolTaskRunner, fork_workers
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
 progress = logging.getLogger("etl.progress")
@@ -87,7 +87,7 @@ def task_runner_for(kind: str, workers: int, dask_address: str | None = None, sh
     if kind == "process" and shards is not None:
         workers = max(1, min(workers, shards))
     if kind == "thread" or (kind == "process" and workers == 1):
-        return ThreadPoolTaskRunner(max_workers=workers)
+        return InterruptibleThreadPoolTaskRunner(max_workers=workers)
     if kind == "process":
         return FlowAndProcessPoolTaskRunner(max_workers=workers)
     if kind == "dask":
@@ -302,7 +302,7 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
     staging = str(results_folder(Path(parameters.state_dir)) / "staged")
     expectations = parameters.expectations_dir
     suites = load_suites(Path(expectations) if expectations else default_expectations_dir())
-    file_shards = shard(discover_files(parameters.input_dir), shard_size)
+    file_shards = shard(discover_files(parameters.input_dir, exclude=parameters.pipeline_folders()), shard_size)
     summary.files_seen = sum(len(files) for files in file_shards)
     logger.info("run %s: %d files in %d shard(s)", summary.run_id, summary.files_seen, len(file_shards))
 

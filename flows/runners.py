@@ -7,12 +7,13 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextvars import Context, copy_context
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import cloudpickle
 from prefect._internal.uuid7 import uuid7
@@ -21,12 +22,15 @@ from prefect.settings.context import get_current_settings
 from prefect.task_runners import (
     ProcessPoolTaskRunner,
     TaskRunner,
+    ThreadPoolTaskRunner,
     _ChainedFuture,
     _initialize_process_pool_worker,
     _run_task_in_subprocess,
     _UnpicklingFuture,
 )
 from prefect.utilities.callables import cloudpickle_wrapped_call
+
+from etl_flows.signals import exit_with_parent, interruption, note_signals_under_prefect
 
 log = logging.getLogger("etl.runner")
 
@@ -37,6 +41,23 @@ def _trim_heap() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to trim
         pass
+
+
+def _start_worker(parent_pid: int) -> None:
+    """In a worker process: die with the `etl` process, and leave Ctrl-C to it (it stops the workers itself)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent_pid)
+
+
+def _stopped_by_signal(error: BaseException | None) -> bool:
+    """Whether a runner exits because the run was interrupted (Ctrl-C, SIGTERM), not because a task failed."""
+    return error is not None and interruption(error) is not None
+
+
+def _kill_worker_processes() -> None:
+    """Kill this process's multiprocessing children (the pool's workers) at once: a task they run is abandoned."""
+    for worker in multiprocessing.active_children():
+        worker.kill()
 
 
 def _run_in_worker(*args: Any, **kwargs: Any) -> Any:
@@ -75,7 +96,7 @@ def fork_workers(count: int, start: str = "fork") -> bool:
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
     executor = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_initialize_process_pool_worker,
-                                   initargs=(messages, None, ()))
+                                   initargs=(messages, _start_worker, (os.getpid(),)))
     executor.submit(os.getpid)  # with fork, the first submit starts every worker before the pool's own thread
     _forked = _ForkedWorkers(executor, messages, count)
     log.debug("forked %d task worker process(es)", count)
@@ -140,6 +161,8 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
     def __enter__(self) -> FlowAndProcessPoolTaskRunner:
         forked = _take_forked_workers(self._max_workers)
         if forked is None:
+            # ProcessPoolTaskRunner runs `_initializer(*_initargs)` in each worker it spawns
+            self._initializer, self._initargs = _start_worker, (os.getpid(),)
             super().__enter__()
         else:  # ProcessPoolTaskRunner.__enter__ with the forked pool in place of a new spawned one
             TaskRunner.__enter__(self)
@@ -156,6 +179,7 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
                                                      thread_name_prefix="etl-dispatch")
         # One thread for the flow process's share: each thread that allocates gets its own malloc arena.
         self._here = ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-flow-worker")
+        note_signals_under_prefect()  # the flow engine enters its runner once its SIGTERM handler is in place
         return self
 
     def retire_workers(self) -> None:
@@ -247,6 +271,9 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
                 "_worker_env_settings": None}
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if _stopped_by_signal(exc_value):
+            self._abandon()
+            return
         try:
             super().__exit__(exc_type, exc_value, traceback)
         finally:
@@ -254,5 +281,30 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
                 self._here.shutdown(cancel_futures=True, wait=True)
                 self._here = None
 
+    def _abandon(self) -> None:
+        """The run was interrupted: kill the worker processes and wait for no task (the one running in this
+        process goes on in its thread until the process exits, which the `etl` command does at once)."""
+        _kill_worker_processes()
+        for pool in (self._executor, self._resolver_executor, self._here):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._resolver_executor = self._here = None
+        TaskRunner.__exit__(self, None, None, None)
+
     def __eq__(self, value: object) -> bool:
         return isinstance(value, FlowAndProcessPoolTaskRunner) and self._parallel == value._parallel
+
+
+class InterruptibleThreadPoolTaskRunner(ThreadPoolTaskRunner):
+    """Prefect's thread pool runner, which on an interrupt (Ctrl-C, SIGTERM) waits for no running task."""
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        note_signals_under_prefect()  # the flow engine enters its runner once its SIGTERM handler is in place
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if _stopped_by_signal(exc_value) and self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+        super().__exit__(exc_type, exc_value, traceback)

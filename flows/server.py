@@ -66,11 +66,13 @@ class TemporaryServer:
         # The environment of Prefect's own ephemeral server (prefect.server.api.server.SubprocessASGIServer).
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
         env.pop("PREFECT_API_URL", None)
+        # Ended by SIGTERM when this process ends, even by kill -9 (etl_flows.signals); in a process group of its
+        # own, so a Ctrl-C at the terminal reaches only `etl`, which still needs the server to record how it ended.
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_parent), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+            [sys.executable, "-m", "etl_flows.signals", str(os.getpid()), "uvicorn", "--app-dir", str(prefect_parent),
+             "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
-            env=env, stdin=subprocess.DEVNULL)
+            env=env, stdin=subprocess.DEVNULL, process_group=0)
         if self._exported:  # launched again on another port
             _use_api(self.url)
 

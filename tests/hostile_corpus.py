@@ -15,6 +15,10 @@ import random
 import unicodedata
 from pathlib import Path
 
+import pandas as pd
+
+from etl.warehouse.tables import current_snapshot
+
 PUBLISHED = "published"
 MAX_BYTES = 5_000_000  # pass as --max-bytes; huge.txt is written above it
 HUGE_BYTES = 12 * 1024 * 1024
@@ -216,3 +220,11 @@ def build_hostile_corpus(root: Path) -> dict[str, str]:
     (root / "names" / bad_name).write_bytes(russian_article(next(numbers)).encode("utf-8"))
     expected["names/" + bad_name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")] = "bad_name"
     return expected
+
+
+def warehouse_tables(warehouse: Path) -> dict[str, pd.DataFrame]:
+    """Every table of the warehouse's current snapshot, whatever stages registered them."""
+    snapshot = current_snapshot(warehouse)
+    assert snapshot is not None
+    return {folder.name: pd.read_parquet(folder) for folder in sorted(snapshot.iterdir())
+            if folder.is_dir() and any(folder.glob("*.parquet"))}

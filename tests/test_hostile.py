@@ -23,13 +23,13 @@ from hostile_corpus import (
     build_hostile_corpus,
     english_article,
     russian_article,
+    warehouse_tables,
 )
 
 from etl.ingest.decode import decode_bytes, html_to_text, normalize_text
 from etl.ingest.documents import ingest_files
 from etl.ingest.files import discover_files
 from etl.quarantine import FILE_STAGES
-from etl.warehouse.tables import current_snapshot
 from etl_flows.cli import main
 
 
@@ -42,14 +42,6 @@ def _run(input_dir: Path, warehouse: Path, state_dir: Path, *extra: str) -> tupl
     return code, printed.getvalue()
 
 
-def _tables(warehouse: Path) -> dict[str, pd.DataFrame]:
-    """Every table of the current snapshot, whatever stages registered them."""
-    snapshot = current_snapshot(warehouse)
-    assert snapshot is not None
-    return {folder.name: pd.read_parquet(folder) for folder in sorted(snapshot.iterdir())
-            if folder.is_dir() and any(folder.glob("*.parquet"))}
-
-
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, prefect_server) -> dict:
     base = tmp_path_factory.mktemp("hostile")
@@ -57,12 +49,12 @@ def hostile(tmp_path_factory, prefect_server) -> dict:
     expected = build_hostile_corpus(input_dir)
     first_exit, printed = _run(input_dir, warehouse, state_dir)
     assert first_exit == 0, f"first run over the hostile corpus failed: {printed}"
-    first = _tables(warehouse)
+    first = warehouse_tables(warehouse)
     # --force: the second run goes through the flow although the "nothing changed" check would stop it
     second_exit, printed = _run(input_dir, warehouse, state_dir, "--force")
     assert second_exit == 0, f"second run over the hostile corpus failed: {printed}"
     return {"base": base, "input": input_dir, "warehouse": warehouse, "expected": expected,
-            "first": first, "second": _tables(warehouse)}
+            "first": first, "second": warehouse_tables(warehouse)}
 
 
 def _entries_on_disk(root: Path) -> set[str]:
@@ -199,8 +191,10 @@ def test_folder_that_cannot_be_listed_is_recorded(tmp_path: Path, monkeypatch: p
     locked = {"locked"}
 
     def failing_scandir(path):  # root cannot take away its own read permission: fail the listing instead
-        if Path(path).name in locked:
-            raise PermissionError(13, "Permission denied", str(path))
+        # the walk lists folders by descriptor: name the folder it stands for
+        folder = Path(os.readlink(f"/proc/self/fd/{path}")) if isinstance(path, int) else Path(path)
+        if folder.name in locked:
+            raise PermissionError(13, "Permission denied", str(folder))
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", failing_scandir)

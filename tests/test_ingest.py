@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,29 @@ def test_duplicates_and_unchanged_documents(tmp_path: Path) -> None:
     published = dict(zip(fresh["doc_id"], fresh["source_path"]))
     again, duplicates_again, skipped_again = split_known_and_duplicates(docs, published)
     assert again.empty and skipped_again == 2 and list(duplicates_again["source_path"]) == ["b.txt"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Kyr\u200bgyz\u200bstan repatriates 50 children", "Kyrgyzstan repatriates 50 children"),  # zero-width spaces
+    ("Қазақ\u2060стан\u00adға", "Қазақстанға"),  # word joiner, soft hyphen (kk)
+    ("O\u2018zbekiston\u200d fuqarolari", "O\u2018zbekiston fuqarolari"),  # ZWJ in Latin script (uz)
+    ("Тоҷи\u200cкистон", "Тоҷикистон"),  # ZWNJ in Cyrillic (tg) splits the word only
+    ("press \u202egnp.exe\u202c release", "press gnp.exe release"),  # right-to-left override and its pop
+    ("\u2067ISOLATE\u2069 \u202bEMBED\u202c \u200fRLM\u200e", "ISOLATE EMBED RLM"),
+    ("title\ufeff", "title"),
+])
+def test_normalize_text_drops_invisible_format_characters(raw: str, expected: str) -> None:
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: ZWNJ between letters of one word
+    "\u0915\u094d\u200d\u0937",  # Devanagari: ZWJ shapes a conjunct
+])
+def test_normalize_text_keeps_joiners_where_a_script_needs_them(text: str) -> None:
+    assert normalize_text(text) == unicodedata.normalize("NFC", text)
+
+
+def test_invisible_characters_do_not_change_the_document_id() -> None:
+    plain = normalize_text("Кыргызстан вернул 40 детей\n\nТекст статьи.")
+    assert doc_id_for(normalize_text("Кыр\u200bгыз\u200bстан вернул 40 детей\u202c\n\nТекст\u00ad статьи.")) == doc_id_for(plain)

@@ -69,6 +69,10 @@ class RunParameters:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def pipeline_folders(self) -> tuple[str, str]:
+        """The folders the pipeline writes (warehouse, state): never read as input, even inside the input folder."""
+        return self.warehouse_dir, self.state_dir
+
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> RunParameters:
         """The parameters a journal line or a deployment recorded (unknown keys are an error)."""

@@ -66,7 +66,7 @@ TABLES: dict[str, pa.Schema] = {
 
 COLUMN_DOCS: dict[str, dict[str, str]] = {
     "documents": {
-        "doc_id": "sha256 of the normalized text (NFC, \\n newlines); the join key of every table",
+        "doc_id": "sha256 of the normalized text (NFC, \\n newlines, no control or invisible format characters); the join key of every table",
         "source_path": "path of the input file relative to the input folder, POSIX",
         "content_sha256": "sha256 of the raw input bytes",
         "lang": "ISO 639-1 language of the document",

@@ -13,6 +13,7 @@ import duckdb
 
 from etl import schemas
 from etl.analyst.query import connect
+from etl.ingest.decode import FORMAT_CHARS
 from etl.warehouse.readme import write_text_atomically
 from etl.warehouse.tables import current_snapshot, snapshot_tables
 
@@ -23,6 +24,13 @@ REPORT_NAME = "report.html"
 # --- HTML report --------------------------------------------------------------------------------------------
 
 _MAX_TABLE_ROWS = 50
+
+
+def _escape(value: str) -> str:
+    """HTML-escaped, with invisible format characters shown as [U+XXXX]: texts are cleaned at ingest, but a file
+    name keeps its characters, and a right-to-left override in one would reorder the page around it."""
+    return html.escape(FORMAT_CHARS.sub(lambda match: f"[U+{ord(match.group()):04X}]", value))
+
 _AGENCY_BARS = 20
 _NOT_STATED = "(not stated)"
 
@@ -91,7 +99,7 @@ def build_report(warehouse: Path) -> str:
         bodies = [(anchor, heading, _safe_section(render, connection, with_rows)) for anchor, heading, render in sections]
     finally:
         connection.close()
-    esc = html.escape
+    esc = _escape
     nav = "".join(f'<a href="#{anchor}">{esc(heading)}</a>' for anchor, heading, _ in bodies)
     present = ", ".join(f"{t} ({len(tables[t])} part{'s' if len(tables[t]) != 1 else ''})" for t in sorted(tables))
     parts = [
@@ -233,7 +241,7 @@ class _Mark:
 
 def _html_table(headers: list[str], rows: Iterable[Sequence[object]], numeric: Collection[str] = (),
                 wrap: Collection[str] = ()) -> str:
-    esc = html.escape
+    esc = _escape
     out = ["<table><thead><tr>", *(f"<th>{esc(h)}</th>" for h in headers), "</tr></thead><tbody>"]
     for row in rows:
         out.append("<tr>")
@@ -276,7 +284,7 @@ def _bar_chart(bars: list[tuple[str, float]], caption: str, unit: str) -> str:
     """A horizontal bar chart as inline SVG: one `rect.bar` per (label, value), labels escaped."""
     if not bars:
         return '<p class="empty">No data yet.</p>'
-    esc = html.escape
+    esc = _escape
     top = max((value for _, value in bars), default=0) or 1
     width = _LABEL_WIDTH + _PLOT_WIDTH + 90
     height = _ROW_HEIGHT * len(bars) + 8

@@ -38,6 +38,15 @@ _BOMS = (
 )
 # C0/C1 controls except tab and newline, plus lone surrogates: never valid in a document.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
+# Invisible format characters: they split a word for search ("Kyr\u200bgyzstan") and reorder what a reader sees
+# (U+202E, right-to-left override), and none of our languages needs them. Soft hyphen, Mongolian vowel separator,
+# zero-width space, LRM/RLM, Arabic letter mark, bidi embeddings, overrides and isolates, word joiner and the
+# invisible operators, deprecated format controls. (U+FEFF is a control above.)
+FORMAT_CHARS = re.compile(r"[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f]")
+# ZWNJ and ZWJ shape words in Arabic-script (Persian, Tajik in Perso-Arabic script), Syriac and Indic text: kept
+# next to a letter of those scripts, dropped elsewhere (in Latin or Cyrillic text they only split a word).
+_JOINING_SCRIPTS = "\u0600-\u074f\u0750-\u077f\u08a0-\u08ff\u0900-\u0dff\ufb50-\ufdff\ufe70-\ufefe"
+_STRAY_JOINERS = re.compile(rf"(?<![{_JOINING_SCRIPTS}])[\u200c\u200d](?![{_JOINING_SCRIPTS}])")
 
 
 @dataclass(frozen=True)
@@ -212,9 +221,15 @@ def html_to_text(html: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """NFC, `\\n` newlines, no control characters, no trailing spaces, no BOM."""
+    """NFC, `\\n` newlines, no control characters, no trailing spaces, no BOM, no invisible format characters
+    (zero-width, bidi: `FORMAT_CHARS`; ZWNJ/ZWJ kept only beside letters of scripts that need them).
+
+    Every stage reads this text: entity and fact offsets index it, and `doc_id_for` hashes it.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL_CHARS.sub("", text)
+    text = FORMAT_CHARS.sub("", text)
+    text = _STRAY_JOINERS.sub("", text)
     text = unicodedata.normalize("NFC", text)
     return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
 
@@ -224,5 +239,6 @@ def sha256_hex(data: bytes) -> str:
 
 
 def doc_id_for(normalized_text: str) -> str:
-    """The document id: sha256 of the normalized text."""
+    """The document id: sha256 of the UTF-8 bytes of `normalize_text`'s result (so a copy that differs only in
+    encoding, newlines, controls or invisible format characters has the same id)."""
     return sha256_hex(normalized_text.encode("utf-8"))

@@ -34,7 +34,7 @@ def ingest_files(files: Iterable[InputFile], max_bytes: int) -> tuple[pd.DataFra
                 f"the file has {item.size} bytes, above the limit of {max_bytes} (--max-bytes)", None))
             continue
         try:
-            raw = read_limited(item.absolute_path, max_bytes)
+            raw = read_limited(item.absolute_path, max_bytes, item.input_root)
         except OSError as error:
             if error.errno in TRANSIENT_ERRNOS:
                 raise  # the caller retries; a file is quarantined only for a lasting reason

@@ -11,7 +11,8 @@ import errno
 import logging
 import os
 import stat
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.config import is_url, local_path
@@ -31,6 +32,7 @@ class InputFile:
     size: int
     problem: str | None = None  # reason code
     problem_detail: str | None = None
+    input_root: str | None = None  # the local input folder the file is read beneath (None for a URL)
 
 
 def input_exists(location: str | Path) -> bool:
@@ -43,43 +45,113 @@ def input_exists(location: str | Path) -> bool:
     return local_path(location).is_dir()
 
 
-def discover_files(input_root: str | Path) -> list[InputFile]:
+def discover_files(input_root: str | Path, exclude: Iterable[str | Path] = ()) -> list[InputFile]:
     """List every file under `input_root` (a folder or an fsspec URL), sorted.
 
-    In a local folder, symlinks leaving the root or pointing to folders are flagged, never followed.
+    In a local folder, symlinks leaving the root or pointing to folders are flagged, never followed. The walk
+    goes from folder descriptor to folder descriptor, each opened with O_NOFOLLOW beneath its parent, so a folder
+    swapped for a symlink while the walk runs is flagged, never entered. Folders in `exclude` (the pipeline's own
+    warehouse and state folders, should they lie inside the input) are left out, and a log line says so.
     """
     if is_url(input_root):
         return _discover_remote(str(input_root))
     root = local_path(input_root).resolve()
-    found: list[InputFile] = []
+    walk = _Walk(root, _folder_identities(exclude))
+    root_descriptor = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        walk.folder(root_descriptor, root, is_root=True)
+    finally:
+        os.close(root_descriptor)
+    walk.found.sort(key=lambda f: f.source_path)
+    return walk.found
 
-    def unlistable(error: OSError) -> None:
-        # os.walk would skip the folder silently; record it so its files are not lost without a trace.
-        path = Path(error.filename)
-        if path != root:
-            found.append(_flag(root, path, "unreadable", f"the folder could not be listed: {error.strerror or error}"))
+
+def _folder_identities(folders: Iterable[str | Path]) -> dict[tuple[int, int], str]:
+    """(device, inode) -> path of each existing local folder: identities survive another spelling of the path."""
+    identities = {}
+    for folder in folders:
+        if is_url(folder):
+            continue
+        try:
+            info = os.stat(local_path(folder))
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            identities[(info.st_dev, info.st_ino)] = str(folder)
+    return identities
+
+
+@dataclass
+class _Walk:
+    """One walk of a local input folder by descriptors; `found` collects an InputFile per entry."""
+
+    root: Path
+    excluded: dict[tuple[int, int], str]
+    found: list[InputFile] = field(default_factory=list)
+
+    def folder(self, descriptor: int, path: Path, is_root: bool = False) -> None:
+        try:
+            with os.scandir(descriptor) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as error:
+            if is_root:
+                raise
+            # Its files would be lost without a trace: record the folder itself.
+            self.found.append(_flag(self.root, path, "unreadable",
+                                    f"the folder could not be listed: {error.strerror or error}"))
+            return
+        for name in names:
+            self.entry(descriptor, path / name, name)
+
+    def entry(self, parent: int, path: Path, name: str) -> None:
+        if _has_undecodable_name(self.root, path):
+            # Its name could not be stored in any table (nor its files' names, for a folder): do not descend.
+            what = "folder" if _is_folder(parent, name) else "file"
+            self.found.append(_flag(self.root, path, "bad_name", f"the {what} name is not valid UTF-8; rename the {what}"))
+            return
+        try:
+            info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        except OSError as error:
+            self.found.append(_flag(self.root, path, "unreadable", f"could not be inspected: {error.strerror or error}"))
+            return
+        if stat.S_ISLNK(info.st_mode):
+            self.found.append(_inspect_link(self.root, path))
+        elif stat.S_ISDIR(info.st_mode):
+            self.subfolder(parent, path, name)
+        elif stat.S_ISREG(info.st_mode):
+            self.found.append(InputFile(_relative(self.root, path), str(path), info.st_size, input_root=str(self.root)))
         else:
-            raise error
+            self.found.append(_flag(self.root, path, "not_regular", "not a regular file (a device, socket or pipe)"))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
-        current = Path(dirpath)
-        for name in list(dirnames):
-            path = current / name
-            if path.is_symlink():
-                # os.walk does not descend into it; record it so nothing goes unaccounted.
-                found.append(_flag(root, path, "symlink", "a symbolic link to a folder; links to folders are not followed"))
-            elif _has_undecodable_name(root, path):
-                # Its files could not be named in any table: record the folder itself, do not descend.
-                dirnames.remove(name)
-                found.append(_flag(root, path, "bad_name", "the folder name is not valid UTF-8; rename the folder"))
-        for name in filenames:
-            path = current / name
-            if _has_undecodable_name(root, path):
-                found.append(_flag(root, path, "bad_name", "the file name is not valid UTF-8; rename the file"))
-                continue
-            found.append(_inspect(root, path))
-    found.sort(key=lambda f: f.source_path)
-    return found
+    def subfolder(self, parent: int, path: Path, name: str) -> None:
+        try:
+            descriptor = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOTDIR):  # replaced by a link (or a file) since it was listed
+                self.found.append(_flag(self.root, path, "symlink", _FOLDER_LINK))
+            else:
+                self.found.append(_flag(self.root, path, "unreadable",
+                                        f"the folder could not be listed: {error.strerror or error}"))
+            return
+        try:
+            info = os.fstat(descriptor)
+            own = self.excluded.get((info.st_dev, info.st_ino))
+            if own is not None:
+                log.info("left out of the input: %s is the pipeline's own folder %s", _relative(self.root, path), own)
+                return
+            self.folder(descriptor, path)
+        finally:
+            os.close(descriptor)
+
+
+_FOLDER_LINK = "a symbolic link to a folder; links to folders are not followed"
+
+
+def _is_folder(parent: int, name: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def _discover_remote(url: str) -> list[InputFile]:
@@ -135,40 +207,65 @@ def _flag(root: Path, path: Path, reason: str, detail: str) -> InputFile:
     return InputFile(_relative(root, path), str(path), 0, reason, detail)
 
 
-def _inspect(root: Path, path: Path) -> InputFile:
+def _inspect_link(root: Path, path: Path) -> InputFile:
+    """A symbolic link found in the walk: read as its target when that is a regular file inside the root."""
     try:
-        if path.is_symlink():
-            try:
-                target = path.resolve(strict=True)
-            except (OSError, RuntimeError):
-                return _flag(root, path, "symlink", "a symbolic link whose target is missing or loops")
-            if not target.is_relative_to(root):
-                return _flag(root, path, "symlink", "a symbolic link to a file outside the input folder; not followed")
-            if not target.is_file():
-                return _flag(root, path, "not_regular", "a symbolic link to something that is not a regular file")
-            info = target.stat()
-            return InputFile(_relative(root, path), str(target), info.st_size)
-        info = path.lstat()
-        if not stat.S_ISREG(info.st_mode):
-            return _flag(root, path, "not_regular", "not a regular file (a device, socket or pipe)")
-        return InputFile(_relative(root, path), str(path), info.st_size)
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return _flag(root, path, "symlink", "a symbolic link whose target is missing or loops")
+    try:
+        if target.is_dir():
+            return _flag(root, path, "symlink", _FOLDER_LINK)
+        if not target.is_relative_to(root):
+            return _flag(root, path, "symlink", "a symbolic link to a file outside the input folder; not followed")
+        if not target.is_file():
+            return _flag(root, path, "not_regular", "a symbolic link to something that is not a regular file")
+        info = target.stat()
     except OSError as error:
         return _flag(root, path, "unreadable", f"could not be inspected: {error.strerror or error}")
+    return InputFile(_relative(root, path), str(target), info.st_size, input_root=str(root))
 
 
-def read_limited(path: str, max_bytes: int) -> bytes | None:
+def read_limited(path: str, max_bytes: int, input_root: str | None = None) -> bytes | None:
     """Read at most `max_bytes` bytes of a regular file (or fsspec URL); None when it is larger; OSError when it
-    is not regular."""
+    is not regular, or when it or a folder on its way down from `input_root` is a symbolic link.
+
+    With `input_root`, `path` is opened beneath it one component at a time, each folder with O_NOFOLLOW |
+    O_DIRECTORY relative to the one above and the file with O_NOFOLLOW: a folder swapped for a link to elsewhere
+    after the listing fails the read (ELOOP) instead of reading outside bytes.
+    """
     if is_url(path):
         import fsspec
 
         with fsspec.open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
         return None if len(raw) > max_bytes else raw
-    # No following a link swapped in since discovery, no blocking on a pipe: check what was opened.
-    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    # No blocking on a pipe: what was opened is checked before reading.
+    descriptor = _open_beneath(input_root, path) if input_root else os.open(
+        path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as handle:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
         raw = handle.read(max_bytes + 1)
     return None if len(raw) > max_bytes else raw
+
+
+def _open_beneath(input_root: str, path: str) -> int:
+    """A read-only descriptor of `path`, opened from `input_root` down without following any link."""
+    parts = Path(path).relative_to(input_root).parts
+    if not parts or ".." in parts:
+        raise OSError(errno.EINVAL, "not a file beneath the input folder")
+    folder = os.open(input_root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in parts[:-1]:
+            below = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = below
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise OSError(error.errno, "the file or a folder on its path was replaced by a symbolic link while the "
+                                       "run read it; links are not followed") from error
+        raise
+    finally:
+        os.close(folder)

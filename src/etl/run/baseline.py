@@ -37,7 +37,7 @@ def run_in_process(settings: Settings) -> RunSummary:
     settings = settings.resolved()
     summary = RunSummary(run_id=new_run_id(started_at))
     suites = load_suites(settings.expectations_dir or default_expectations_dir())
-    files = discover_files(settings.input_dir)
+    files = discover_files(settings.input_dir, exclude=(settings.warehouse_dir, settings.state_dir))
     summary.files_seen = len(files)
     seconds = summary.stage_seconds
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from etl.run.journal import read_journal
+from etl.run.journal import UNFINISHED_STATUSES, read_journal
 from etl.warehouse.tables import CURRENT, current_snapshot, read_table
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -102,7 +102,7 @@ def last_failed_attempt(state_dir: Path, warehouse: Path, since: datetime | None
         recorded = datetime.fromisoformat(entry["recorded_at"])
         if since is not None and recorded <= since:
             return None
-        if entry["status"] == "failed":
+        if entry["status"] in UNFINISHED_STATUSES:
             return {"run_id": entry.get("run_id"), "flow_run_id": entry.get("flow_run_id"),
                     "recorded_at": recorded, "error": entry.get("error")}
     return None

@@ -50,12 +50,16 @@ def read_journal(state_dir: Path) -> list[dict]:
     return entries
 
 
+# Attempts `etl rerun --failed` takes up: failed, or stopped by a signal (Ctrl-C, SIGTERM) before completing.
+UNFINISHED_STATUSES = ("failed", "interrupted")
+
+
 def last_failed_run(state_dir: Path) -> dict | None:
-    """The newest attempt if it failed and no later attempt with the same parameters completed."""
+    """The newest attempt if it failed or was interrupted and no later attempt with the same parameters completed."""
     entries = read_journal(state_dir)
     for position in range(len(entries) - 1, -1, -1):
         entry = entries[position]
-        if entry["status"] == "failed":
+        if entry["status"] in UNFINISHED_STATUSES:
             later = entries[position + 1:]
             if not any(e["status"] == "completed" and e["parameters"] == entry["parameters"] for e in later):
                 return entry
@@ -68,7 +72,7 @@ def input_fingerprint(parameters: RunParameters) -> tuple[str, int]:
     ctime, the run parameters, the suites' bytes and the code version (see etl.run.shards.ingest_key); and the
     number of input files."""
 
-    files = discover_files(parameters.input_dir)
+    files = discover_files(parameters.input_dir, exclude=parameters.pipeline_folders())
     stats = []
     for item in files:
         try:
