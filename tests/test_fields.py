@@ -201,29 +201,30 @@ def test_consumed_dateline_leaves_body() -> None:
 
 # --------------------------------------------------------------------------- agency
 
+# The agency as the text writes it (the gold convention: "Кабар", "KAZINFORM", "Tengrinews.kz")
 AGENCY_CASES = [
     ("Panel held in Geneva, Kazinform News Agency cites the press service of the Kazakh MFA.", "Kazinform"),
     ("The event was organized, Kazinform has learned from the MFA press release.", "Kazinform"),
     ("Almaty process includes 9 countries, Kazinform reports.", "Kazinform"),
     ("Об этом сообщает агентство Kazinform со ссылкой на пресс-службу МИД РК.", "Kazinform"),
     ("Состоялся вебинар, передает Jana-kezen.kz", "Jana-kezen.kz"),
-    ("Вернули 20 детей, передает корреспондент МИА «Казинформ».", "Kazinform"),
+    ("Вернули 20 детей, передает корреспондент МИА «Казинформ».", "Казинформ"),
     ("Вернули 20 детей, сообщает ИА «Новый Регион».", "Новый Регион"),
-    ("Вернули 20 детей.\n— Tengrinews.kz", "Tengrinews"),
-    ("Вернули 20 детей.\nИсточник: Sputnik Казахстан", "Sputnik"),
-    ("Вернули 20 детей, пишет РИА Новости.", "RIA Novosti"),
-    ("Вернули 20 детей, передает ТАСС.", "TASS"),
-    ("АСТАНА. KAZINFORM – Сириядан 20 бала елге оралды.", "Kazinform"),
-    ("БИШКЕК, 21 сен — АКИpress. Кыргызстан вернул из Ирака 79 детей.", "AKIpress"),
+    ("Вернули 20 детей.\n— Tengrinews.kz", "Tengrinews.kz"),
+    ("Вернули 20 детей.\nИсточник: Sputnik Казахстан", "Sputnik Казахстан"),
+    ("Вернули 20 детей, пишет РИА Новости.", "РИА Новости"),
+    ("Вернули 20 детей, передает ТАСС.", "ТАСС"),
+    ("АСТАНА. KAZINFORM – Сириядан 20 бала елге оралды.", "KAZINFORM"),
+    ("БИШКЕК, 21 сен — АКИpress. Кыргызстан вернул из Ирака 79 детей.", "АКИpress"),
     ("Kazakhstan returns 20 citizens from Syria | Kaktus.media\nBody.", "Kaktus.media"),
-    ("Сириядан 20 бала оралды, деп хабарлайды ҚазАқпарат тілшісі.", "Kazinform"),
+    ("Сириядан 20 бала оралды, деп хабарлайды ҚазАқпарат тілшісі.", "ҚазАқпарат"),
     ("Сириядан 20 бала кайтарылды, деп кабарлады 24.kg.", "24.kg"),
-    ("Бул тууралуу Акипресс маалымдады.", "AKIpress"),
+    ("Бул тууралуу Акипресс маалымдады.", "Акипресс"),
     ("Bu haqda Kun.uz xabar bermoqda.", "Kun.uz"),
-    ("Бу ҳақда ЎзА хабар беради.", "UzA"),
+    ("Бу ҳақда ЎзА хабар беради.", "ЎзА"),
     ("Twenty children returned, according to Azattyq.", "Azattyq"),
     # the publisher wins over a source it cites
-    ("По данным Reuters, дети вернулись, передает Tengrinews.kz.", "Tengrinews"),
+    ("По данным Reuters, дети вернулись, передает Tengrinews.kz.", "Tengrinews.kz"),
     ("Дети вернулись, сообщает Zakon.kz со ссылкой на РИА Новости.", "Zakon.kz"),
     # press services and bare mentions are not publishing agencies
     ("Об этом сообщает пресс-служба президента.", None),
@@ -412,22 +413,22 @@ def test_title_skips_rubrics_and_language_menus(lang: str, text: str, expected: 
 @pytest.mark.parametrize(("text", "expected"), [
     ("TASHKENT (Kun.uz) - A new rehabilitation centre opened on Monday.", "Kun.uz"),
     ("ALMATY, Kazakhstan (Reuters) — Officials said on Tuesday that flights resume.", "Reuters"),
-    ("БИШКЕК (Кабар) — Правительство утвердило программу.", "Kabar"),
+    ("БИШКЕК (Кабар) — Правительство утвердило программу.", "Кабар"),
     # brackets that are not a wire dateline
     ("The report (Reuters) was cited by officials - they said.", None),
     # title-case datelines (issue 14): the agency after the city and date, before a dash or a full stop
-    ("Алматы. 3 марта. KAZINFORM - Правительство утвердило программу реабилитации.", "Kazinform"),
-    ("Ош, 14.05.23. /Кабар/. Власти обсудили возвращение детей.", "Kabar"),
-    ("Нур-Султан, «Tengrinews.kz». Из Ирака вернули 14 детей.", "Tengrinews"),
+    ("Алматы. 3 марта. KAZINFORM - Правительство утвердило программу реабилитации.", "KAZINFORM"),
+    ("Ош, 14.05.23. /Кабар/. Власти обсудили возвращение детей.", "Кабар"),
+    ("Нур-Султан, «Tengrinews.kz». Из Ирака вернули 14 детей.", "Tengrinews.kz"),
     ("Душанбе, 12 марта - Sputnik. Ҳукумат тасмим гирифт.", "Sputnik"),
     # a city and a date before a name that is not followed by a dash or a stop is no dateline
     ("Москва, 3 марта Reuters и другие агентства обсуждали новость.", None),
     # "according to" cues in Uzbek, Kazakh (with "information agency") and Tajik
     ("Gazeta.uz xabar berishicha, Iroqdan 25 nafar bola qaytarildi.", "Gazeta.uz"),
-    ("Tengrinews.kz ақпарат агенттігі хабарлағандай, Сириядан 14 бала оралды.", "Tengrinews"),
+    ("Tengrinews.kz ақпарат агенттігі хабарлағандай, Сириядан 14 бала оралды.", "Tengrinews.kz"),
     ("Asia-Plus хабар медиҳад, ки 84 кӯдак ба Тоҷикистон баргардонида шуданд.", "Asia-Plus"),
     # a site's copyright notice names its publisher; a photographer's credit does not
-    ("Кыргызстанга 20 бала кайтарылды.\n\nCopyright © 2021 Азаттык", "Azattyq"),
+    ("Кыргызстанга 20 бала кайтарылды.\n\nCopyright © 2021 Азаттык", "Азаттык"),
     ("Kazakhstan returned 14 children.\n\n© 2015-2024 Birinchi Radio. All rights reserved", "Birinchi Radio"),
     ("© Reuters / John Smith\nKazakhstan returned 14 children.", None),
 ])

@@ -75,7 +75,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "title": "the headline",
         "body": "article text without the title and site boilerplate; entity and fact offsets point into it",
         "published_date": "publication date when the text states it, else null",
-        "source_agency": "news agency named by the text, else null",
+        "source_agency": "the agency or outlet the text credits with the whole report, as the text writes it "
+                         "(\"Кабар\", \"KAZINFORM\", \"Tengrinews.kz\"), else null",
         "char_count": "characters in the normalized text",
         "run_id": "run that published the document (join runs.run_id)",
         "ingested_at": "when the document was published (UTC)",

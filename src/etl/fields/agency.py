@@ -139,8 +139,8 @@ def agency_mentions(text: str) -> list[Mention]:
         for pattern, _alias, agency_name in _ALIAS_INDEX.get(word.group(0).casefold(), ()):
             alias_match = pattern.match(text, word.start())
             if alias_match:
-                # One name per agency whatever the script or spelling: Казинформ, ҚазАқпарат -> Kazinform.
-                found.append((alias_match.start(), 0, alias_match.end(), agency_name))
+                # The name as the text writes it ("Кабар", "INTERFAX.RU"): what readers and the gold see
+                found.append((alias_match.start(), 0, alias_match.end(), alias_match.group(0)))
                 break
     for domain in _DOMAIN.finditer(text):
         if not _is_institution_domain(domain.group(1)):
