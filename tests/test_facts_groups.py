@@ -271,3 +271,18 @@ def test_a_lowercase_genitive_makes_a_part_of_the_figure_just_counted():
 def test_a_stated_total_whose_part_does_not_add_up_stays_a_total():
     rows = _repatriations("Всего в лагерях было около 600 граждан: 250 человек вернули на родину.", "ru")
     assert rows.loc[rows["value"] == 600, "is_total"].all()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Чор зан ва ҳафт кӯдак ба Душанбе оварда шуданд.", [(4, "women"), (7, "children")]),
+    ("Сиву ду нафар аз Ироқ баргардонида шуданд.", [(32, "persons")]),
+    ("Дусаду панҷоҳ шаҳрванд баргашт.", [(250, "persons")]),
+    ("Наздики ҳазор нафар ҳанӯз дар урдугоҳҳо ҳастанд.", [(1000, "persons")]),
+    ("Кӯдакони 3 сола ва 12 кӯдак.", [(12, "children")]),
+])
+def test_tajik_number_words(text, expected):
+    assert [(fact.value, fact.subject) for fact in _facts(text, "tg")] == expected
+
+
+def test_a_russian_collective_with_a_possessive_pronoun():
+    assert [(f.value, f.subject) for f in _facts("Вернули мать и пятеро её детей.", "ru")] == [(5, "children")]

@@ -134,6 +134,9 @@ SUBJECT_NOUNS = [(subject, re.compile(pattern.replace("ё", "е"))) for subject,
 
 # --- words between a number and its noun ------------------------------------------------------------------
 
+# "a mother and her four children", "женщина и четверо ее детей": a possessive pronoun between number and noun
+POSSESSIVE_MODIFIERS = {"her", "his", "their", "ее", "её", "его", "их", "своих", "свои", "оның", "олардың", "uning",
+                        "ularning"}
 ENGLISH_MODIFIERS = {
     "more", "additional", "other", "new", "young", "small", "foreign", "member", "kazakh", "uzbek", "kyrgyz",
     "tajik", "turkmen", "former", "local", "adult", "underage", "minor", "unaccompanied", "vulnerable", "female",
@@ -165,6 +168,7 @@ DETACHED_CASE_ENDINGS = {"dan", "ga", "дан", "ден", "га", "ге", "на�
 AGE_OR_DURATION_RE = re.compile(
     r"years?|year-old|aged|months?|days?|weeks?|hours?|лет|года?|летн\w*|месяц\w*|дн(?:я|ей)|недел\w*|"
     r"жас|жастағы|жаштагы|жашар|жаштан|жыл\w*|ай|yosh\w*|yashar|yil\w*|ёш\w*|яшар|йил\w*|"
+    r"сол|сола\w*|солаи|соли|моҳ\w*|рӯз\w*|ҳафта\w*|"
     r"(?:мың|миң|жүз|он|ming|yuz|o'n|минг|юз|ўн)(?:даған|деген|доган|лаган|lab|лаб|lar)"
 )
 

@@ -96,6 +96,29 @@ def _turkic(units: list[str], tens: list[str], hundred: str, thousand: str, extr
     return words
 
 
+def _tajik_words() -> dict[str, tuple[int, str]]:
+    """Tajik cardinals: units, tens, "сад" (hundred), single-word hundreds ("сесад"), "ҳазор", and the "-у" that
+    joins the parts of a compound ("бисту панҷ" = 25, "саду бист" = 120)."""
+    units = ["як", "ду", "се", "чор", "панҷ", "шаш", "ҳафт", "ҳашт", "нӯҳ"]
+    tens = ["даҳ", "бист", "сӣ", "чил", "панҷоҳ", "шаст", "ҳафтод", "ҳаштод", "навад"]
+    teens = ["ёздаҳ", "дувоздаҳ", "сенздаҳ", "чордаҳ", "понздаҳ", "шонздаҳ", "ҳабдаҳ", "ҳаждаҳ", "нуздаҳ"]
+    words: dict[str, tuple[int, str]] = {}
+    for value, word in enumerate(units, start=1):
+        words[normalize_word(word)] = (value, UNIT)
+    for value, word in zip(range(10, 100, 10), tens):
+        words[normalize_word(word)] = (value, TEN)
+        words[normalize_word(word + "у")] = (value, TEN)
+    words[normalize_word("сиву")] = (30, TEN)  # "сӣ" joins as "сиву"
+    for value, word in enumerate(teens, start=11):
+        words[normalize_word(word)] = (value, TEN)
+    words[normalize_word("сад")] = words[normalize_word("саду")] = (100, HUNDRED_MUL)
+    for value, word in enumerate(["дусад", "сесад", "чорсад", "панҷсад", "шашсад", "ҳафтсад", "ҳаштсад", "нӯҳсад"],
+                                 start=2):
+        words[normalize_word(word)] = words[normalize_word(word + "у")] = (value * 100, HUNDRED_ADD)
+    words[normalize_word("ҳазор")] = words[normalize_word("ҳазору")] = (1000, MULT)
+    return words
+
+
 _MILLIONS_CYR = {"миллион": 10**6, "млн": 10**6, "миллиард": 10**9, "млрд": 10**9}
 _MILLIONS_LAT = {"million": 10**6, "mln": 10**6, "milliard": 10**9, "mlrd": 10**9}
 
@@ -116,6 +139,7 @@ WORDS: dict[str, dict[str, tuple[int, str]]] = {
            **_turkic(["бир", "икки", "уч", "тўрт", "беш", "олти", "етти", "саккиз", "тўққиз"],
                      ["ўн", "йигирма", "ўттиз", "қирқ", "эллик", "олтмиш", "етмиш", "саксон", "тўқсон"],
                      "юз", "минг", _MILLIONS_CYR)},
+    "tg": _tajik_words(),
 }
 
 # Multiplier words after digits ("1,6 тысячи", "2 млн", "1.5 million", "1,6 мың", "3 ming").
@@ -126,7 +150,7 @@ _STANDALONE_MULT = {"тысяча", "тысячу", "миллион", "thousand"
 # "свыше тысячи людей": after a comparative, "тысячи" is "a thousand" (genitive), not "thousands"
 _RU_GENITIVE_MULT = {"тысячи", "миллиона"}
 _RU_QUALIFIER_BEFORE = re.compile(r"(?<!\w)(?:более|свыше|около|почти|порядка|больше|менее|меньше|примерно|до)\s+$", re.I)
-_STANDALONE_TURKIC = ("мың", "миң", "ming", "минг", "жүз", "yuz", "юз")
+_STANDALONE_TURKIC = ("мың", "миң", "ming", "минг", "жүз", "yuz", "юз", "ҳазор", "сад")
 
 # Case endings a Turkic numeral (word or "700-ден") takes before a postposition: ablative, dative, locative.
 TURKIC_NUMBER_SUFFIX = (
@@ -142,6 +166,7 @@ TURKIC_ABOUT_SUFFIX = "дай|дей|дой|дөй|тай|тей|той|төй"
 _DIGIT_SUFFIX_RE = re.compile(f"(?:{TURKIC_NUMBER_SUFFIX}|{TURKIC_POSSESSIVE_SUFFIX}|{TURKIC_ABOUT_SUFFIX})")
 _TURKIC_LANGS = ("kk", "ky", "uz")
 
+TG_LETTERS = set("ҷӣӯ")
 KK_LETTERS = set("әғқңөұүһі")
 KY_LETTERS = set("өүң")
 UZ_CYR_LETTERS = set("ўқғҳ")
@@ -163,6 +188,8 @@ def active_languages(text: str, lang: str | None) -> tuple[str, ...]:
             langs.append("ky")
         if lower & (UZ_CYR_LETTERS - KK_LETTERS):
             langs.append("uz")
+        if lower & TG_LETTERS:
+            langs.append("tg")
     if has_lat:
         langs.append("en")
         if re.search(r"\b(?:o|g)['ʻ’‘`ʼ]", text, re.I):

@@ -35,6 +35,7 @@ from etl.facts.lexicon import (
     ENGLISH_OF_DETERMINERS,
     GENITIVE_BEFORE_RE,
     MEASURE_WORDS,
+    POSSESSIVE_MODIFIERS,
     ABOUT_NUMBER_RE,
     GENITIVE_PRONOUNS,
     RETURN_VERB_AFTER_RE,
@@ -264,7 +265,7 @@ def _two_nouns(first: str, second: str, second_word: str) -> str:
 
 def _is_modifier(word: str) -> bool:
     lower = normalize_word(word)
-    if lower in ENGLISH_MODIFIERS or lower in MEASURE_WORDS or lower in TURKIC_MODIFIERS:
+    if lower in ENGLISH_MODIFIERS or lower in MEASURE_WORDS or lower in TURKIC_MODIFIERS or lower in POSSESSIVE_MODIFIERS:
         return True
     if lower.endswith("i") and lower.isascii():
         return word[:1].isupper() and bool(ENGLISH_ADJECTIVE_RE.fullmatch(lower))  # "Iraqi", not Uzbek "-li"/"-si"
