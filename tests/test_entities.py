@@ -303,3 +303,69 @@ def test_kazakh_enclitic_da_is_not_a_name_particle() -> None:
 def test_lower_case_office_is_not_an_organisation_name(sentence: str) -> None:
     texts = [e.text for e in extract_entities("d", sentence, "en") if e.entity_type == "ORG"]
     assert not any(t.endswith("office") for t in texts), texts
+
+
+# ---------------------------------------------------------------- outlets, press services, platforms, Tajik, persons
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected_text"),
+    [
+        ("Бұл туралы Baq.kz ақпарат агенттігі хабарлады.", "kk", "Baq.kz"),
+        ("Маалыматты Чагылган.kg басылмасы жарыялады.", "ky", "Чагылган.kg"),
+        ("According to Ozodagon news agency, twelve women came home.", "en", "Ozodagon"),
+        ("Bu haqda Xabar.uz nashri xabar berdi.", "uz", "Xabar.uz"),
+        ("Бейнені Мәжіліс баспасөз қызметі таратты.", "kk", "Мәжіліс"),
+        ("Namangan viloyati FVV axborot xizmati xabar berdi.", "uz", "Namangan viloyati FVV"),
+        ("Жаңылыктар\nCopyright © 2019 Биринчи Радио", "ky", "Биринчи Радио"),
+        ('Жалал-Абад, "Жаңылык.kg". Шаарда жыйын өттү.', "ky", "Жаңылык.kg"),
+    ],
+)
+def test_outlet_and_press_service_names_are_organizations(text: str, lang: str, expected_text: str) -> None:
+    assert expected_text in {x for t, x, _ in _mentions(text, lang) if t == "ORG"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "unwanted_text"),
+    [
+        ("Бул тууралуу Омбудсмен басма сөз кызматы билдирди.", "ky", "Омбудсмен"),
+        ("Бул тууралуу министрдин басма сөз кызматы билдирди.", "ky", "министрдин"),
+        ("Подписывайтесь на наш канал в Telegram и на страницу в Facebook.", "ru", "Telegram"),
+        ("Подписывайтесь на наш канал в Telegram и на страницу в Facebook.", "ru", "Facebook"),
+        ("Акыркы жаңылыктарды Instagram-да окуңуз.", "ky", "Instagram-да"),
+        ("Сирия билігінің арнайы қызметі оларды ұстады.", "kk", "Сирия билігінің"),
+    ],
+)
+def test_no_organization_for_titles_genitives_and_platforms(text: str, lang: str, unwanted_text: str) -> None:
+    assert not any(t == "ORG" and unwanted_text in x for t, x, _ in _mentions(text, lang))
+
+
+def test_tajik_lines_use_tajik_country_names_and_no_russian_ner() -> None:
+    text = ("Вазири корҳои хориҷии Тоҷикистон дар Душанбе гуфт.\nОбуна шудан\n"
+            "Созмони Милали Муттаҳид (СММ) аз Ҳукумати Тоҷикистон даъват кард.")
+    mentions = _mentions(text, "tg")
+    assert ("LOC", "Тоҷикистон", "TJ") in mentions
+    assert ("ORG", "СММ", "org:un") in mentions
+    assert ("ORG", "Ҳукумати Тоҷикистон", "org:government-tj") in mentions
+    assert not any(t == "PERSON" for t, _, _ in mentions)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Жарандар президент Алмазбек Атамбаевго кайрылышты.", "ky", "person:almazbek-atambaev"),
+        ("Депутаттар Нурлан Токтогуловдон жооп күтүшөт.", "ky", "person:nurlan-toktogulov"),
+    ],
+)
+def test_kyrgyz_case_forms_of_surnames(text: str, lang: str, expected: str) -> None:
+    assert expected in {c for t, _, c in _mentions(text, lang) if t == "PERSON"}
+
+
+def test_republic_is_no_person_word() -> None:
+    assert not any(t == "PERSON" for t, _, _ in _mentions("Eron Islom Respublikasi bilan muzokaralar boʻldi.", "uz"))
+
+
+def test_given_name_and_patronymic_join_the_full_name() -> None:
+    text = "Психолог Айгерим Нурланова провела тренинг. Айгерим Болатовна отметила, что женщины адаптировались."
+    persons = {e.canonical_id for e in extract_entities("t", text, "ru") if e.entity_type == "PERSON"}
+    assert persons == {"person:aigerim-nurlanov"}
