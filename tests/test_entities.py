@@ -369,3 +369,33 @@ def test_given_name_and_patronymic_join_the_full_name() -> None:
     text = "Психолог Айгерим Нурланова провела тренинг. Айгерим Болатовна отметила, что женщины адаптировались."
     persons = {e.canonical_id for e in extract_entities("t", text, "ru") if e.entity_type == "PERSON"}
     assert persons == {"person:aigerim-nurlanov"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Денсаулық сақтау министрі Ажар Ғиният брифингте сөйледі.", "kk", {"Ажар Ғиният"}),
+        ("ЮНИСЕФтин өкүлү Кристина Браун жана Ахмед Хасан менен жолугушту.", "ky", {"Кристина Браун", "Ахмед Хасан"}),
+        ("Муовини вазири корҳои хориҷии Тоҷикистон Фарруҳ Шарифзода дар нишаст гуфт.", "tg", {"Фарруҳ Шарифзода"}),
+        ("Ichki ishlar vazirining oʻrinbosari Bahodir Qurbonboy matbuotga gapirdi.", "uz", {"Bahodir Qurbonboy"}),
+    ],
+)
+def test_capitalised_words_after_a_job_title_are_a_person(text: str, lang: str, expected: set[str]) -> None:
+    assert {x for t, x, _ in _mentions(text, lang) if t == "PERSON"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Министри Кыргызстандын атынан Бишкекте сүйлөдү.", "ky"),
+        ("Елшісі Астанада Сыртқы істер министрлігінде болды.", "kk"),
+    ],
+)
+def test_a_job_title_before_places_and_bodies_makes_no_person(text: str, lang: str) -> None:
+    assert not any(t == "PERSON" for t, _, _ in _mentions(text, lang))
+
+
+def test_a_title_after_a_dash_is_not_part_of_the_name() -> None:
+    persons = {(x, c) for t, x, c in _mentions("Сенат төрағасы – Елбасы Нұрсұлтан Назарбаевпен кездесті.", "kk")
+               if t == "PERSON"}
+    assert persons == {("Нұрсұлтан Назарбаевпен", "person:nursultan-nazarbaev")}

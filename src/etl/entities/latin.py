@@ -43,6 +43,7 @@ from etl.entities.turkic import (
     case_marked_word,
     keyword_org_candidates,
     surname_person_candidates,
+    titled_person_candidates,
 )
 
 
@@ -90,6 +91,7 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
     if route == "uz-latn":
         out.extend(keyword_org_candidates(body, start, end, route))
         out.extend(surname_person_candidates(body, start, end, route, covered))
+        out.extend(titled_person_candidates(body, start, end, route, covered))
     # quoted all-caps names: “AQNIET”
     for quoted in re.finditer(r"[«“\"]([A-Z][A-Z0-9\-]{2,15})[»”\"]", text):
         acronym_start, acronym_end = start + quoted.start(1), start + quoted.end(1)

@@ -122,6 +122,7 @@ class RuleWords:
     not_org_words: frozenset[str]  # press-service, locative and 'authorities' words: never in a keyword organization
     operation_cues: tuple[str, ...]  # "operation" in every language, longest first (regex alternation order)
     platforms: frozenset[str]  # social networks and messengers: never an organization
+    person_titles: frozenset[str]  # kk / ky / uz / tg job titles written right before a name
     outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
     press_service_nouns: tuple[str, ...]  # 'press service', 'баспасөз қызметі': the name before them is the body
 
@@ -143,6 +144,7 @@ def rule_words() -> RuleWords:
                                 + data["authority_words"]),
         operation_cues=tuple(sorted({normalize_token(c) for c in data["operation_cues"]}, key=len, reverse=True)),
         platforms=frozenset(normalize_token(w) for w in data["platforms"]),
+        person_titles=frozenset(normalize_token(w) for w in data["person_title_words"]),
         outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
         press_service_nouns=tuple(sorted({normalize_token(w) for w in data["press_service_nouns"]}, key=len,
                                          reverse=True)),
@@ -156,7 +158,7 @@ CAPS_RUN_WORD = re.compile(r"[^\W\d_]+(?:[-'’ʻ‘][^\W\d_]+)*|\d+(?:st|nd|rd|
 EN_LOWER_ORG_KEYWORD = re.compile(r"[ \t]+(foundation|fund|association|centre|center|institute)\b")
 
 # a capitalised word that looks like a given name or surname
-NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎҲ][a-zß-öø-ÿа-яёәғқңөұүһіўҳ'’ʻ]+(?:-[A-ZА-Яa-zа-я][a-zа-яё'’ʻ]+)*")
+NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ][a-zß-öø-ÿа-яёәғқңөұүһіўҳҷӣӯ'’ʻ]+(?:-[A-ZА-Яa-zа-я][a-zа-яё'’ʻ]+)*")
 
 # lower-case particles inside a person name: al-, bin, van, de, ...
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "ni", "de", "van", "von", "der", "du", "da", "ul", "ud", "abu", "ни", "аль", "ибн"}

@@ -42,8 +42,64 @@ def case_marked_word(word: str) -> bool:
 
 
 def turkic_candidates(body: str, start: int, end: int, route: str, covered: list[Span]) -> list[Candidate]:
-    """Persons by surname morphology and organizations ending in a keyword, for kk / ky / uz text."""
-    return keyword_org_candidates(body, start, end, route) + surname_person_candidates(body, start, end, route, covered)
+    """Persons by surname morphology or a job title before them, organizations ending in a keyword (kk / ky / uz / tg)."""
+    return (keyword_org_candidates(body, start, end, route) + surname_person_candidates(body, start, end, route, covered)
+            + titled_person_candidates(body, start, end, route, covered))
+
+
+def titled_person_candidates(body: str, start: int, end: int, route: str, covered: list[Span]) -> list[Candidate]:
+    """'бірінші орынбасары Мұхтар Тілеуберді', 'Вазири корҳои хориҷии Тоҷикистон Сироҷиддин Муҳриддин': two or
+    three capitalised words right after a job title (a Tajik title phrase may end in its country) are a name
+    even without a surname ending; 'жетекчилиги Джунг Таппа Самман жана Хил Силви' names two people."""
+    rules = rule_words()
+    tokens = [(start + s, start + e, w) for s, e, w in tokenize(body[start:end])]
+    out = []
+    for index, (_, _, word) in enumerate(tokens):
+        if normalize_token(word) not in rules.person_titles:
+            continue
+        first = index + 1
+        # a title phrase: up to three lower-case words, then the country ('Вазири корҳои хориҷии Тоҷикистон')
+        lower = first
+        while lower < len(tokens) and lower - first < 3 and tokens[lower][2][:1].islower():
+            lower += 1
+        if lower < len(tokens) and overlaps(tokens[lower][0], tokens[lower][1], covered):
+            first = lower + 1
+            while first < len(tokens) and overlaps(tokens[first][0], tokens[first][1], covered):
+                first += 1
+        while first < len(tokens) and re.fullmatch(r"[ \t]+", body[tokens[first - 1][1]:tokens[first][0]]):
+            name = _name_after_title(body, tokens, first, covered)
+            if not name:
+                break
+            out.append(Candidate(start=tokens[first][0], end=tokens[name - 1][1], entity_type="PERSON",
+                                 canonical_name="", canonical_id="", confidence=RULE_PERSON_CONFIDENCE,
+                                 extractor="rule:person", priority=FOUND_NAME_PRIORITY, lang=route))
+            conjunction = tokens[name] if name < len(tokens) else None
+            if conjunction is None or normalize_token(conjunction[2]) not in PERSON_CONJUNCTIONS:
+                break
+            first = name + 1
+    return out
+
+
+def _name_after_title(body: str, tokens: list[Word], first: int, covered: list[Span]) -> int:
+    """The index after the 2-3 name words that open at tokens[first], or 0 when they are no name."""
+    rules = rule_words()
+    last = first
+    while last < len(tokens) and last - first < 3:
+        word_start, word_end, surface = tokens[last]
+        norm = normalize_token(surface)
+        if (NAME_WORD.fullmatch(surface) is None or overlaps(word_start, word_end, covered)
+                or norm in rules.en_stopwords or norm in rules.titles or norm in rules.person_titles
+                or norm in KK_KY_UZ_SENTENCE_STARTERS or norm.startswith(rules.turkic_org_stems)
+                or (last > first and re.fullmatch(r"[ \t]+", body[tokens[last - 1][1]:word_start]) is None)):
+            break
+        last += 1
+    if last - first < 2 or case_marked_word(tokens[first][2]):
+        return 0
+    return last
+
+
+# 'and' between two names after one title: 'Джунг Таппа Самман жана Хил Силви'
+PERSON_CONJUNCTIONS = frozenset({"жана", "және", "va", "ва"})
 
 
 def surname_person_candidates(body: str, start: int, end: int, route: str, covered: list[Span]) -> list[Candidate]:
