@@ -330,8 +330,8 @@ def test_outlet_and_press_service_names_are_organizations(text: str, lang: str, 
     [
         ("Бул тууралуу Омбудсмен басма сөз кызматы билдирди.", "ky", "Омбудсмен"),
         ("Бул тууралуу министрдин басма сөз кызматы билдирди.", "ky", "министрдин"),
-        ("Подписывайтесь на наш канал в Telegram и на страницу в Facebook.", "ru", "Telegram"),
-        ("Подписывайтесь на наш канал в Telegram и на страницу в Facebook.", "ru", "Facebook"),
+        ("Подписывайтесь на нас: Telegram, Одноклассники, YouTube.", "ru", "Telegram"),
+        ("Подписывайтесь на нас: Telegram, Одноклассники, YouTube.", "ru", "YouTube"),
         ("Акыркы жаңылыктарды Instagram-да окуңуз.", "ky", "Instagram-да"),
         ("Сирия билігінің арнайы қызметі оларды ұстады.", "kk", "Сирия билігінің"),
     ],
@@ -399,3 +399,8 @@ def test_a_title_after_a_dash_is_not_part_of_the_name() -> None:
     persons = {(x, c) for t, x, c in _mentions("Сенат төрағасы – Елбасы Нұрсұлтан Назарбаевпен кездесті.", "kk")
                if t == "PERSON"}
     assert persons == {("Нұрсұлтан Назарбаевпен", "person:nursultan-nazarbaev")}
+
+
+def test_a_platform_acting_in_the_story_stays_an_organization() -> None:
+    assert ("ORG", "Facebook") in {(t, x) for t, x, _ in _mentions("Суд оштрафовал компанию Facebook на пять миллионов.",
+                                                                    "ru")}

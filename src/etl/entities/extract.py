@@ -94,7 +94,7 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
             log.exception("entity extraction failed on doc %s [%d:%d] (%s)", doc_id, start, end, route)
     candidates += particle_person_candidates(body, chunks, candidates, strong)
     candidates = [c for c in candidates if c.entity_type != "ORG" or not (all_countries(body, c, hits)
-                                                                        or _platform(body[c.start:c.end]))]
+                                                                        or _platform(body, c.start, c.end))]
     candidates = org_vs_org(candidates)
     persons = resolve_persons(body, candidates, lang)
     candidates = [c for c in candidates if c.entity_type != "PERSON"] + persons
@@ -105,10 +105,19 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
             for c in select_non_overlapping(candidates) if c.canonical_id]
 
 
-def _platform(mention: str) -> bool:
-    """'Telegram', 'Facebook-те', 'Telegram’да': a social network or messenger, never an organization of the story."""
-    words = re.findall(r"[^\W\d_]+", mention)
-    return bool(words) and len(words) <= 2 and normalize_token(words[0]) in rule_words().platforms
+def _platform(body: str, start: int, end: int) -> bool:
+    """A social network or messenger named as a channel: with a case ending or a compound glued on ('Telegram’да',
+    'Instagram-да', 'Telegram-каналында') or in a comma list of them ('в Telegram, Facebook, Instagram'). A
+    platform acting in the story ('Facebook заплатит штраф') stays an organization, as factRuEval annotates it."""
+    platforms = rule_words().platforms
+    words = re.findall(r"[^\W\d_]+", body[start:end])
+    if not words or normalize_token(words[0]) not in platforms:
+        return False
+    if len(words) > 1 or re.match(r"[’'\-][^\W\d_]", body[end:end + 2]):
+        return True
+    before = re.search(r"([^\W\d_]+)[ \t]*,[ \t]*$", body[max(0, start - 30):start])
+    after = re.match(r"[ \t]*,[ \t]*([^\W\d_]+)", body[end:end + 30])
+    return any(m is not None and normalize_token(m.group(1)) in platforms for m in (before, after))
 
 
 def entities_frame(docs: pd.DataFrame) -> pd.DataFrame:
