@@ -404,3 +404,30 @@ def test_a_title_after_a_dash_is_not_part_of_the_name() -> None:
 def test_a_platform_acting_in_the_story_stays_an_organization() -> None:
     assert ("ORG", "Facebook") in {(t, x) for t, x, _ in _mentions("Суд оштрафовал компанию Facebook на пять миллионов.",
                                                                     "ru")}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("«Дунё»ни Telegram’да кузатинг!", "uz", ("ORG", "Дунё")),
+        ("Читайте «Вечерний Бишкек» в Telegram.", "ru", ("ORG", "Вечерний Бишкек")),
+        ("Members of the Katiba Tawhid group had threatened them.", "en", ("ORG", "Katiba Tawhid group")),
+        ("Решение принято по поручению кабинета министров КР.", "ru", ("ORG", "кабинета министров КР")),
+        ("Ҳизби наҳзати исломии Тоҷикистон дар Душанбе манъ шудааст.", "tg",
+         ("ORG", "Ҳизби наҳзати исломии Тоҷикистон")),
+    ],
+)
+def test_outlets_read_on_platforms_groups_and_cabinets(text: str, lang: str, expected: tuple[str, str]) -> None:
+    assert expected in {(t, x) for t, x, _ in _mentions(text, lang)}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "unwanted"),
+    [
+        ("Читайте «Вечерний Бишкек» в Telegram.", "ru", "Telegram"),
+        ("Он написал «Спасибо» в Telegram.", "ru", "Спасибо"),
+        ("The Kyrgyz group of 79 children landed in Bishkek.", "en", "Kyrgyz group"),
+    ],
+)
+def test_no_organization_for_quotes_channels_and_national_groups(text: str, lang: str, unwanted: str) -> None:
+    assert not any(t == "ORG" and x == unwanted for t, x, _ in _mentions(text, lang))

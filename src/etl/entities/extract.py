@@ -24,7 +24,7 @@ from etl.entities.gazetteer import find_gazetteer_hits, gazetteer
 from etl.entities.latin import latin_candidates
 from etl.entities.lexicon import rule_words
 from etl.entities.models import natasha_models
-from etl.entities.outlets import outlet_candidates
+from etl.entities.outlets import outlet_candidates, read_us_line
 from etl.entities.persons import particle_person_candidates, resolve_persons
 from etl.entities.resolve import org_vs_org, resolve_orgs, select_non_overlapping
 from etl.entities.routing import route_at, route_chunks
@@ -107,13 +107,13 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
 
 def _platform(body: str, start: int, end: int) -> bool:
     """A social network or messenger named as a channel: with a case ending or a compound glued on ('Telegram’да',
-    'Instagram-да', 'Telegram-каналында') or in a comma list of them ('в Telegram, Facebook, Instagram'). A
+    'Instagram-да', 'Telegram-каналында'), on a 'read us' line, or in a comma list ('в Telegram, Facebook'). A
     platform acting in the story ('Facebook заплатит штраф') stays an organization, as factRuEval annotates it."""
     platforms = rule_words().platforms
     words = re.findall(r"[^\W\d_]+", body[start:end])
     if not words or normalize_token(words[0]) not in platforms:
         return False
-    if len(words) > 1 or re.match(r"[’'\-][^\W\d_]", body[end:end + 2]):
+    if len(words) > 1 or read_us_line(body, start) or re.match(r"[’'\-][^\W\d_]", body[end:end + 2]):
         return True
     before = re.search(r"([^\W\d_]+)[ \t]*,[ \t]*$", body[max(0, start - 30):start])
     after = re.match(r"[ \t]*,[ \t]*([^\W\d_]+)", body[end:end + 30])

@@ -87,7 +87,7 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
                                  canonical_id="", confidence=RULE_PERSON_CONFIDENCE, extractor="rule:person",
                                  priority=FOUND_NAME_PRIORITY, lang=route))
     if route == "en":
-        out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs))
+        out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs, covered))
     if route == "uz-latn":
         out.extend(keyword_org_candidates(body, start, end, route))
         out.extend(surname_person_candidates(body, start, end, route, covered))
@@ -101,8 +101,10 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
     return out
 
 
-def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str, gaz_orgs: list[Span]) -> list[Candidate]:
-    """'the Aqniet foundation', "Kazakhstan's Rukh foundation": capitalised words, then a lower-case keyword."""
+def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str, gaz_orgs: list[Span],
+                                  covered: list[Span]) -> list[Candidate]:
+    """'the Aqniet foundation', "Kazakhstan's Rukh foundation", 'the Habsa group': capitalised words, then a
+    lower-case keyword; 'the Tajik group' (a country or demonym and the keyword) is a group of people."""
     rules = rule_words()
     out = []
     for run in caps_runs(body[start:end], start, rules.connectors):
@@ -116,6 +118,8 @@ def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str, g
             continue  # "the President's office" is a person's office
         norms = [normalize_token(surface) for _, _, surface in run]
         if any(norm in rules.en_org_keywords for norm in norms) or overlaps_many(run[0][0], keyword.end(), gaz_orgs):
+            continue
+        if all(overlaps(word_start, word_end, covered) for word_start, word_end, _ in run):
             continue
         if len(run) == 1 and sentence_initial(body, run[0][0]):
             continue  # "Charity foundation ...": a sentence-opening common noun

@@ -23,7 +23,7 @@ def gazetteer_data() -> dict:
 # ---------------------------------------------------------------- gazetteer matching and person keys
 
 # case endings (ru, kk, ky, uz) an alias's last word may carry and still match: 'Казахстана', 'Қазақстанның'
-CYRILLIC_NAME_SUFFIXES = frozenset(["а", "я", "у", "ю", "ом", "ем", "ой", "ою", "ей", "е", "и", "ы", "ам", "ям", "ами", "ями", "ах", "ях", "ов", "ев", "ые", "ых", "ым", "ыми", "ая", "ую", "ое", "ого", "ому", "ие", "их", "им", "ими", "его", "ему", "ға", "ге", "қа", "ке", "на", "не", "ның", "нің", "дың", "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті", "н", "да", "де", "та", "те", "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен", "бен", "пен", "дағы", "дегі", "тағы", "тегі", "ндағы", "ндегі", "ы", "і", "сы", "сі", "сын", "сін", "сына", "сіне", "сының", "сінің", "сында", "сінде", "сынан", "сінен", "сымен", "сімен", "ға", "дейін", "га", "го", "гө", "ка", "ко", "кө", "нын", "нин", "нун", "нүн", "дын", "дин", "дун", "дүн", "тын", "тин", "тун", "түн", "ну", "нү", "ду", "дү", "ту", "тү", "до", "дө", "то", "тө", "ндо", "ндө", "дон", "дөн", "тон", "төн", "нон", "нөн", "менен", "дагы", "деги", "нинг", "ни", "даги"]) | {""}
+CYRILLIC_NAME_SUFFIXES = frozenset(["а", "я", "у", "ю", "ом", "ем", "ой", "ою", "ей", "е", "и", "ы", "ам", "ям", "ами", "ями", "ах", "ях", "ов", "ев", "ые", "ых", "ым", "ыми", "ая", "ую", "ое", "ого", "ому", "ие", "их", "им", "ими", "его", "ему", "ға", "ге", "қа", "ке", "на", "не", "ның", "нің", "дың", "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті", "н", "да", "де", "та", "те", "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен", "бен", "пен", "дағы", "дегі", "тағы", "тегі", "ндағы", "ндегі", "ы", "і", "сы", "сі", "сын", "сін", "сына", "сіне", "сының", "сінің", "сында", "сінде", "сынан", "сінен", "сымен", "сімен", "ға", "дейін", "га", "го", "гө", "ка", "ко", "кө", "нын", "нин", "нун", "нүн", "дын", "дин", "дун", "дүн", "тын", "тин", "тун", "түн", "ну", "нү", "ду", "дү", "ту", "тү", "до", "дө", "то", "тө", "ндо", "ндө", "дон", "дөн", "тон", "төн", "нон", "нөн", "менен", "дагы", "деги", "нинг", "ни", "даги", "ро"]) | {""}  # ро: Tajik accusative
 
 # the same for Latin-script aliases: possessive 's, Uzbek case endings
 LATIN_NAME_SUFFIXES = frozenset(["", "'s", "s'", "ga", "ka", "qa", "ning", "ni", "da", "dan", "dagi", "ta", "tan"])
@@ -124,6 +124,7 @@ class RuleWords:
     platforms: frozenset[str]  # social networks and messengers: never an organization
     person_titles: frozenset[str]  # kk / ky / uz / tg job titles written right before a name
     outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
+    read_us_words: tuple[str, ...]  # 'читайте', 'ўқинг': a 'read us on <platform>' line
     press_service_nouns: tuple[str, ...]  # 'press service', 'баспасөз қызметі': the name before them is the body
 
 
@@ -146,6 +147,7 @@ def rule_words() -> RuleWords:
         platforms=frozenset(normalize_token(w) for w in data["platforms"]),
         person_titles=frozenset(normalize_token(w) for w in data["person_title_words"]),
         outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
+        read_us_words=tuple(sorted({normalize_token(w) for w in data["read_us_words"]}, key=len, reverse=True)),
         press_service_nouns=tuple(sorted({normalize_token(w) for w in data["press_service_nouns"]}, key=len,
                                          reverse=True)),
     )
@@ -155,7 +157,7 @@ CAPS_RUN_WORD = re.compile(r"[^\W\d_]+(?:[-'’ʻ‘][^\W\d_]+)*|\d+(?:st|nd|rd|
 
 # Only keywords that name a body on their own: "Foreign Policy office", "UN agency" or "Kazakh foreign
 # ministry" are parts or descriptions of an organisation, not its name.
-EN_LOWER_ORG_KEYWORD = re.compile(r"[ \t]+(foundation|fund|association|centre|center|institute)\b")
+EN_LOWER_ORG_KEYWORD = re.compile(r"[ \t]+(foundation|fund|association|centre|center|institute|group)\b")
 
 # a capitalised word that looks like a given name or surname
 NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ][a-zß-öø-ÿа-яёәғқңөұүһіўҳҷӣӯ'’ʻ]+(?:-[A-ZА-Яa-zа-я][a-zа-яё'’ʻ]+)*")

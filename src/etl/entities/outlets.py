@@ -1,5 +1,7 @@
 """Organizations named by what follows or surrounds them: news outlets, press services, copyright holders.
 
+A quoted name read on a platform ('«Замин»ни Telegram’да ўқинг') is an outlet too.
+
 'Stan.kz ақпарат агенттігі', 'Кавказ.Реалии басылмасы', 'Khovar news agency' name an outlet; 'Ақорда баспасөз
 қызметі' and 'Surxondaryo viloyati IIB axborot xizmati' name the body whose press service it is (the
 annotation convention); 'Copyright © 2017 Maral FM' names the site's owner; a quoted domain ('"Саясат.kg"')
@@ -30,6 +32,10 @@ _QUOTED_BEFORE = re.compile(r"[«“„\"]([^«»“”„\"\n]{2,40})[»”“\
 _QUOTED_DOMAIN = re.compile(r"[«“„\"]([^\W\d_][\w\-]*\.(?:kz|kg|uz|tj|ru|com|media|net|org|info))[»”“\"]",
                             re.IGNORECASE)
 
+# a quoted name, then (a case ending and a preposition and) a platform: '«Замин»ни Telegram’да ўқинг', 'читайте
+# «Дунё» в Telegram': the outlet asks to be read there
+_QUOTED_THEN_WORD = re.compile(r"[«“„\"]([^«»“”„\"\n]{2,40})[»”“\"][^\W\d_]{0,4}[ \t]+(?:(?:в|на|in|on)[ \t]+)?([^\W\d_]+)")
+
 # a copyright notice: 'Copyright © 2017 Maral FM', '© 2024 Zakon.kz. All rights reserved'
 _COPYRIGHT = re.compile(r"(?:Copyright[ \t]*)?©[ \t]*(?:\d{4}(?:[ \t]*[-–][ \t]*\d{4})?)[ \t,]*"
                         r"([^\W\d_][^\n|/,©]{1,40}?)[ \t]*(?=$|\n|[|/,]|\.[ \t]|\.$|[ \t]+[Aa]ll[ \t]+[Rr]ights)")
@@ -51,9 +57,21 @@ def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
         name = notice.group(1).rstrip(" .")
         if name[:1].isupper() and normalize_token(name) not in rules.platforms:
             out.append(_org(body, notice.start(1), notice.start(1) + len(name), lang))
+    for quoted in _QUOTED_THEN_WORD.finditer(body):
+        if (normalize_token(quoted.group(2)) in rules.platforms and quoted.group(1)[:1].isupper()
+                and read_us_line(body, quoted.start())):
+            out.append(_org(body, quoted.start(1), quoted.end(1), lang))
     for quoted in _QUOTED_DOMAIN.finditer(body):
         out.append(_org(body, quoted.start(1), quoted.end(1), lang))
     return out
+
+
+def read_us_line(body: str, position: int) -> bool:
+    """Whether the line holding body[position] asks to read or follow the outlet ('Читайте нас в Telegram')."""
+    line_start = body.rfind("\n", 0, position) + 1
+    line_end = body.find("\n", position)
+    line = body[line_start:line_end if line_end >= 0 else len(body)]
+    return any(normalize_token(word).startswith(rule_words().read_us_words) for word in line.split())
 
 
 def _org(body: str, start: int, end: int, lang: str | None) -> Candidate:
