@@ -11,6 +11,7 @@ names an outlet. The word lists are data (``outlet_nouns``, ``press_service_noun
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from etl.entities.candidates import Candidate, org_candidate, sentence_initial
 from etl.entities.lexicon import KK_KY_UZ_SENTENCE_STARTERS, rule_words
@@ -47,8 +48,7 @@ def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
     """Outlets before an outlet noun, bodies before a press-service noun, copyright holders, quoted domains."""
     rules = rule_words()
     out = []
-    for nouns, press in ((rules.outlet_nouns, False), (rules.press_service_nouns, True)):
-        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in nouns) + r")", re.IGNORECASE)
+    for pattern, press in _noun_patterns():
         for noun in pattern.finditer(body):
             span = _name_before(body, noun.start(), press)
             if span is not None:
@@ -64,6 +64,14 @@ def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
     for quoted in _QUOTED_DOMAIN.finditer(body):
         out.append(_org(body, quoted.start(1), quoted.end(1), lang))
     return out
+
+
+@lru_cache(maxsize=1)
+def _noun_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
+    """The outlet nouns and the press-service nouns as two regexes, each with whether it names a press service."""
+    rules = rule_words()
+    return tuple((re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in nouns) + r")", re.IGNORECASE), press)
+                 for nouns, press in ((rules.outlet_nouns, False), (rules.press_service_nouns, True)))
 
 
 def read_us_line(body: str, position: int) -> bool:
