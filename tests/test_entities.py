@@ -431,3 +431,16 @@ def test_outlets_read_on_platforms_groups_and_cabinets(text: str, lang: str, exp
 )
 def test_no_organization_for_quotes_channels_and_national_groups(text: str, lang: str, unwanted: str) -> None:
     assert not any(t == "ORG" and x == unwanted for t, x, _ in _mentions(text, lang))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Бұл туралы Жетісу Zhetysu.kz ақпарат агенттігі жазды.", "kk", ("ORG", "Жетісу Zhetysu.kz")),
+        ("Стамбулдағы бас консулдық пен Түркиядағы бас консулдық хабарлады.", "kk", ("ORG", "Түркиядағы бас консулдық")),
+        ("Генеральное консульство Казахстана в Стамбуле сообщило.", "ru",
+         ("ORG", "Генеральное консульство Казахстана")),
+    ],
+)
+def test_outlet_spelled_before_its_domain_and_consulates(text: str, lang: str, expected: tuple[str, str]) -> None:
+    assert expected in {(t, x) for t, x, _ in _mentions(text, lang)}

@@ -13,10 +13,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rapidfuzz import fuzz
+
 from etl.entities.candidates import Candidate, org_candidate, sentence_initial
 from etl.entities.lexicon import KK_KY_UZ_SENTENCE_STARTERS, rule_words
 from etl.entities.thresholds import GAZETTEER_ORG_PRIORITY, KEYWORD_ORG_CONFIDENCE
 from etl.entities.tokens import normalize_token
+from etl.entities.transliteration import slugify
 from etl.entities.turkic import case_marked_word
 
 # a word of a name before an outlet noun: letters with inner dots / hyphens / apostrophes ('Stan.kz', 'Osken-onir.kz')
@@ -42,6 +45,7 @@ _COPYRIGHT = re.compile(r"(?:Copyright[ \t]*)?©[ \t]*(?:\d{4}(?:[ \t]*[-–][ \
                         r"([^\W\d_][^\n|/,©]{1,40}?)[ \t]*(?=$|\n|[|/,]|\.[ \t]|\.$|[ \t]+[Aa]ll[ \t]+[Rr]ights)")
 
 MAX_NAME_WORDS = 3
+DOMAIN_SPELLING_RATIO = 85  # rapidfuzz ratio of a domain's label to the transliterated words before it
 
 
 def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
@@ -82,6 +86,19 @@ def read_us_line(body: str, position: int) -> bool:
     return any(normalize_token(word).startswith(rule_words().read_us_words) for word in line.split())
 
 
+def _spelled_before(words: list[tuple[int, int, str]], domain_index: int) -> tuple[int, int] | None:
+    """The span from the 1-3 words before a domain that spell its name ('Өскен өңір Osken-onir.kz') to the domain."""
+    label = re.sub(r"[^a-z0-9]", "", slugify(words[domain_index][2].rsplit(".", 1)[0]))
+    for count in (1, 2, 3):
+        first = domain_index - count
+        if first < 0 or not words[first][2][:1].isupper():
+            continue
+        spelled = re.sub(r"[^a-z0-9]", "", slugify(" ".join(w for _, _, w in words[first:domain_index])))
+        if label and fuzz.ratio(spelled, label) >= DOMAIN_SPELLING_RATIO:
+            return words[first][0], words[domain_index][1]
+    return None
+
+
 def _org(body: str, start: int, end: int, lang: str | None) -> Candidate:
     return org_candidate(start, end, body[start:end], "rule:outlet", KEYWORD_ORG_CONFIDENCE, GAZETTEER_ORG_PRIORITY,
                          lang or "")
@@ -116,7 +133,9 @@ def _name_before(body: str, noun_start: int, press: bool) -> tuple[int, int] | N
     while name and normalize_token(name[0][2]) in KK_KY_UZ_SENTENCE_STARTERS | rules.en_stopwords:
         name = name[1:]
     if name and "." in name[-1][2]:
-        name = name[-1:]  # a domain is the outlet's whole name: 'Маалыматты Чагылган.kg басылмасы'
+        # a domain is the outlet's whole name ('Маалыматты Чагылган.kg басылмасы'), with the name it spells
+        # written before it ('Өскен өңір Osken-onir.kz ақпараттық агенттігі')
+        return _spelled_before(words, len(words) - 1) or (name[-1][0], name[-1][1])
     if len(name) > 1 and sentence_initial(body, name[0][0]) and (case_marked_word(name[0][2])
                                                                or _ACCUSATIVE.search(name[0][2])):
         name = name[1:]  # 'Бейнені Мәжіліс баспасөз қызметі': the sentence's object opens the line
