@@ -444,3 +444,20 @@ def test_no_organization_for_quotes_channels_and_national_groups(text: str, lang
 )
 def test_outlet_spelled_before_its_domain_and_consulates(text: str, lang: str, expected: tuple[str, str]) -> None:
     assert expected in {(t, x) for t, x, _ in _mentions(text, lang)}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Сыртқы істер, Ішкі істер және Қорғаныс министрліктері мәлімдеді.", "kk",
+         {"org:mfa", "org:interior-ministry", "org:korganys-ministrligi"}),
+        ("Жиынға СІМ, арнайы қызмет, Денсаулық сақтау, білім министрліктері қатысты.", "kk",
+         {"org:mfa", "org:densaulyk-saktau-ministrligi", "org:bilim-ministrligi"}),
+        ("Sogʻliqni saqlash va Xalq taʼlimi vazirliklari hamkorlik qiladi.", "uz",
+         {"org:sogliqni-saqlash-vazirligi", "org:xalq-talimi-vazirligi"}),
+        ("Барлық министрліктері жұмыс істейді.", "kk", set()),
+    ],
+)
+def test_coordinated_names_before_a_plural_keyword_are_one_organization_each(text: str, lang: str,
+                                                                            expected: set[str]) -> None:
+    assert {c for t, _, c in _mentions(text, lang) if t == "ORG"} == expected

@@ -41,6 +41,7 @@ from etl.entities.tokens import normalize_token
 from etl.entities.transliteration import slugify
 from etl.entities.turkic import (
     case_marked_word,
+    coordinated_org_candidates,
     keyword_org_candidates,
     surname_person_candidates,
     titled_person_candidates,
@@ -90,6 +91,7 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
         out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs, covered))
     if route == "uz-latn":
         out.extend(keyword_org_candidates(body, start, end, route))
+        out.extend(coordinated_org_candidates(body, start, end, route))
         out.extend(surname_person_candidates(body, start, end, route, covered))
         out.extend(titled_person_candidates(body, start, end, route, covered))
     # quoted all-caps names: “AQNIET”

@@ -125,6 +125,7 @@ class RuleWords:
     person_titles: frozenset[str]  # kk / ky / uz / tg job titles written right before a name
     outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
     read_us_words: tuple[str, ...]  # 'читайте', 'ўқинг': a 'read us on <platform>' line
+    plural_org_keywords: dict[str, str]  # 'министрліктері' -> 'министрлігі' (after coordinated names)
     press_service_nouns: tuple[str, ...]  # 'press service', 'баспасөз қызметі': the name before them is the body
 
 
@@ -148,6 +149,7 @@ def rule_words() -> RuleWords:
         person_titles=frozenset(normalize_token(w) for w in data["person_title_words"]),
         outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
         read_us_words=tuple(sorted({normalize_token(w) for w in data["read_us_words"]}, key=len, reverse=True)),
+        plural_org_keywords={normalize_token(k): v for k, v in data["plural_org_keywords"].items()},
         press_service_nouns=tuple(sorted({normalize_token(w) for w in data["press_service_nouns"]}, key=len,
                                          reverse=True)),
     )

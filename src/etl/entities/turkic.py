@@ -12,6 +12,7 @@ from etl.entities.candidates import (
     org_candidate,
     overlaps,
 )
+from etl.entities.canonical import canonical_org
 from etl.entities.lexicon import (
     CASE_MARKED_WORD,
     GENITIVE_WORD,
@@ -31,6 +32,7 @@ from etl.entities.thresholds import (
     RULE_PERSON_CONFIDENCE,
 )
 from etl.entities.tokens import normalize_token, tokenize
+from etl.entities.transliteration import slugify
 
 
 def case_marked_word(word: str) -> bool:
@@ -43,8 +45,92 @@ def case_marked_word(word: str) -> bool:
 
 def turkic_candidates(body: str, start: int, end: int, route: str, covered: list[Span]) -> list[Candidate]:
     """Persons by surname morphology or a job title before them, organizations ending in a keyword (kk / ky / uz / tg)."""
-    return (keyword_org_candidates(body, start, end, route) + surname_person_candidates(body, start, end, route, covered)
+    return (keyword_org_candidates(body, start, end, route) + coordinated_org_candidates(body, start, end, route)
+            + surname_person_candidates(body, start, end, route, covered)
             + titled_person_candidates(body, start, end, route, covered))
+
+
+# 'and' joining coordinated names before one plural keyword ('Сыртқы істер, Ішкі істер және Қорғаныс министрліктері')
+_COORDINATION = re.compile(r"[ \t]*,[ \t]*|[ \t]+(?:мен|бен|пен|және|жана|менен|va|ва|ҳамда|hamda)[ \t]+")
+
+
+def coordinated_org_candidates(body: str, start: int, end: int, route: str) -> list[Candidate]:
+    """'Қорғаныс, ішкі істер министрліктері': one organization per coordinated name, each with the singular
+    keyword ('Қорғаныс министрлігі', 'Ішкі істер министрлігі'). Names joined by 'and' are all taken; of those
+    joined by commas only the nearest, since a comma list may begin with other bodies ('СІМ, арнайы қызмет, ...')."""
+    plurals = rule_words().plural_org_keywords
+    out = []
+    for word_start, word_end, word in tokenize(body[start:end]):
+        norm = normalize_token(word)
+        plural = next((p for p in plurals if norm.startswith(p)), None)
+        if plural is None:
+            continue
+        keyword_start, keyword_end = start + word_start, start + word_end
+        line_start = body.rfind("\n", 0, keyword_start) + 1
+        conjuncts = _conjuncts_before(body, max(line_start, start), keyword_start)
+        if len(conjuncts) < 2 or not any(body[a:b][:1].isupper() for a, b in conjuncts):
+            continue
+        for index, (name_start, name_end) in enumerate(conjuncts):
+            name = body[name_start:name_end]
+            display = f"{name[:1].upper()}{name[1:]} {plurals[plural]}"
+            mention_end = keyword_end if index == len(conjuncts) - 1 else name_end
+            out.append(_named_org(name_start, mention_end, display, route))
+    return out
+
+
+def _conjuncts_before(body: str, line_start: int, keyword_start: int) -> list[Span]:
+    """The coordinated names (1-3 words each) right before a plural keyword, in reading order."""
+    segment = body[line_start:keyword_start]
+    if not segment.endswith((" ", "\t")):
+        return []
+    pieces = _COORDINATION.split(segment)
+    separators = [m.group() for m in _COORDINATION.finditer(segment)]
+    offsets, position = [], line_start
+    for index, piece in enumerate(pieces):
+        offsets.append(position)
+        position += len(piece) + (len(separators[index]) if index < len(separators) else 0)
+    conjuncts: list[Span] = []
+    commas = 0
+    for index in range(len(pieces) - 1, -1, -1):
+        name = _name_tail(body, offsets[index], offsets[index] + len(pieces[index].rstrip()))
+        if name is None:
+            break
+        conjuncts.insert(0, name)
+        if index == 0 or name[0] != offsets[index] + len(pieces[index]) - len(pieces[index].lstrip()):
+            break  # the piece held more than the name: the list begins here
+        commas += "," in separators[index - 1]
+        if commas > 1:
+            break  # at most one comma step: a comma list may begin with other bodies ('СІМ, арнайы қызмет, ...')
+    return conjuncts
+
+
+def _name_tail(body: str, start: int, end: int) -> Span | None:
+    """The last 1-3 words of body[start:end] that may open an organization name, or None."""
+    rules = rule_words()
+    words = list(re.finditer(r"[^\W\d_]+(?:['ʼʻ’‘][^\W\d_]+)*", body[start:end]))
+    tail: list[re.Match[str]] = []
+    for word in reversed(words[-3:]):
+        norm = normalize_token(word.group())
+        if (norm in KK_KY_UZ_SENTENCE_STARTERS or norm.startswith(rules.turkic_org_stems)
+                or (tail and case_marked_word(word.group()))):
+            break
+        tail.insert(0, word)
+    if not tail:
+        return None
+    return start + tail[0].start(), start + tail[-1].end()
+
+
+def _named_org(start: int, end: int, display: str, route: str) -> Candidate:
+    """An organization mention whose name (display) is not its surface ('Қорғаныс' -> 'Қорғаныс министрлігі')."""
+    known = canonical_org(display, route)
+    if known is not None:
+        name, org_id = known
+        return Candidate(start=start, end=end, entity_type="ORG", canonical_name=name, canonical_id=f"org:{org_id}",
+                         confidence=KEYWORD_ORG_CONFIDENCE, extractor="rule:org", priority=FOUND_ORG_PRIORITY,
+                         lang=route, display=display, known=True)
+    return Candidate(start=start, end=end, entity_type="ORG", canonical_name=display,
+                     canonical_id=f"org:{slugify(display)}", confidence=KEYWORD_ORG_CONFIDENCE, extractor="rule:org",
+                     priority=FOUND_ORG_PRIORITY, lang=route, display=display)
 
 
 def titled_person_candidates(body: str, start: int, end: int, route: str, covered: list[Span]) -> list[Candidate]:
@@ -151,9 +237,10 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
     stems = rules.turkic_org_stems
     tokens = tokenize(body[start:end])  # offsets relative to start
     out = []
+    plurals = tuple(rules.plural_org_keywords)
     for keyword_index, (_, keyword_end, keyword) in enumerate(tokens):
-        if not normalize_token(keyword).startswith(stems):
-            continue
+        if not normalize_token(keyword).startswith(stems) or normalize_token(keyword).startswith(plurals):
+            continue  # a plural keyword names several bodies: coordinated_org_candidates
         first = keyword_index  # the organization's first token, walked back from the keyword
         lowers = 0
         while (first > 0 and lowers < KEYWORD_ORG_MAX_LOWER_WORDS and not tokens[first - 1][2][:1].isupper()
