@@ -461,3 +461,16 @@ def test_outlet_spelled_before_its_domain_and_consulates(text: str, lang: str, e
 def test_coordinated_names_before_a_plural_keyword_are_one_organization_each(text: str, lang: str,
                                                                             expected: set[str]) -> None:
     assert {c for t, _, c in _mentions(text, lang) if t == "ORG"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Бұл шешімді қазақ үкіметі қабылдады.", "kk", ("ORG", "қазақ үкіметі", "org:government-kz")),
+        ("Мындан улам тажик өкмөтү кечирим сурады.", "ky", ("ORG", "тажик өкмөтү", "org:government-tj")),
+    ],
+)
+def test_lower_case_ethnonym_qualifies_the_government(text: str, lang: str, expected: tuple[str, str, str]) -> None:
+    mentions = _mentions(text, lang)
+    assert expected in mentions
+    assert not any(t == "LOC" for t, _, _ in mentions)  # the ethnonym alone is no country mention

@@ -126,6 +126,7 @@ class RuleWords:
     outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
     read_us_words: tuple[str, ...]  # 'читайте', 'ўқинг': a 'read us on <platform>' line
     plural_org_keywords: dict[str, str]  # 'министрліктері' -> 'министрлігі' (after coordinated names)
+    ethnonyms: dict[str, str]  # 'кыргыз' -> 'KG': a lower-case ethnonym qualifying an institution after it
     press_service_nouns: tuple[str, ...]  # 'press service', 'баспасөз қызметі': the name before them is the body
 
 
@@ -150,6 +151,7 @@ def rule_words() -> RuleWords:
         outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
         read_us_words=tuple(sorted({normalize_token(w) for w in data["read_us_words"]}, key=len, reverse=True)),
         plural_org_keywords={normalize_token(k): v for k, v in data["plural_org_keywords"].items()},
+        ethnonyms={normalize_token(word): code for code, words in data["ethnonyms"].items() for word in words},
         press_service_nouns=tuple(sorted({normalize_token(w) for w in data["press_service_nouns"]}, key=len,
                                          reverse=True)),
     )
