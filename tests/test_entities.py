@@ -402,8 +402,8 @@ def test_a_title_after_a_dash_is_not_part_of_the_name() -> None:
 
 
 def test_a_platform_acting_in_the_story_stays_an_organization() -> None:
-    assert ("ORG", "Facebook") in {(t, x) for t, x, _ in _mentions("Суд оштрафовал компанию Facebook на пять миллионов.",
-                                                                    "ru")}
+    mentions = _mentions("Суд оштрафовал компанию Facebook на пять миллионов.", "ru")
+    assert ("ORG", "Facebook") in {(t, x) for t, x, _ in mentions}
 
 
 @pytest.mark.parametrize(
@@ -437,7 +437,8 @@ def test_no_organization_for_quotes_channels_and_national_groups(text: str, lang
     ("text", "lang", "expected"),
     [
         ("Бұл туралы Жетісу Zhetysu.kz ақпарат агенттігі жазды.", "kk", ("ORG", "Жетісу Zhetysu.kz")),
-        ("Стамбулдағы бас консулдық пен Түркиядағы бас консулдық хабарлады.", "kk", ("ORG", "Түркиядағы бас консулдық")),
+        ("Стамбулдағы бас консулдық пен Түркиядағы бас консулдық хабарлады.", "kk",
+         ("ORG", "Түркиядағы бас консулдық")),
         ("Генеральное консульство Казахстана в Стамбуле сообщило.", "ru",
          ("ORG", "Генеральное консульство Казахстана")),
     ],
@@ -474,3 +475,24 @@ def test_lower_case_ethnonym_qualifies_the_government(text: str, lang: str, expe
     mentions = _mentions(text, lang)
     assert expected in mentions
     assert not any(t == "LOC" for t, _, _ in mentions)  # the ethnonym alone is no country mention
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Вазорати корҳои хориҷии Тоҷикистон изҳорот нашр кард.",
+         ("ORG", "Вазорати корҳои хориҷии Тоҷикистон", "org:mfa-tj")),
+        ("Кумитаи давлатии амнияти миллӣ парванда оғоз кард.",
+         ("ORG", "Кумитаи давлатии амнияти миллӣ", "org:kumitai-davlatii-amniyati-milli")),
+        ("Маркази матбуотии Вазорати корҳои дохилӣ хабар дод.",
+         ("ORG", "Вазорати корҳои дохилӣ", "org:interior-ministry")),
+        ("Фонди кӯдакони СММ ба кӯдакон кӯмак мерасонад.", ("ORG", "Фонди кӯдакони СММ", "org:unicef")),
+    ],
+)
+def test_tajik_organizations_head_first_with_their_ezafe_chain(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in _mentions(text, "tg")
+
+
+def test_an_organization_keyword_alone_is_no_organization() -> None:
+    assert not any(t == "ORG" for t, _, _ in _mentions("Маркази матбуотии вазорат хабар дод.", "tg"))
+    assert not any(t == "ORG" for t, _, _ in _mentions("Министрлиги жаңы мыйзамды сунуштады.", "ky"))

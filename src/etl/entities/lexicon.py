@@ -22,8 +22,18 @@ def gazetteer_data() -> dict:
 
 # ---------------------------------------------------------------- gazetteer matching and person keys
 
-# case endings (ru, kk, ky, uz) an alias's last word may carry and still match: 'Казахстана', 'Қазақстанның'
-CYRILLIC_NAME_SUFFIXES = frozenset(["а", "я", "у", "ю", "ом", "ем", "ой", "ою", "ей", "е", "и", "ы", "ам", "ям", "ами", "ями", "ах", "ях", "ов", "ев", "ые", "ых", "ым", "ыми", "ая", "ую", "ое", "ого", "ому", "ие", "их", "им", "ими", "его", "ему", "ға", "ге", "қа", "ке", "на", "не", "ның", "нің", "дың", "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті", "н", "да", "де", "та", "те", "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен", "бен", "пен", "дағы", "дегі", "тағы", "тегі", "ндағы", "ндегі", "ы", "і", "сы", "сі", "сын", "сін", "сына", "сіне", "сының", "сінің", "сында", "сінде", "сынан", "сінен", "сымен", "сімен", "ға", "дейін", "га", "го", "гө", "ка", "ко", "кө", "нын", "нин", "нун", "нүн", "дын", "дин", "дун", "дүн", "тын", "тин", "тун", "түн", "ну", "нү", "ду", "дү", "ту", "тү", "до", "дө", "то", "тө", "ндо", "ндө", "дон", "дөн", "тон", "төн", "нон", "нөн", "менен", "дагы", "деги", "нинг", "ни", "даги", "ро"]) | {""}  # ро: Tajik accusative
+# case endings (ru, kk, ky, uz, tg) an alias's last word may carry and still match: 'Казахстана', 'Қазақстанның'
+CYRILLIC_NAME_SUFFIXES = frozenset([  # ро: the Tajik accusative
+    "а", "я", "у", "ю", "ом", "ем", "ой", "ою", "ей", "е", "и", "ы", "ам", "ям", "ами", "ями", "ах", "ях", "ов",
+    "ев", "ые", "ых", "ым", "ыми", "ая", "ую", "ое", "ого", "ому", "ие", "их", "им", "ими", "его", "ему", "ға",
+    "ге", "қа", "ке", "на", "не", "ның", "нің", "дың", "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті",
+    "н", "да", "де", "та", "те", "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен", "бен", "пен",
+    "дағы", "дегі", "тағы", "тегі", "ндағы", "ндегі", "ы", "і", "сы", "сі", "сын", "сін", "сына", "сіне", "сының",
+    "сінің", "сында", "сінде", "сынан", "сінен", "сымен", "сімен", "ға", "дейін", "га", "го", "гө", "ка", "ко",
+    "кө", "нын", "нин", "нун", "нүн", "дын", "дин", "дун", "дүн", "тын", "тин", "тун", "түн", "ну", "нү", "ду",
+    "дү", "ту", "тү", "до", "дө", "то", "тө", "ндо", "ндө", "дон", "дөн", "тон", "төн", "нон", "нөн", "менен",
+    "дагы", "деги", "нинг", "ни", "даги", "ро",
+]) | {""}
 
 # the same for Latin-script aliases: possessive 's, Uzbek case endings
 LATIN_NAME_SUFFIXES = frozenset(["", "'s", "s'", "ga", "ka", "qa", "ning", "ni", "da", "dan", "dagi", "ta", "tan"])
@@ -127,6 +137,7 @@ class RuleWords:
     read_us_words: tuple[str, ...]  # 'читайте', 'ўқинг': a 'read us on <platform>' line
     plural_org_keywords: dict[str, str]  # 'министрліктері' -> 'министрлігі' (after coordinated names)
     ethnonyms: dict[str, str]  # 'кыргыз' -> 'KG': a lower-case ethnonym qualifying an institution after it
+    tg_org_heads: frozenset[str]  # Tajik words that open an organization name ('Вазорати', 'Кумитаи')
     press_service_nouns: tuple[str, ...]  # 'press service', 'баспасөз қызметі': the name before them is the body
 
 
@@ -152,6 +163,7 @@ def rule_words() -> RuleWords:
         read_us_words=tuple(sorted({normalize_token(w) for w in data["read_us_words"]}, key=len, reverse=True)),
         plural_org_keywords={normalize_token(k): v for k, v in data["plural_org_keywords"].items()},
         ethnonyms={normalize_token(word): code for code, words in data["ethnonyms"].items() for word in words},
+        tg_org_heads=frozenset(normalize_token(w) for w in data["tg_org_heads"]),
         press_service_nouns=tuple(sorted({normalize_token(w) for w in data["press_service_nouns"]}, key=len,
                                          reverse=True)),
     )
@@ -164,7 +176,8 @@ CAPS_RUN_WORD = re.compile(r"[^\W\d_]+(?:[-'’ʻ‘][^\W\d_]+)*|\d+(?:st|nd|rd|
 EN_LOWER_ORG_KEYWORD = re.compile(r"[ \t]+(foundation|fund|association|centre|center|institute|group)\b")
 
 # a capitalised word that looks like a given name or surname
-NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ][a-zß-öø-ÿа-яёәғқңөұүһіўҳҷӣӯ'’ʻ]+(?:-[A-ZА-Яa-zа-я][a-zа-яё'’ʻ]+)*")
+NAME_WORD = re.compile(
+    r"[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ][a-zß-öø-ÿа-яёәғқңөұүһіўҳҷӣӯ'’ʻ]+(?:-[A-ZА-Яa-zа-я][a-zа-яё'’ʻ]+)*")
 
 # lower-case particles inside a person name: al-, bin, van, de, ...
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "ni", "de", "van", "von", "der", "du", "da", "ul", "ud", "abu", "ни", "аль", "ибн"}

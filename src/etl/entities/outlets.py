@@ -38,7 +38,8 @@ _QUOTED_DOMAIN = re.compile(r"[«“„\"]([^\W\d_][\w\-]*\.(?:kz|kg|uz|tj|ru|co
 
 # a quoted name, then (a case ending and a preposition and) a platform: '«Замин»ни Telegram’да ўқинг', 'читайте
 # «Дунё» в Telegram': the outlet asks to be read there
-_QUOTED_THEN_WORD = re.compile(r"[«“„\"]([^«»“”„\"\n]{2,40})[»”“\"][^\W\d_]{0,4}[ \t]+(?:(?:в|на|in|on)[ \t]+)?([^\W\d_]+)")
+_QUOTED_THEN_WORD = re.compile(
+    r"[«“„\"]([^«»“”„\"\n]{2,40})[»”“\"][^\W\d_]{0,4}[ \t]+(?:(?:в|на|in|on)[ \t]+)?([^\W\d_]+)")
 
 # a copyright notice: 'Copyright © 2017 Maral FM', '© 2024 Zakon.kz. All rights reserved'
 _COPYRIGHT = re.compile(r"(?:Copyright[ \t]*)?©[ \t]*(?:\d{4}(?:[ \t]*[-–][ \t]*\d{4})?)[ \t,]*"

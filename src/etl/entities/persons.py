@@ -145,9 +145,8 @@ def resolve_persons(body: str, candidates: list[Candidate], doc_lang: str | None
             # 'Лола Сергеевна' after 'Лола Шакимова': the polite form names the person by given name
             found = [cluster for cluster in clusters if cluster.full and cluster.key.split("-")[0] == surname_key]
         else:
-            found = [cluster for cluster in clusters if cluster.full and (cluster.surname_key == surname_key
-                                                                          or fuzz.ratio(cluster.surname_key,
-                                                                                        surname_key) >= PERSON_MATCH_RATIO)]
+            found = [cluster for cluster in clusters if cluster.full and (cluster.surname_key == surname_key or
+                     fuzz.ratio(cluster.surname_key, surname_key) >= PERSON_MATCH_RATIO)]
         if initial:
             found = [cluster for cluster in found
                      if _fold_initial(cluster.display) in (_fold_initial(initial), "")] or found

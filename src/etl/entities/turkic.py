@@ -44,10 +44,38 @@ def case_marked_word(word: str) -> bool:
 
 
 def turkic_candidates(body: str, start: int, end: int, route: str, covered: list[Span]) -> list[Candidate]:
-    """Persons by surname morphology or a job title before them, organizations ending in a keyword (kk / ky / uz / tg)."""
-    return (keyword_org_candidates(body, start, end, route) + coordinated_org_candidates(body, start, end, route)
+    """Persons by surname morphology or a job title before them, organizations by keyword (kk / ky / uz / tg)."""
+    tajik = tajik_org_candidates(body, start, end, route) if route == "tg" else []
+    return (tajik + keyword_org_candidates(body, start, end, route)
+            + coordinated_org_candidates(body, start, end, route)
             + surname_person_candidates(body, start, end, route, covered)
             + titled_person_candidates(body, start, end, route, covered))
+
+
+TAJIK_EZAFE_MAX_WORDS = 6  # words of a Tajik organization name after its head word
+
+
+def tajik_org_candidates(body: str, start: int, end: int, route: str) -> list[Candidate]:
+    """'Вазорати корҳои хориҷии Тоҷикистон', 'Кумитаи давлатии амнияти миллӣ': a capitalised head word, then the
+    ezafe chain (each word but the last ends in -и; the adjective ending -ӣ and a name end it)."""
+    heads = rule_words().tg_org_heads
+    tokens = tokenize(body[start:end])
+    out = []
+    for index, (head_start, head_end, head) in enumerate(tokens):
+        if not head[:1].isupper() or normalize_token(head) not in heads:
+            continue
+        if index + 1 < len(tokens) and normalize_token(tokens[index + 1][2]).startswith("матбуот"):
+            continue  # 'Маркази матбуотии Вазорати ...': a press centre is annotated as its body, found next
+        last = index
+        while (last + 1 < len(tokens) and last - index < TAJIK_EZAFE_MAX_WORDS and tokens[last][2].endswith("и")
+               and re.fullmatch(r"[ \t]+", body[start + tokens[last][1]:start + tokens[last + 1][0]])):
+            last += 1
+        if last == index:
+            continue
+        org_start, org_end = start + head_start, start + tokens[last][1]
+        out.append(org_candidate(org_start, org_end, body[org_start:org_end], "rule:org", KEYWORD_ORG_CONFIDENCE,
+                                 FOUND_ORG_PRIORITY, route))
+    return out
 
 
 # 'and' joining coordinated names before one plural keyword ('Сыртқы істер, Ішкі істер және Қорғаныс министрліктері')
@@ -256,8 +284,8 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
             first += 1
         if first < keyword_index and normalize_token(tokens[first][2]) in KK_KY_UZ_SENTENCE_STARTERS:
             first += 1
-        if not tokens[first][2][:1].isupper():
-            continue
+        if not tokens[first][2][:1].isupper() or first == keyword_index:
+            continue  # a keyword alone ('Маркази', 'Министрлиги' opening a sentence) names no body
         if any(normalize_token(surface) in rules.not_org_words for _, _, surface in tokens[first:keyword_index]):
             continue  # "Президенттин басма сөз кызматы", "Toshkent viloyatidagi reabilitatsiya markazi"
         org_start, org_end = start + tokens[first][0], start + keyword_end
