@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from etl.entities.candidates import (
     Candidate,
@@ -87,12 +88,18 @@ def coordinated_org_candidates(body: str, start: int, end: int, route: str) -> l
     keyword ('Қорғаныс министрлігі', 'Ішкі істер министрлігі'). Names joined by 'and' are all taken; of those
     joined by commas only the nearest, since a comma list may begin with other bodies ('СІМ, арнайы қызмет, ...')."""
     plurals = rule_words().plural_org_keywords
+    hits = _word_starts("plural_org_keywords", body, start, end)
+    if not hits:
+        return []
+    plural_prefixes = tuple(plurals)
     out = []
     for word_start, word_end, word in tokenize(body[start:end]):
-        norm = normalize_token(word)
-        plural = next((p for p in plurals if norm.startswith(p)), None)
-        if plural is None:
+        if start + word_start not in hits:
             continue
+        norm = normalize_token(word)
+        if not norm.startswith(plural_prefixes):
+            continue
+        plural = next(p for p in plurals if norm.startswith(p))
         keyword_start, keyword_end = start + word_start, start + word_end
         line_start = body.rfind("\n", 0, keyword_start) + 1
         conjuncts = _conjuncts_before(body, max(line_start, start), keyword_start)
@@ -166,10 +173,13 @@ def titled_person_candidates(body: str, start: int, end: int, route: str, covere
     three capitalised words right after a job title (a Tajik title phrase may end in its country) are a name
     even without a surname ending; 'жетекчилиги Джунг Таппа Самман жана Хил Силви' names two people."""
     rules = rule_words()
+    hits = _word_starts("person_titles", body, start, end)
+    if not hits:
+        return []
     tokens = [(start + s, start + e, w) for s, e, w in tokenize(body[start:end])]
     out = []
-    for index, (_, _, word) in enumerate(tokens):
-        if normalize_token(word) not in rules.person_titles:
+    for index, (word_start, _, word) in enumerate(tokens):
+        if word_start not in hits or normalize_token(word) not in rules.person_titles:
             continue
         first = index + 1
         # a title phrase: up to three lower-case words, then the country ('Вазири корҳои хориҷии Тоҷикистон')
@@ -210,6 +220,25 @@ def _name_after_title(body: str, tokens: list[Word], first: int, covered: list[S
     if last - first < 2 or case_marked_word(tokens[first][2]):
         return 0
     return last
+
+
+@lru_cache(maxsize=4)
+def _words_pattern(field: str) -> re.Pattern[str]:
+    """A regex finding any word of a RuleWords list in normalized text (a cheap test before tokenizing a chunk)."""
+    words = sorted(getattr(rule_words(), field), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")")  # over normalized (lower-case) text
+
+
+def _word_starts(field: str, body: str, start: int, end: int) -> frozenset[int] | range:
+    """Offsets into body where a word of a RuleWords list may start within body[start:end]: a cheap pass over the
+    normalized chunk, so that only those tokens are normalized one by one (every offset when folding changed the
+    chunk's length)."""
+    text = normalize_token(body[start:end])
+    if _words_pattern(field).search(text) is None:
+        return frozenset()
+    if len(text) != end - start:
+        return range(start, end)
+    return frozenset(start + match.start() for match in _words_pattern(field).finditer(text))
 
 
 # 'and' between two names after one title: 'Джунг Таппа Самман жана Хил Силви'
