@@ -303,3 +303,196 @@ def test_kazakh_enclitic_da_is_not_a_name_particle() -> None:
 def test_lower_case_office_is_not_an_organisation_name(sentence: str) -> None:
     texts = [e.text for e in extract_entities("d", sentence, "en") if e.entity_type == "ORG"]
     assert not any(t.endswith("office") for t in texts), texts
+
+
+# ---------------------------------------------------------------- outlets, press services, platforms, Tajik, persons
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected_text"),
+    [
+        ("Бұл туралы Baq.kz ақпарат агенттігі хабарлады.", "kk", "Baq.kz"),
+        ("Маалыматты Чагылган.kg басылмасы жарыялады.", "ky", "Чагылган.kg"),
+        ("According to Ozodagon news agency, twelve women came home.", "en", "Ozodagon"),
+        ("Bu haqda Xabar.uz nashri xabar berdi.", "uz", "Xabar.uz"),
+        ("Бейнені Мәжіліс баспасөз қызметі таратты.", "kk", "Мәжіліс"),
+        ("Namangan viloyati FVV axborot xizmati xabar berdi.", "uz", "Namangan viloyati FVV"),
+        ("Жаңылыктар\nCopyright © 2019 Биринчи Радио", "ky", "Биринчи Радио"),
+        ('Жалал-Абад, "Жаңылык.kg". Шаарда жыйын өттү.', "ky", "Жаңылык.kg"),
+    ],
+)
+def test_outlet_and_press_service_names_are_organizations(text: str, lang: str, expected_text: str) -> None:
+    assert expected_text in {x for t, x, _ in _mentions(text, lang) if t == "ORG"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "unwanted_text"),
+    [
+        ("Бул тууралуу Омбудсмен басма сөз кызматы билдирди.", "ky", "Омбудсмен"),
+        ("Бул тууралуу министрдин басма сөз кызматы билдирди.", "ky", "министрдин"),
+        ("Подписывайтесь на нас: Telegram, Одноклассники, YouTube.", "ru", "Telegram"),
+        ("Подписывайтесь на нас: Telegram, Одноклассники, YouTube.", "ru", "YouTube"),
+        ("Акыркы жаңылыктарды Instagram-да окуңуз.", "ky", "Instagram-да"),
+        ("Сирия билігінің арнайы қызметі оларды ұстады.", "kk", "Сирия билігінің"),
+    ],
+)
+def test_no_organization_for_titles_genitives_and_platforms(text: str, lang: str, unwanted_text: str) -> None:
+    assert not any(t == "ORG" and unwanted_text in x for t, x, _ in _mentions(text, lang))
+
+
+def test_tajik_lines_use_tajik_country_names_and_no_russian_ner() -> None:
+    text = ("Вазири корҳои хориҷии Тоҷикистон дар Душанбе гуфт.\nОбуна шудан\n"
+            "Созмони Милали Муттаҳид (СММ) аз Ҳукумати Тоҷикистон даъват кард.")
+    mentions = _mentions(text, "tg")
+    assert ("LOC", "Тоҷикистон", "TJ") in mentions
+    assert ("ORG", "СММ", "org:un") in mentions
+    assert ("ORG", "Ҳукумати Тоҷикистон", "org:government-tj") in mentions
+    assert not any(t == "PERSON" for t, _, _ in mentions)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Жарандар президент Алмазбек Атамбаевго кайрылышты.", "ky", "person:almazbek-atambaev"),
+        ("Депутаттар Нурлан Токтогуловдон жооп күтүшөт.", "ky", "person:nurlan-toktogulov"),
+    ],
+)
+def test_kyrgyz_case_forms_of_surnames(text: str, lang: str, expected: str) -> None:
+    assert expected in {c for t, _, c in _mentions(text, lang) if t == "PERSON"}
+
+
+def test_republic_is_no_person_word() -> None:
+    assert not any(t == "PERSON" for t, _, _ in _mentions("Eron Islom Respublikasi bilan muzokaralar boʻldi.", "uz"))
+
+
+def test_given_name_and_patronymic_join_the_full_name() -> None:
+    text = "Психолог Айгерим Нурланова провела тренинг. Айгерим Болатовна отметила, что женщины адаптировались."
+    persons = {e.canonical_id for e in extract_entities("t", text, "ru") if e.entity_type == "PERSON"}
+    assert persons == {"person:aigerim-nurlanov"}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Денсаулық сақтау министрі Ажар Ғиният брифингте сөйледі.", "kk", {"Ажар Ғиният"}),
+        ("ЮНИСЕФтин өкүлү Кристина Браун жана Ахмед Хасан менен жолугушту.", "ky", {"Кристина Браун", "Ахмед Хасан"}),
+        ("Муовини вазири корҳои хориҷии Тоҷикистон Фарруҳ Шарифзода дар нишаст гуфт.", "tg", {"Фарруҳ Шарифзода"}),
+        ("Ichki ishlar vazirining oʻrinbosari Bahodir Qurbonboy matbuotga gapirdi.", "uz", {"Bahodir Qurbonboy"}),
+    ],
+)
+def test_capitalised_words_after_a_job_title_are_a_person(text: str, lang: str, expected: set[str]) -> None:
+    assert {x for t, x, _ in _mentions(text, lang) if t == "PERSON"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Министри Кыргызстандын атынан Бишкекте сүйлөдү.", "ky"),
+        ("Елшісі Астанада Сыртқы істер министрлігінде болды.", "kk"),
+    ],
+)
+def test_a_job_title_before_places_and_bodies_makes_no_person(text: str, lang: str) -> None:
+    assert not any(t == "PERSON" for t, _, _ in _mentions(text, lang))
+
+
+def test_a_title_after_a_dash_is_not_part_of_the_name() -> None:
+    persons = {(x, c) for t, x, c in _mentions("Сенат төрағасы – Елбасы Нұрсұлтан Назарбаевпен кездесті.", "kk")
+               if t == "PERSON"}
+    assert persons == {("Нұрсұлтан Назарбаевпен", "person:nursultan-nazarbaev")}
+
+
+def test_a_platform_acting_in_the_story_stays_an_organization() -> None:
+    mentions = _mentions("Суд оштрафовал компанию Facebook на пять миллионов.", "ru")
+    assert ("ORG", "Facebook") in {(t, x) for t, x, _ in mentions}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("«Дунё»ни Telegram’да кузатинг!", "uz", ("ORG", "Дунё")),
+        ("Читайте «Вечерний Бишкек» в Telegram.", "ru", ("ORG", "Вечерний Бишкек")),
+        ("Members of the Katiba Tawhid group had threatened them.", "en", ("ORG", "Katiba Tawhid group")),
+        ("Решение принято по поручению кабинета министров КР.", "ru", ("ORG", "кабинета министров КР")),
+        ("Ҳизби наҳзати исломии Тоҷикистон дар Душанбе манъ шудааст.", "tg",
+         ("ORG", "Ҳизби наҳзати исломии Тоҷикистон")),
+    ],
+)
+def test_outlets_read_on_platforms_groups_and_cabinets(text: str, lang: str, expected: tuple[str, str]) -> None:
+    assert expected in {(t, x) for t, x, _ in _mentions(text, lang)}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "unwanted"),
+    [
+        ("Читайте «Вечерний Бишкек» в Telegram.", "ru", "Telegram"),
+        ("Он написал «Спасибо» в Telegram.", "ru", "Спасибо"),
+        ("The Kyrgyz group of 79 children landed in Bishkek.", "en", "Kyrgyz group"),
+    ],
+)
+def test_no_organization_for_quotes_channels_and_national_groups(text: str, lang: str, unwanted: str) -> None:
+    assert not any(t == "ORG" and x == unwanted for t, x, _ in _mentions(text, lang))
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Бұл туралы Жетісу Zhetysu.kz ақпарат агенттігі жазды.", "kk", ("ORG", "Жетісу Zhetysu.kz")),
+        ("Стамбулдағы бас консулдық пен Түркиядағы бас консулдық хабарлады.", "kk",
+         ("ORG", "Түркиядағы бас консулдық")),
+        ("Генеральное консульство Казахстана в Стамбуле сообщило.", "ru",
+         ("ORG", "Генеральное консульство Казахстана")),
+    ],
+)
+def test_outlet_spelled_before_its_domain_and_consulates(text: str, lang: str, expected: tuple[str, str]) -> None:
+    assert expected in {(t, x) for t, x, _ in _mentions(text, lang)}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Сыртқы істер, Ішкі істер және Қорғаныс министрліктері мәлімдеді.", "kk",
+         {"org:mfa", "org:interior-ministry", "org:korganys-ministrligi"}),
+        ("Жиынға СІМ, арнайы қызмет, Денсаулық сақтау, білім министрліктері қатысты.", "kk",
+         {"org:mfa", "org:densaulyk-saktau-ministrligi", "org:bilim-ministrligi"}),
+        ("Sogʻliqni saqlash va Xalq taʼlimi vazirliklari hamkorlik qiladi.", "uz",
+         {"org:sogliqni-saqlash-vazirligi", "org:xalq-talimi-vazirligi"}),
+        ("Барлық министрліктері жұмыс істейді.", "kk", set()),
+    ],
+)
+def test_coordinated_names_before_a_plural_keyword_are_one_organization_each(text: str, lang: str,
+                                                                            expected: set[str]) -> None:
+    assert {c for t, _, c in _mentions(text, lang) if t == "ORG"} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Бұл шешімді қазақ үкіметі қабылдады.", "kk", ("ORG", "қазақ үкіметі", "org:government-kz")),
+        ("Мындан улам тажик өкмөтү кечирим сурады.", "ky", ("ORG", "тажик өкмөтү", "org:government-tj")),
+    ],
+)
+def test_lower_case_ethnonym_qualifies_the_government(text: str, lang: str, expected: tuple[str, str, str]) -> None:
+    mentions = _mentions(text, lang)
+    assert expected in mentions
+    assert not any(t == "LOC" for t, _, _ in mentions)  # the ethnonym alone is no country mention
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Вазорати корҳои хориҷии Тоҷикистон изҳорот нашр кард.",
+         ("ORG", "Вазорати корҳои хориҷии Тоҷикистон", "org:mfa-tj")),
+        ("Кумитаи давлатии амнияти миллӣ парванда оғоз кард.",
+         ("ORG", "Кумитаи давлатии амнияти миллӣ", "org:kumitai-davlatii-amniyati-milli")),
+        ("Маркази матбуотии Вазорати корҳои дохилӣ хабар дод.",
+         ("ORG", "Вазорати корҳои дохилӣ", "org:interior-ministry")),
+        ("Фонди кӯдакони СММ ба кӯдакон кӯмак мерасонад.", ("ORG", "Фонди кӯдакони СММ", "org:unicef")),
+    ],
+)
+def test_tajik_organizations_head_first_with_their_ezafe_chain(text: str, expected: tuple[str, str, str]) -> None:
+    assert expected in _mentions(text, "tg")
+
+
+def test_an_organization_keyword_alone_is_no_organization() -> None:
+    assert not any(t == "ORG" for t, _, _ in _mentions("Маркази матбуотии вазорат хабар дод.", "tg"))
+    assert not any(t == "ORG" for t, _, _ in _mentions("Министрлиги жаңы мыйзамды сунуштады.", "ky"))

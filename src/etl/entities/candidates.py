@@ -156,6 +156,14 @@ def _adjacent_country(body: str, start: int, end: int, countries: list[Gazetteer
         gap = body[end:hit.start]
         if hit.start >= end and re.fullmatch(r"\s*(?:(?:of|of the|in|in the)\s+)?", gap):
             return hit, start, hit.end
+    # 'кыргыз өкмөтү', 'oʻzbek hukumati': a lower-case ethnonym right before the institution
+    ethnonym = re.search(r"(?<![\w'ʻ‘’])([^\W\d_]+(?:[ʻ'‘’][^\W\d_]+)?)[ \t]+$", body[max(0, start - 24):start])
+    code = rule_words().ethnonyms.get(normalize_token(ethnonym.group(1))) if ethnonym else None
+    if code:
+        ethnonym_start = start - (len(ethnonym.group(0)))
+        hit = GazetteerHit(ethnonym_start, ethnonym_start + len(ethnonym.group(1)), "country", code, "demonym",
+                           ethnonym.group(1))
+        return hit, ethnonym_start, end
     return None, start, end
 
 

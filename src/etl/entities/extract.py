@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -23,11 +24,12 @@ from etl.entities.gazetteer import find_gazetteer_hits, gazetteer
 from etl.entities.latin import latin_candidates
 from etl.entities.lexicon import rule_words
 from etl.entities.models import natasha_models
+from etl.entities.outlets import outlet_candidates, read_us_line
 from etl.entities.persons import particle_person_candidates, resolve_persons
 from etl.entities.resolve import org_vs_org, resolve_orgs, select_non_overlapping
 from etl.entities.routing import route_at, route_chunks
 from etl.entities.russian import russian_candidates
-from etl.entities.tokens import tokenize
+from etl.entities.tokens import normalize_token, tokenize
 from etl.entities.turkic import turkic_candidates
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
     hits = find_gazetteer_hits(body, tokens)
     candidates = operation_candidates(body, hits)
     candidates += gazetteer_candidates(body, hits)
+    candidates += outlet_candidates(body, lang)
     chunks = route_chunks(body, lang)
     candidates = [replace(c, lang=route_at(chunks, c.start)) for c in candidates]
     gazetteer_places_and_orgs = [(c.start, c.end) for c in candidates if c.entity_type in ("LOC", "ORG")]
@@ -90,7 +93,8 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
         except Exception:  # one bad paragraph must not lose the document's other entities
             log.exception("entity extraction failed on doc %s [%d:%d] (%s)", doc_id, start, end, route)
     candidates += particle_person_candidates(body, chunks, candidates, strong)
-    candidates = [c for c in candidates if c.entity_type != "ORG" or not all_countries(body, c, hits)]
+    candidates = [c for c in candidates if c.entity_type != "ORG" or not (all_countries(body, c, hits)
+                                                                        or _platform(body, c.start, c.end))]
     candidates = org_vs_org(candidates)
     persons = resolve_persons(body, candidates, lang)
     candidates = [c for c in candidates if c.entity_type != "PERSON"] + persons
@@ -99,6 +103,21 @@ def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
                    text=body[c.start:c.end], start=c.start, end=c.end, canonical_name=c.canonical_name,
                    canonical_id=c.canonical_id, confidence=round(float(c.confidence), 3), extractor=c.extractor)
             for c in select_non_overlapping(candidates) if c.canonical_id]
+
+
+def _platform(body: str, start: int, end: int) -> bool:
+    """A social network or messenger named as a channel: with a case ending or a compound glued on ('Telegram’да',
+    'Instagram-да', 'Telegram-каналында'), on a 'read us' line, or in a comma list ('в Telegram, Facebook'). A
+    platform acting in the story ('Facebook заплатит штраф') stays an organization, as factRuEval annotates it."""
+    platforms = rule_words().platforms
+    words = re.findall(r"[^\W\d_]+", body[start:end])
+    if not words or normalize_token(words[0]) not in platforms:
+        return False
+    if len(words) > 1 or read_us_line(body, start) or re.match(r"[’'\-][^\W\d_]", body[end:end + 2]):
+        return True
+    before = re.search(r"([^\W\d_]+)[ \t]*,[ \t]*$", body[max(0, start - 30):start])
+    after = re.match(r"[ \t]*,[ \t]*([^\W\d_]+)", body[end:end + 30])
+    return any(m is not None and normalize_token(m.group(1)) in platforms for m in (before, after))
 
 
 def entities_frame(docs: pd.DataFrame) -> pd.DataFrame:

@@ -41,8 +41,10 @@ from etl.entities.tokens import normalize_token
 from etl.entities.transliteration import slugify
 from etl.entities.turkic import (
     case_marked_word,
+    coordinated_org_candidates,
     keyword_org_candidates,
     surname_person_candidates,
+    titled_person_candidates,
 )
 
 
@@ -86,10 +88,12 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
                                  canonical_id="", confidence=RULE_PERSON_CONFIDENCE, extractor="rule:person",
                                  priority=FOUND_NAME_PRIORITY, lang=route))
     if route == "en":
-        out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs))
+        out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs, covered))
     if route == "uz-latn":
         out.extend(keyword_org_candidates(body, start, end, route))
+        out.extend(coordinated_org_candidates(body, start, end, route))
         out.extend(surname_person_candidates(body, start, end, route, covered))
+        out.extend(titled_person_candidates(body, start, end, route, covered))
     # quoted all-caps names: “AQNIET”
     for quoted in re.finditer(r"[«“\"]([A-Z][A-Z0-9\-]{2,15})[»”\"]", text):
         acronym_start, acronym_end = start + quoted.start(1), start + quoted.end(1)
@@ -99,8 +103,10 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
     return out
 
 
-def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str, gaz_orgs: list[Span]) -> list[Candidate]:
-    """'the Aqniet foundation', "Kazakhstan's Rukh foundation": capitalised words, then a lower-case keyword."""
+def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str, gaz_orgs: list[Span],
+                                  covered: list[Span]) -> list[Candidate]:
+    """'the Aqniet foundation', "Kazakhstan's Rukh foundation", 'the Habsa group': capitalised words, then a
+    lower-case keyword; 'the Tajik group' (a country or demonym and the keyword) is a group of people."""
     rules = rule_words()
     out = []
     for run in caps_runs(body[start:end], start, rules.connectors):
@@ -114,6 +120,8 @@ def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str, g
             continue  # "the President's office" is a person's office
         norms = [normalize_token(surface) for _, _, surface in run]
         if any(norm in rules.en_org_keywords for norm in norms) or overlaps_many(run[0][0], keyword.end(), gaz_orgs):
+            continue
+        if all(overlaps(word_start, word_end, covered) for word_start, word_end, _ in run):
             continue
         if len(run) == 1 and sentence_initial(body, run[0][0]):
             continue  # "Charity foundation ...": a sentence-opening common noun

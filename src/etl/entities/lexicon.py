@@ -22,16 +22,18 @@ def gazetteer_data() -> dict:
 
 # ---------------------------------------------------------------- gazetteer matching and person keys
 
-# case endings (ru, kk, ky, uz) an alias's last word may carry and still match: 'Казахстана', 'Қазақстанның'
-CYRILLIC_NAME_SUFFIXES = frozenset("""
-а я у ю ом ем ой ою ей е и ы ам ям ами ями ах ях ов ев ые ых ым ыми ая ую ое ого ому ие их им ими его ему
-ға ге қа ке на не ның нің дың дің тың тің ны ні ды ді ты ті н да де та те нда нде дан ден тан тен нан нен
-мен бен пен дағы дегі тағы тегі ндағы ндегі ы і сы сі сын сін сына сіне сының сінің сында сінде сынан сінен
-сымен сімен ға дейін
-га го гө ка ко кө нын нин нун нүн дын дин дун дүн тын тин тун түн ну нү ду дү ту тү до дө то тө ндо ндө
-дон дөн тон төн нон нөн менен дагы деги
-нинг ни даги
-""".split()) | {""}
+# case endings (ru, kk, ky, uz, tg) an alias's last word may carry and still match: 'Казахстана', 'Қазақстанның'
+CYRILLIC_NAME_SUFFIXES = frozenset([  # ро: the Tajik accusative
+    "а", "я", "у", "ю", "ом", "ем", "ой", "ою", "ей", "е", "и", "ы", "ам", "ям", "ами", "ями", "ах", "ях", "ов",
+    "ев", "ые", "ых", "ым", "ыми", "ая", "ую", "ое", "ого", "ому", "ие", "их", "им", "ими", "его", "ему", "ға",
+    "ге", "қа", "ке", "на", "не", "ның", "нің", "дың", "дің", "тың", "тің", "ны", "ні", "ды", "ді", "ты", "ті",
+    "н", "да", "де", "та", "те", "нда", "нде", "дан", "ден", "тан", "тен", "нан", "нен", "мен", "бен", "пен",
+    "дағы", "дегі", "тағы", "тегі", "ндағы", "ндегі", "ы", "і", "сы", "сі", "сын", "сін", "сына", "сіне", "сының",
+    "сінің", "сында", "сінде", "сынан", "сінен", "сымен", "сімен", "ға", "дейін", "га", "го", "гө", "ка", "ко",
+    "кө", "нын", "нин", "нун", "нүн", "дын", "дин", "дун", "дүн", "тын", "тин", "тун", "түн", "ну", "нү", "ду",
+    "дү", "ту", "тү", "до", "дө", "то", "тө", "ндо", "ндө", "дон", "дөн", "тон", "төн", "нон", "нөн", "менен",
+    "дагы", "деги", "нинг", "ни", "даги", "ро",
+]) | {""}
 
 # the same for Latin-script aliases: possessive 's, Uzbek case endings
 LATIN_NAME_SUFFIXES = frozenset(["", "'s", "s'", "ga", "ka", "qa", "ning", "ni", "da", "dan", "dagi", "ta", "tan"])
@@ -71,7 +73,7 @@ SURNAME_CASE_TAILS = frozenset(
     for c in ("", "а", "у", "ым", "ом", "е", "ой", "ою", "ых", "ыми", "ому", "ого", "тың", "тің", "ның", "нің",
               "қа", "ке", "ға", "ге", "ты", "ті", "ны", "ні", "та", "те", "тан", "тен", "пен", "бен", "мен", "нан",
               "нен", "тын", "тин", "дын", "дин", "нын", "нин", "ка", "га", "го", "ко", "ту", "ду", "ну", "дун",
-              "тун", "нун", "дан", "ден", "менен", "дын")
+              "тун", "нун", "дан", "ден", "менен", "дын", "гө", "кө", "до", "то", "дон", "тон", "нон")
 )
 
 # a Latin surname in -ov/-ev/-in and its case ending
@@ -86,6 +88,9 @@ KK_LETTERS = re.compile(r"[әғқұһіӘҒҚҰҺІ]")
 
 # letters Kyrgyz writes (Kazakh too, but then KK_LETTERS match first)
 KY_LETTERS = re.compile(r"[ңөүҢӨҮ]")
+
+# letters only Tajik writes (among the Cyrillic alphabets read here)
+TG_LETTERS = re.compile(r"[ӣӯҷӢӮҶ]")
 
 # letters only Cyrillic Uzbek writes
 UZ_CYR_LETTERS = re.compile(r"[ўҳЎҲ]")
@@ -124,8 +129,16 @@ class RuleWords:
     en_org_keywords: frozenset[str]  # one-word English organization keywords: Ministry, Foundation, ...
     turkic_org_stems: tuple[str, ...]  # kk / ky / uz organization keywords, matched as word prefixes
     generic_acronyms: frozenset[str]  # acronyms that name no organization: TV, PDF, ...
-    not_org_words: frozenset[str]  # press-service and locative words: never inside a keyword organization
+    not_org_words: frozenset[str]  # press-service, locative and 'authorities' words: never in a keyword organization
     operation_cues: tuple[str, ...]  # "operation" in every language, longest first (regex alternation order)
+    platforms: frozenset[str]  # social networks and messengers: never an organization
+    person_titles: frozenset[str]  # kk / ky / uz / tg job titles written right before a name
+    outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
+    read_us_words: tuple[str, ...]  # 'читайте', 'ўқинг': a 'read us on <platform>' line
+    plural_org_keywords: dict[str, str]  # 'министрліктері' -> 'министрлігі' (after coordinated names)
+    ethnonyms: dict[str, str]  # 'кыргыз' -> 'KG': a lower-case ethnonym qualifying an institution after it
+    tg_org_heads: frozenset[str]  # Tajik words that open an organization name ('Вазорати', 'Кумитаи')
+    press_service_nouns: tuple[str, ...]  # 'press service', 'баспасөз қызметі': the name before them is the body
 
 
 @lru_cache(maxsize=1)
@@ -141,8 +154,18 @@ def rule_words() -> RuleWords:
         turkic_org_stems=tuple(normalize_token(w) for lang in ("kk", "ky", "uz") for w in keywords[lang]
                                if " " not in w),
         generic_acronyms=frozenset(data["generic_acronyms"]),
-        not_org_words=frozenset(normalize_token(w) for w in data["press_service_words"] + data["locative_words"]),
+        not_org_words=frozenset(normalize_token(w) for w in data["press_service_words"] + data["locative_words"]
+                                + data["authority_words"]),
         operation_cues=tuple(sorted({normalize_token(c) for c in data["operation_cues"]}, key=len, reverse=True)),
+        platforms=frozenset(normalize_token(w) for w in data["platforms"]),
+        person_titles=frozenset(normalize_token(w) for w in data["person_title_words"]),
+        outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
+        read_us_words=tuple(sorted({normalize_token(w) for w in data["read_us_words"]}, key=len, reverse=True)),
+        plural_org_keywords={normalize_token(k): v for k, v in data["plural_org_keywords"].items()},
+        ethnonyms={normalize_token(word): code for code, words in data["ethnonyms"].items() for word in words},
+        tg_org_heads=frozenset(normalize_token(w) for w in data["tg_org_heads"]),
+        press_service_nouns=tuple(sorted({normalize_token(w) for w in data["press_service_nouns"]}, key=len,
+                                         reverse=True)),
     )
 
 # a word of a capitalised run: letters (with inner hyphens / apostrophes), an ordinal, or a quote mark
@@ -150,10 +173,11 @@ CAPS_RUN_WORD = re.compile(r"[^\W\d_]+(?:[-'’ʻ‘][^\W\d_]+)*|\d+(?:st|nd|rd|
 
 # Only keywords that name a body on their own: "Foreign Policy office", "UN agency" or "Kazakh foreign
 # ministry" are parts or descriptions of an organisation, not its name.
-EN_LOWER_ORG_KEYWORD = re.compile(r"[ \t]+(foundation|fund|association|centre|center|institute)\b")
+EN_LOWER_ORG_KEYWORD = re.compile(r"[ \t]+(foundation|fund|association|centre|center|institute|group)\b")
 
 # a capitalised word that looks like a given name or surname
-NAME_WORD = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎҲ][a-zß-öø-ÿа-яёәғқңөұүһіўҳ'’ʻ]+(?:-[A-ZА-Яa-zа-я][a-zа-яё'’ʻ]+)*")
+NAME_WORD = re.compile(
+    r"[A-ZÀ-ÖØ-ÞА-ЯЁӘҒҚҢӨҰҮҺІЎҲҶӢӮ][a-zß-öø-ÿа-яёәғқңөұүһіўҳҷӣӯ'’ʻ]+(?:-[A-ZА-Яa-zа-я][a-zа-яё'’ʻ]+)*")
 
 # lower-case particles inside a person name: al-, bin, van, de, ...
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "ni", "de", "van", "von", "der", "du", "da", "ul", "ud", "abu", "ни", "аль", "ибн"}
@@ -166,7 +190,7 @@ EN_NON_NAME_SUFFIXES = ("tion", "ment", "ness", "ity", "ism", "ance", "ence", "i
 SURNAME_MORPHOLOGY = re.compile(
     r"^[А-ЯЁӘҒҚҢӨҰҮҺІЎҲA-Z][\w'ʻ’\-]*?(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ov|ev|yev|ova|eva|yeva|in|ina|uly|ulı|kyzy|qizi)"
     r"(?:а|у|ым|ом|е|ой|тың|тің|ның|нің|қа|ке|ға|ге|ка|га|ты|ті|ны|ні|та|те|тан|тен|пен|бен|мен|нан|нен|тын|тин|дын|дин|"
-    r"нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен|нинг|ни|ning|ni|ga|ka|da|dan)?$"
+    r"нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен|го|ко|до|то|дон|тон|нон|нинг|ни|ning|ni|ga|ka|da|dan)?$"
 )
 
 # Uzbek/Kazakh/Kyrgyz genitive on a name word ("Majlisning", "Кеңесінің"): the word modifies what follows
@@ -198,7 +222,8 @@ REPRESENTATION_OFFICE_WORDS = ("permanent", "embassy", "mission", "office", "del
 # a kk / ky / uz surname with a case ending glued on ("Ашикбаевтың"): group 1 is the surname
 TURKIC_SURNAME_WITH_CASE = re.compile(
     r"^(.+?(?:ов|ев|ин|ова|ева|ина|ov|ev|ova|eva))(?:тың|тің|ның|нің|қа|ке|ға|ге|ка|га|ты|ті|ны|ні|та|те|"
-    r"тан|тен|пен|бен|мен|нан|нен|тын|тин|дын|дин|нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен|нинг|ни)$")
+    r"тан|тен|пен|бен|мен|нан|нен|тын|тин|дын|дин|нын|нин|ту|ду|ну|дун|тун|нун|дан|ден|менен|го|ко|до|то|дон|тон|"
+    r"нон|нинг|ни)$")
 
 # a Latin Uzbek surname's case ending ("Mirziyoyevning")
 UZ_LATIN_SURNAME_CASE = re.compile(r"(?<=ov|ev|va)(?:ning|ni|ga|da|dan)$")

@@ -12,6 +12,7 @@ from etl.entities.canonical import name_tokens, person_key
 from etl.entities.lexicon import (
     CYRILLIC_PARTICLE_NAME,
     KK_KY_UZ_SENTENCE_STARTERS,
+    PATRONYMIC_ENDING,
     TURKIC_SURNAME_WITH_CASE,
     UZ_LATIN_SURNAME_CASE,
     rule_words,
@@ -140,8 +141,12 @@ def resolve_persons(body: str, candidates: list[Candidate], doc_lang: str | None
         if not surname_key:
             continue
         initial = _initial(text)
-        found = [cluster for cluster in clusters if cluster.full and (
-            cluster.surname_key == surname_key or fuzz.ratio(cluster.surname_key, surname_key) >= PERSON_MATCH_RATIO)]
+        if _given_name_and_patronymic(text):
+            # 'Лола Сергеевна' after 'Лола Шакимова': the polite form names the person by given name
+            found = [cluster for cluster in clusters if cluster.full and cluster.key.split("-")[0] == surname_key]
+        else:
+            found = [cluster for cluster in clusters if cluster.full and (cluster.surname_key == surname_key or
+                     fuzz.ratio(cluster.surname_key, surname_key) >= PERSON_MATCH_RATIO)]
         if initial:
             found = [cluster for cluster in found
                      if _fold_initial(cluster.display) in (_fold_initial(initial), "")] or found
@@ -161,6 +166,12 @@ def resolve_persons(body: str, candidates: list[Candidate], doc_lang: str | None
         out.append(replace(person, canonical_name=_latin_display(cluster), canonical_id=f"person:{cluster.key}"))
     out.extend(_surname_echoes(body, clusters, out, candidates))
     return out
+
+
+def _given_name_and_patronymic(text: str) -> bool:
+    """'Лола Сергеевна', 'Kamola Rustamovna': a given name and a patronymic, no surname."""
+    words = text.split()
+    return len(words) == 2 and PATRONYMIC_ENDING.search(normalize_token(words[1])) is not None
 
 
 def _latin_display(cluster: _PersonCluster) -> str:

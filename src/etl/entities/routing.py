@@ -1,4 +1,4 @@
-"""Which rule family reads each paragraph of a body: ru, kk, ky, uz, uz-latn or en, by script and marker letters."""
+"""Which rule family reads each paragraph of a body: ru, kk, ky, uz, tg, uz-latn or en, by script and marker letters."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from etl.entities.lexicon import (
     KK_LETTERS,
     KY_LETTERS,
     RU_FUNCTION_WORDS,
+    TG_LETTERS,
     UZ_CYR_LETTERS,
     UZ_LATIN_MARKERS,
 )
@@ -29,12 +30,17 @@ def _lines(body: str) -> Iterator[tuple[int, int]]:
 
 
 def _route(line: str, doc_lang: str | None) -> str | None:
-    """Which extractor family reads this line: ru, kk, ky, uz, uz-latn, en; None for no letters."""
+    """Which extractor family reads this line: ru, kk, ky, uz, tg, uz-latn, en; None for no letters.
+
+    Tajik shares ҳ and қ with Uzbek, so its own letters (or a Tajik document) decide first; natasha, trained on
+    Russian, never reads a Tajik line (it tags 'Тоҷикистон' as a person)."""
     cyrillic_letters = len(re.findall(r"[\u0400-\u04FF]", line))
     latin_letters = len(re.findall(r"[A-Za-z]", line))
     if cyrillic_letters == 0 and latin_letters == 0:
         return None
     if cyrillic_letters >= latin_letters:
+        if TG_LETTERS.search(line) or (doc_lang == "tg" and not _russian(line)):
+            return "tg"
         if UZ_CYR_LETTERS.search(line):
             return "uz"
         if KK_LETTERS.search(line):
@@ -42,13 +48,18 @@ def _route(line: str, doc_lang: str | None) -> str | None:
         if KY_LETTERS.search(line):
             return "ky"
         if doc_lang in ("kk", "ky", "uz"):
-            words = re.findall(r"[а-яё]+", line.lower())
-            russian = sum(word in RU_FUNCTION_WORDS for word in words)
-            return "ru" if words and russian >= max(1, RUSSIAN_FUNCTION_WORD_SHARE * len(words)) else doc_lang
+            return "ru" if _russian(line) else doc_lang
         return "ru"
     if doc_lang == "uz" or len(UZ_LATIN_MARKERS.findall(line)) >= 2:
         return "uz-latn"
     return "en"
+
+
+def _russian(line: str) -> bool:
+    """A Cyrillic line of a kk / ky / uz / tg document written in Russian: enough Russian function words."""
+    words = re.findall(r"[а-яё]+", line.lower())
+    russian = sum(word in RU_FUNCTION_WORDS for word in words)
+    return bool(words) and russian >= max(1, RUSSIAN_FUNCTION_WORD_SHARE * len(words))
 
 
 def route_at(chunks: list[Chunk], pos: int) -> str:
