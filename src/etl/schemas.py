@@ -107,7 +107,7 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "stage": "stage whose output was checked",
         "suite": "expectation suite name (expectations/<suite>.json)",
         "expectation": "expectation name (meta.name in the suite)",
-        "severity": "block or quarantine",
+        "severity": "block, quarantine or record (recorded only: never blocks or quarantines)",
         "success": "true when the expectation held",
         "element_count": "rows checked",
         "unexpected_count": "rows that failed",

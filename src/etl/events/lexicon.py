@@ -53,6 +53,18 @@ CUMULATIVE_RE = re.compile(
     r"аз\s+соли|то\s+имрӯз|марҳила(?:ҳо\w*))(?![\w'])",
     re.IGNORECASE,
 )
+# Several stages: "in five stages", "в рамках пяти этапов", "алғашқы төрт кезеңінде", "дастлабки икки босқичида"
+# (a digit with a hyphen is an ordinal in the Turkic languages: "5-кезеңде" is the fifth stage, one return).
+_CARDINALS = (r"two|three|four|five|six|seven|eight|nine|ten|several|multiple|"
+              r"двух|трех|трёх|четырех|четырёх|пяти|шести|семи|восьми|нескольких|"
+              r"екі|үш|төрт|бес|алты|жеті|бірнеше|эки|үч|беш|жети|бир\s+нече|"
+              r"ikki|uch|to'rt|besh|olti|yetti|bir\s+necha|икки|уч|тўрт|олти|етти|бир\s+неча|"
+              r"ду|се|чор|панҷ|шаш|чанд")
+MULTI_STAGE_RE = re.compile(
+    rf"(?<![\w'])(?:{_CARDINALS}|\d+)\s+(?:[^\W\d_]+\s+)?(?:stages|phases|rounds|flights|этап\w*|волн\w*|рейс\w*|"
+    rf"кезең\w*|баскыч\w*|этаб\w*|bosqich\w*|босқич\w*|марҳила\w*)",
+    re.IGNORECASE,
+)
 # "in total", "всего": cumulative unless the figure is the whole of its own breakdown ("47 people in total,
 # including 15 women ...": the group's total).
 TOTAL_MARKER_RE = re.compile(
@@ -78,8 +90,10 @@ CLAUSE_SEPARATOR_RE = re.compile(r";")
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10,
-    "перв": 1, "втор": 2, "трет": 3, "четверт": 4, "пят": 5, "шест": 6, "седьм": 7, "восьм": 8, "девят": 9,
-    "десят": 10,
+    **{f"{stem}{ending}": number for stem, number in (
+        ("перв", 1), ("втор", 2), ("четверт", 4), ("пят", 5), ("шест", 6), ("седьм", 7), ("восьм", 8),
+        ("девят", 9), ("десят", 10)) for ending in ("ый", "ой", "ая", "ую", "ое", "ого", "ом", "ых")},
+    **dict.fromkeys(("третий", "третья", "третью", "третье", "третьего", "третьем", "третьей"), 3),
     "бірінші": 1, "екінші": 2, "үшінші": 3, "төртінші": 4, "бесінші": 5, "алтыншы": 6, "жетінші": 7,
     "биринчи": 1, "экинчи": 2, "үчүнчү": 3, "төртүнчү": 4, "бешинчи": 5, "алтынчы": 6, "жетинчи": 7,
     "birinchi": 1, "ikkinchi": 2, "uchinchi": 3, "to'rtinchi": 4, "beshinchi": 5, "oltinchi": 6, "yettinchi": 7,
@@ -90,7 +104,7 @@ _ORDINAL_WORD = "|".join(sorted((re.escape(word.split("_")[0]) for word in ORDIN
 _GROUP_WORD = (r"group|stage|phase|wave|flight|batch|групп\w*|этап\w*|волн\w*|парти\w*|топ\w*|кезең\w*|"
                r"баскыч\w*|тайпа\w*|guruh\w*|гуруҳ\w*|bosqich\w*|босқич\w*|гурӯҳ\w*|марҳила\w*")
 # "the fourth group", "вторая группа", "екінші кезеңі", "to'rtinchi bosqich"
-ORDINAL_GROUP_RE = re.compile(rf"(?<![\w'])({_ORDINAL_WORD})\w*\s+(?:\w+\s+){{0,2}}?(?:{_GROUP_WORD})(?![\w'])",
+ORDINAL_GROUP_RE = re.compile(rf"(?<![\w'])({_ORDINAL_WORD})(?![\w'])\s+(?:\w+\s+){{0,2}}?(?:{_GROUP_WORD})(?![\w'])",
                               re.IGNORECASE)
 # "3-этап", "2nd stage", "этап 3", "group 4"
 NUMBERED_GROUP_RE = re.compile(

@@ -24,6 +24,7 @@ from etl.events.lexicon import (
     CUMULATIVE_RE,
     DATE_RE,
     MONTHS,
+    MULTI_STAGE_RE,
     NAMED_STAGE_RE,
     NOT_A_RETURN_RE,
     NUMBERED_GROUP_RE,
@@ -181,8 +182,12 @@ def _new_mention(head: dict, member_ids: list[str], by_id: dict, body: str | Non
     cumulative = (bool(CUMULATIVE_RE.search(scope)) or span is not None
                   or (year_from is not None and (year_to is None or year_to != year_from))
                   or ((bool(head.get("is_total")) or bool(TOTAL_MARKER_RE.search(scope))) and not parts))
-    kind = "planned" if planned else "total" if cumulative else "return"
     month, days, date_year = _date(scope) if _date(scope)[0] is not None else _date(part)
+    stage = _stage(scope, _canonical_operation(head.get("operation"))) or _stage(part, None)
+    cumulative = (cumulative or bool(MULTI_STAGE_RE.search(scope))
+                  # "more than 700 were brought back": a rounded figure with no date and no stage sums returns
+                  or (str(head.get("qualifier")) == "more_than" and month is None and stage is None))
+    kind = "planned" if planned else "total" if cumulative else "return"
     year = year_from if year_from is not None and year_from == year_to else date_year
     operation = _canonical_operation(head.get("operation"))
     country = head.get("country") if isinstance(head.get("country"), str) else None
@@ -193,7 +198,7 @@ def _new_mention(head: dict, member_ids: list[str], by_id: dict, body: str | Non
         story_id=_text(head.get("story_id")),
         published_date=published,
         kind=kind, country=None if country in CONFLICT_ZONES else country, operation=operation,
-        stage=_stage(scope, operation) or _stage(part, operation), year=year if kind != "total" else None, month=month, days=days,
+        stage=stage if kind != "total" else None, year=year if kind != "total" else None, month=month, days=days,
         origin=_origin(scope) or _origin(part), total=value if subject in WHOLE_SUBJECTS else None,
         qualifier=str(head.get("qualifier") or "exact"), subgroups=subgroups,
         evidence=_normalized(head.get("evidence")),
