@@ -7,7 +7,9 @@ through the real entities and facts stages, then `build_events`.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -255,3 +257,64 @@ def test_an_unrelated_document_changes_no_existing_event(frames, events, women, 
     kept = built[~built["event_id"].isin(new_ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(kept, events[0])
     assert set(built.loc[built["event_id"].isin(new_ids), "people"]) == {women + children}
+
+
+@pytest.mark.parametrize("doc_id, lang, body, kind, stage", [
+    ("kk_stages", "kk", "Алғашқы үш кезеңде Сириядан 400 қазақстандық елге қайтарылды.", "total", None),
+    ("uz_span", "uz", "2018 yildan 2021 yilgacha Suriyadan O'zbekistonga 120 nafar fuqaro olib kelingan.", "total",
+     None),
+    ("en_rounded", "en", "More than 300 Kyrgyz citizens were returned from Syria, the ministry said.", "total", None),
+    ("kk_fifth", "kk", "2021 жылы өткен 5-кезеңде Сириядан тағы 12 қазақстандық азамат оралды.", "return", "5"),
+    ("ru_second", "ru", "Вторая группа граждан Таджикистана в количестве 104 человек возвращена из Сирии.", "return",
+     "2"),
+])
+def test_the_kind_and_stage_of_a_figure_come_from_its_clause(doc_id, lang, body, kind, stage) -> None:
+    built, _ = build_events(*_real_frames([(doc_id, lang, date(2023, 1, 5), doc_id, body)]))
+    assert list(built["kind"]) == [kind] and list(built["stage"].astype(object).where(built["stage"].notna(), None)) \
+        == [stage]
+
+
+def test_a_demand_to_return_is_no_event() -> None:
+    body = "Депутат Ирактан Кыргызстанга 40тан ашык аял кайтарылышы керектигин билдирди."
+    built, _ = build_events(*_real_frames([("ky_demand", "ky", date(2025, 8, 12), "s", body)]))
+    assert built.empty
+
+
+# --- the pipeline: events published, re-runs stable, a new document touches only its events -------------------
+
+REALISTIC = Path(__file__).with_name("data") / "realistic"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_server")
+def test_runs_publish_events_that_only_new_documents_change(tmp_path: Path) -> None:
+    from etl.warehouse.tables import read_table
+    from etl_flows.cli import main
+
+    source = tmp_path / "input"
+    source.mkdir()
+    for name in ("en_01_aikol_akipress.txt", "ky_02_aikol_kaktus.txt", "ru_02_zhusan2_tengri_bilingual.txt"):
+        shutil.copy(REALISTIC / name, source / name)
+    warehouse = tmp_path / "warehouse"
+    run = ["run", "--input", str(source), "--warehouse", str(warehouse)]
+    assert main(run) == 0
+    first, first_sources = read_table(warehouse, "events"), read_table(warehouse, "event_sources")
+    aikol = first[(first["country"] == "KG") & (first["kind"] == "return")]
+    assert list(aikol["people"]) == [98] and list(aikol["n_languages"]) == [2]  # en + ky: one return
+    gates = read_table(warehouse, "dq_results")
+    assert {"event_has_source", "event_sources_agree", "event_source_event_known"} <= set(gates["expectation"])
+
+    assert main([*run, "--force"]) == 0
+    pd.testing.assert_frame_equal(read_table(warehouse, "events"), first)
+    pd.testing.assert_frame_equal(read_table(warehouse, "event_sources"), first_sources)
+
+    (source / "tm_new.txt").write_text(
+        "Turkmenistan brings home 23 citizens\n\nAshgabat, 3 June 2024. Turkmenistan brought home 7 women and 16 "
+        "children from the Roj camp in Syria on 2 June 2024, the foreign ministry said.\n", encoding="utf-8")
+    assert main(run) == 0
+    after, after_sources = read_table(warehouse, "events"), read_table(warehouse, "event_sources")
+    kept = after[after["event_id"].isin(set(first["event_id"]))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, first)
+    new = after[~after["event_id"].isin(set(first["event_id"]))]
+    assert list(zip(new["country"], new["people"], new["women"], new["children"])) == [("TM", 23, 7, 16)]
+    assert set(after_sources["event_id"]) == set(after["event_id"])
