@@ -78,6 +78,10 @@ EVENTS = pd.DataFrame([
     {"event_id": "e5", "kind": "planned", "country": "UZ", "people": 300, "n_documents": 1, "conflict": False},
 ])
 
+EVENT_SOURCES = pd.DataFrame({"event_id": ["e1", "e1", "e2", "e2", "e3", "e4", "e5"],
+                              "doc_id": ["d1", "d2", "d1", "d2", "d4", "d1", "d4"],
+                              "fact_id": ["f1", "f9", "f10", "f11", "f4", "f12", "f13"]})
+
 
 def _gates(run_id: str, checked_at: datetime, failing: str | None = None) -> pd.DataFrame:
     names = ["doc_id_unique", "title_length", f"only_in_{run_id}"]
@@ -108,6 +112,7 @@ def built(warehouse: Path) -> Path:
             {"source_path": "y.txt", "stage": "ingest", "reason": "empty", "detail": "no text", "run_id": "r2"},
             {"source_path": "z.txt", "stage": "ingest", "reason": "empty", "detail": "no text", "run_id": "r2"}]),
         "repatriations": REPATRIATIONS, "entities": ENTITIES, "events": EVENTS,
+        "event_sources": EVENT_SOURCES,
         "stories": pd.DataFrame({"story_id": ["s1", "s1", "s4"], "doc_id": ["d1", "d2", "d4"], "lang": ["en", "ru", "uz"]})})
     return warehouse
 
@@ -308,6 +313,17 @@ def test_report_charts_have_one_bar_per_group(built: Path) -> None:
     reasons = _bars(sections["quarantine"])
     assert reasons == {"empty": "2", "binary": "1"}
     assert sections["runs"].count("<tr>") == 1 + 2
+
+
+def test_report_has_one_mark_per_dated_return_labelled_with_its_sources(built: Path) -> None:
+    returns = _sections(analyst_report.build_report(built))["returns"]
+    marks = re.findall(r'<rect class="bar"[^>]*><title>(.*?)</title>', returns)
+    assert marks == ["KZ · Zhusan 2 · 2019-05-07: 600 people; 2 documents (en, ru): Kazinform",
+                     "KZ · Zhusan 10 · 2019-11-01: 98 people; 2 documents (en, ru): Kazinform"]
+    sizes = [float(w) for w in re.findall(r'<rect class="bar"[^>]*width="([\d.]+)"', returns)]
+    assert sizes[0] > sizes[1]  # more people, a larger mark
+    assert "UZ · operation not named · date not stated: 30 people; 1 document (uz): Uzbekistan: Mehr-5" in returns
+    assert "700" not in returns and "300 people" not in returns  # the total and the plan are no returns
 
 
 def test_report_shows_gates_of_the_last_run_only(built: Path) -> None:

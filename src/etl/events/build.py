@@ -23,9 +23,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from etl.events.lexicon import PLANNED_RE, RETURN_INTENT_RE
 from etl.events.mentions import SUBGROUPS, Mention, date_range, document_mentions
-from etl.facts.lexicon import PEOPLE
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +61,6 @@ def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.Da
     rows = repatriations.drop(columns=[c for c in ("same_as_fact_id",) if c in repatriations.columns
                                        and "same_as_fact_id" in fact_columns])
     rows = rows.merge(facts[fact_columns].drop_duplicates("fact_id"), on="fact_id", how="inner")
-    rows = pd.concat([rows, planned_facts(facts, set(rows["fact_id"]), documents)], ignore_index=True)
     if stories is not None and len(stories):
         rows = rows.merge(stories[["doc_id", "story_id"]].drop_duplicates("doc_id"), on="doc_id", how="left")
     bodies = {}
@@ -75,20 +72,6 @@ def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.Da
     for doc_id, doc_rows in rows.groupby("doc_id", sort=True):
         out += document_mentions(doc_rows, bodies.get(doc_id))
     return sorted(out, key=lambda m: m.key)
-
-
-def planned_facts(facts: pd.DataFrame, known: set[str], documents: pd.DataFrame | None) -> pd.DataFrame:
-    """Facts counting people that are to be returned ("планирует вернуть до 300 женщин и детей"): no return verb
-    in the past, so not in `repatriations`; with the document's lang and date when `documents` has them."""
-    if facts is None or facts.empty or "subject" not in facts.columns:
-        return pd.DataFrame()
-    people = facts[facts["subject"].isin(PEOPLE) & ~facts["fact_id"].isin(known)]
-    intent = people["evidence"].map(lambda e: bool(PLANNED_RE.search(str(e)) and RETURN_INTENT_RE.search(str(e))))
-    planned = people[intent.astype(bool)].assign(is_total=False)
-    if documents is not None and len(planned):
-        meta = [c for c in ("doc_id", "lang", "published_date") if c in documents.columns]
-        planned = planned.merge(documents[meta].drop_duplicates("doc_id"), on="doc_id", how="left")
-    return planned
 
 
 # --- merging ---------------------------------------------------------------------------------------------------

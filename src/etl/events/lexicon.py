@@ -21,14 +21,6 @@ PLANNED_RE = re.compile(
     r"нақша\w*|ба\s+нақша|бармегардон\w*|баргардонида\s+мешав\w*|интизор\w*)(?![\w'])",
     re.IGNORECASE,
 )
-# A return to be done, in the infinitive or a verbal noun ("планирует вернуть", "qaytarish rejalashtirilgan"): with
-# a plan cue, the figure is a planned return although no return has happened.
-RETURN_INTENT_RE = re.compile(
-    r"(?<![\w'])(?:return|repatriate|bring\s+(?:back|home)|evacuate|вернуть|возвратить|вывезти|репатриировать|"
-    r"эвакуировать|возвращени\w*|қайтару\w*|елге\s+әкелу\w*|кайтаруу\w*|алып\s+келүү\w*|qaytarish\w*|"
-    r"қайтариш\w*|olib\s+kelish\w*|олиб\s+келиш\w*|qaytishi\w*|қайтиши\w*|баргардон\w*|бозгардон\w*)(?![\w'])",
-    re.IGNORECASE,
-)
 # Not a return at all: a wish, a request, a demand, or a return that did not happen.
 NOT_A_RETURN_RE = re.compile(
     r"(?<![\w'])(?:want(?:s|ed)?\s+to|wish(?:es|ed)?\s+to|ask(?:s|ed)?\s+(?:for|to)|appeal\w*|"

@@ -32,7 +32,6 @@ from etl.events.lexicon import (
     ORDINALS,
     ORIGIN_RES,
     PLANNED_RE,
-    RETURN_INTENT_RE,
     TOTAL_MARKER_RE,
     YEAR_RANGE_RE,
 )
@@ -169,8 +168,9 @@ def _add_figures(mention: Mention, head: dict, member_ids: list[str], by_id: dic
 
 def _new_mention(head: dict, member_ids: list[str], by_id: dict, body: str | None) -> Mention | None:
     scope, part = _scopes(head, body)
-    planned = bool(PLANNED_RE.search(scope))
-    if not (has_return_cue(scope) or (planned and RETURN_INTENT_RE.search(scope))) or NOT_A_RETURN_RE.search(scope):
+    # the facts stage marks announced returns (`planned`); without that column, the clause's cues decide
+    planned = bool(head["planned"]) if head.get("planned") is not None else bool(PLANNED_RE.search(scope))
+    if not (has_return_cue(scope) or planned) or NOT_A_RETURN_RE.search(scope):
         return None
     subject, value = head["subject"], int(head["value"])
     if subject not in WHOLE_SUBJECTS and subject not in SUBGROUPS:

@@ -16,14 +16,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from etl.events.build import build_events
-from etl.facts.lexicon import PEOPLE
 from etl.quality.checks import with_event_check_columns, with_event_source_check_columns
 from etl.quality.suites import SuiteSpec
 from etl.run.fingerprint import content_key
 from etl.run.shards import StageOutput, gate, stage_output
 from etl.warehouse.tables import read_table
 
-DOCUMENT_COLUMNS = ["doc_id", "body", "lang", "published_date"]
+FACT_COLUMNS = ["fact_id", "doc_id", "evidence", "start", "same_as_fact_id"]
+DOCUMENT_COLUMNS = ["doc_id", "body"]
 
 
 def _staged(paths: list[str], columns: list[str] | None = None) -> pd.DataFrame:
@@ -39,17 +39,16 @@ def _staged(paths: list[str], columns: list[str] | None = None) -> pd.DataFrame:
 def event_inputs(warehouse: Path, staged: dict[str, list[str]], documents: list[str],
                  superseded: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(repatriations, facts, documents) the events are built from: the published rows of documents still
-    current plus this run's staged rows; facts counting people, and the documents that have such facts."""
+    current plus this run's staged rows; facts and documents only of documents with a repatriations row."""
     published = read_table(warehouse, "repatriations")
-    published = published[~published["doc_id"].isin(superseded)]
-    repatriations = _concat(published, _staged(staged.get("repatriations", [])))
-    old_facts = read_table(warehouse, "facts")
-    facts = _concat(old_facts[~old_facts["doc_id"].isin(superseded)], _staged(staged.get("facts", [])))
-    facts = facts[facts["subject"].isin(PEOPLE)]
-    ids = sorted(set(facts["doc_id"]) | set(repatriations["doc_id"]))
+    repatriations = _concat(published[~published["doc_id"].isin(superseded)],
+                            _staged(staged.get("repatriations", [])))
+    ids = sorted(set(repatriations["doc_id"]))
+    facts = _concat(read_table(warehouse, "facts", FACT_COLUMNS, filter_ids=ids),
+                    _staged(staged.get("facts", []), FACT_COLUMNS))
     docs = _concat(read_table(warehouse, "documents", DOCUMENT_COLUMNS, filter_ids=ids),
                    _staged(documents, DOCUMENT_COLUMNS))
-    return repatriations, facts, docs[docs["doc_id"].isin(ids)]
+    return repatriations, facts[facts["doc_id"].isin(ids)], docs[docs["doc_id"].isin(ids)]
 
 
 def _concat(published: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
