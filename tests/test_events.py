@@ -51,12 +51,13 @@ TEXTS = [
 
 def _real_frames(texts: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(repatriations, facts, stories, documents) of `texts` as the pipeline's stages extract them."""
-    docs = pd.DataFrame([{"doc_id": d, "lang": lang, "published_date": published, "body": body, "title": body[:40],
-                          "source_agency": None} for d, lang, published, _story, body in texts])
+    docs = pd.DataFrame([{"doc_id": d, "lang": lang, "published_date": published, "body": body,
+                          "title": title[0] if title else f"News {d}", "source_agency": None}
+                         for d, lang, published, _story, body, *title in texts])
     entities = entities_frame(docs)
     facts = facts_frame(docs, entities)
     repatriations = repatriations_frame(facts, docs)
-    stories = pd.DataFrame([{"doc_id": d, "story_id": story, "lang": lang} for d, lang, _p, story, _b in texts])
+    stories = pd.DataFrame([{"doc_id": d, "story_id": story, "lang": lang} for d, lang, _p, story, *_ in texts])
     return repatriations, facts, stories, docs
 
 
@@ -92,13 +93,16 @@ def test_a_passing_mention_joins_the_return_it_recalls(events) -> None:
     assert report.iloc[0]["first_reported"] == date(2019, 5, 31)
 
 
-def test_a_group_mentioned_twice_in_one_document_is_one_event_and_two_groups_stay_two(events) -> None:
+def test_a_group_mentioned_twice_in_one_document_is_one_event_and_two_groups_stay_two(frames, events) -> None:
     kyrgyz = _events_of(events, "kg_ru").sort_values("people")
     assert list(kyrgyz["people"]) == [57, 58]
     assert list(kyrgyz["women"]) == [12, 18] and list(kyrgyz["children"]) == [45, 40]
     _, sources = events
     first = kyrgyz[kyrgyz["people"] == 57]["event_id"].iloc[0]
-    assert (sources["event_id"] == first).sum() == 4  # both mentions of the 45 children and 12 women
+    facts = frames[1]
+    both_mentions = facts[(facts["doc_id"] == "kg_ru") & facts["value"].isin([45, 12])]["fact_id"]
+    assert len(both_mentions) == 4
+    assert set(sources.loc[sources["fact_id"].isin(both_mentions), "event_id"]) == {first}
 
 
 def test_cumulative_totals_and_plans_are_their_own_kinds(events) -> None:
@@ -318,3 +322,49 @@ def test_runs_publish_events_that_only_new_documents_change(tmp_path: Path) -> N
     new = after[~after["event_id"].isin(set(first["event_id"]))]
     assert list(zip(new["country"], new["people"], new["women"], new["children"])) == [("TM", 23, 7, 16)]
     assert set(after_sources["event_id"]) == set(after["event_id"])
+
+
+def _rows(doc_id: str, rows: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hand-made facts-stage rows of one document: (fact_id, value, subject, parent_fact_id, start, evidence)."""
+    frame = pd.DataFrame([{"fact_id": f, "doc_id": doc_id, "value": v, "subject": s, "qualifier": "exact",
+                           "country": "KZ", "operation": "Zhusan", "year_from": 2019, "year_to": 2019,
+                           "parent_fact_id": p, "is_total": False, "lang": "kk", "published_date": None,
+                           "start": start, "evidence": e} for f, v, s, p, start, e in rows])
+    return frame.drop(columns=["evidence", "start"]), frame[["fact_id", "doc_id", "evidence", "start"]]
+
+
+def test_a_part_stated_again_is_counted_once_and_impossible_figures_are_not_published() -> None:
+    first = "Сириядан 230 азамат елге қайтарылды, оның ішінде 156 бала."
+    again = "Елге оралған 156 баланың көбі жетім."
+    repatriations, facts = _rows("kk_again", [("a1", 230, "persons", None, 9, first),
+                                              ("a2", 156, "children", "a1", 50, first),
+                                              ("a3", 156, "children", "a1", 80, again)])
+    built, _ = build_events(repatriations, facts)
+    assert (built.iloc[0]["people"], built.iloc[0]["children"]) == (230, 156)
+
+    stated = "Сириядан 100 азамат елге қайтарылды, оның ішінде 120 бала."
+    repatriations, facts = _rows("kk_bad", [("b1", 100, "persons", None, 9, stated),
+                                            ("b2", 120, "children", "b1", 50, stated)])
+    built, sources = build_events(repatriations, facts)
+    row = built.iloc[0]
+    assert row["people"] == 100 and pd.isna(row["children"]) and row["conflict"] and "120" in row["conflict_note"]
+    assert not run_gate(with_event_check_columns(built, sources), load_suites(default_expectations_dir())["events"]
+                        ).blocked
+
+
+def test_a_headline_figure_and_a_rounded_body_figure_of_one_document_are_one_return() -> None:
+    title = "Президент: Сириядан 312 қазақстандық елге жеткізілді"
+    body = ("Президенттің айтуынша, 2021 жылғы 4 ақпанда «Жусан» операциясы аясында Сириядан 310-нан астам "
+            "Қазақстан азаматы елге жеткізілді.")
+    built, _ = build_events(*_real_frames([("kk_title", "kk", date(2021, 2, 5), "s", body, title)]))
+    returns = built[built["kind"] == "return"]
+    assert list(returns["people"]) == [312] and list(returns["people_low"]) == [310], built
+    assert not returns.iloc[0]["conflict"]  # "more than 310" agrees with 312
+
+
+def test_a_figure_another_report_gives_as_a_total_is_that_total() -> None:
+    english = "According to the ministry, 452 citizens of Kazakhstan came home under Zhusan, among them 300 children."
+    kazakh = "Барлығы «Жусан» операциясы аясында 452 қазақстандық Отанына қайтарылды."
+    built, _ = build_events(*_real_frames([("en_sum", "en", date(2022, 3, 1), "a", english),
+                                           ("kk_sum", "kk", date(2022, 3, 2), "b", kazakh)]))
+    assert set(built["kind"]) == {"total"} and set(built["people"]) == {452}

@@ -71,7 +71,18 @@ def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.Da
     out: list[Mention] = []
     for doc_id, doc_rows in rows.groupby("doc_id", sort=True):
         out += document_mentions(doc_rows, bodies.get(doc_id))
+    _totals_stated_elsewhere(out)
     return sorted(out, key=lambda m: m.key)
+
+
+def _totals_stated_elsewhere(mentions: list[Mention]) -> None:
+    """An undated, unstaged 'return' figure that another report gives as a cumulative total of the same country and
+    operation is that total ("607 people came home under Zhusan" beside "Барлығы 607 адам Отанына қайтарылды")."""
+    totals = {(m.country, m.people): m.operation for m in mentions if m.kind == "total" and m.country}
+    for m in mentions:
+        if (m.kind == "return" and (m.country, m.people) in totals and m.month is None and m.stage is None
+                and _agree(m.operation, totals[(m.country, m.people)])):
+            m.kind, m.year, m.year_hint = "total", None, None
 
 
 # --- merging ---------------------------------------------------------------------------------------------------
@@ -129,9 +140,14 @@ def _same_figures(a: Mention, b: Mention) -> bool:
 
 
 def shared_figures(a: Mention, b: Mention) -> list[int]:
-    """The figures both mentions state (totals, subgroups, or one's total as the other's sum of subgroups)."""
+    """The figures both mentions state (totals, subgroups, or one's total as the other's sum of subgroups); two
+    stated totals that fit by their qualifiers ("231" and "more than 230") count as one shared figure."""
     fa, fb = a.figures(), b.figures()
-    return [fa[k] for k in fa if k in fb and fa[k] == fb[k]]
+    shared = [fa[k] for k in fa if k in fb and fa[k] == fb[k]]
+    if "people" in fa and "people" in fb and fa["people"] != fb["people"] and a.total and b.total \
+            and _total_fits(a, b):
+        shared.append(min(fa["people"], fb["people"]))
+    return shared
 
 
 def link_strength(a: Mention, b: Mention) -> int:
@@ -256,6 +272,11 @@ def _event_row(cluster: list[Mention], year: int | None) -> dict:
         row[subgroup], sub_support = _vote(stated)
         if len(sub_support) > 1:
             notes.append(_note(subgroup, stated, sub_support))
+        bound = row["children"] if subgroup == "orphans" and row.get("children") is not None else people
+        if row[subgroup] is not None and bound is not None and row[subgroup] > bound:
+            # figures that cannot all hold (more children than people): none is published, the note says why
+            notes.append(f"{subgroup}: {row[subgroup]} stated, more than the {bound} of the whole")
+            row[subgroup] = None
     dated = [m for m in cluster if m.month is not None and (m.year is None or m.year == year)]
     month = dated[0].month if dated else None
     day_spans = [m.days for m in dated if m.days is not None and m.month == month]

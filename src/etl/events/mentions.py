@@ -214,8 +214,13 @@ def _subgroups(head: dict, parts: list[dict]) -> dict[str, int]:
     if head["subject"] in SUBGROUPS:
         out[head["subject"]] = int(head["value"])
     sums: dict[str, int] = {}
+    seen: dict[tuple[str, int], str] = {}
     for part in parts:
         if part["subject"] in SUBGROUPS and part.get("parent_fact_id") == head["fact_id"]:
+            key = (part["subject"], int(part["value"]))
+            if key in seen and seen[key] != part.get("evidence"):
+                continue  # the same part stated again in another sentence ("156 children ... 156 баланың 18-і")
+            seen[key] = part.get("evidence")
             sums[part["subject"]] = sums.get(part["subject"], 0) + int(part["value"])
     nested_orphans = [p for p in parts if p["subject"] == "orphans" and p.get("parent_fact_id") != head["fact_id"]]
     for subject, total in sums.items():
