@@ -1,4 +1,4 @@
-"""The ETL flow: ingest -> language -> fields -> validate -> entities -> facts -> stories -> publish.
+"""The ETL flow: ingest -> language -> fields -> validate -> entities -> facts -> stories -> events -> publish.
 
 Wiring only: each task calls one `etl` function on one shard and passes its output through the stage's
 gate. A `block` failure fails the task; the flow then stops before publish, so the warehouse keeps its
@@ -30,6 +30,7 @@ from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, 
 from etl.ingest.files import InputFile, discover_files
 from etl.quality.gate import GateBlocked
 from etl.quality.suites import SuiteSpec, default_expectations_dir, load_suites
+from etl.run.events import events_step
 from etl.run.fingerprint import code_version
 from etl.run.publish import ConservationError, PublishedCounts, RunPublication, publish_run
 from etl.run.shards import (
@@ -211,6 +212,12 @@ def stories_task(warehouse_dir: str, new_signals: list[str], superseded: set[str
     return stories[~stories["doc_id"].isin(superseded)].reset_index(drop=True)
 
 
+@task(name="events")
+def events_task(warehouse_dir: str, staged: dict[str, list[str]], documents: list[str], stories: pd.DataFrame,
+                superseded: set[str], suites: dict[str, SuiteSpec], staging: str) -> list[StageOutput]:
+    return events_step(Path(warehouse_dir), staged, documents, stories, superseded, suites, Path(staging))
+
+
 @task(name="publish")
 def publish_task(publication: RunPublication) -> PublishedCounts:
     return publish_run(publication)
@@ -354,6 +361,14 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
         replaced["stories"] = stories_task.submit(parameters.warehouse_dir, staged["story_signals"], superseded,
                                                   staging, load_settings().stories_memory).result()
         summary.stage_seconds["stories"] = time.perf_counter() - clock_stories
+        clock_events = time.perf_counter()
+        event_outputs = events_task.submit(parameters.warehouse_dir, staged, documents, replaced["stories"],
+                                           superseded, {stage: suites[stage] for stage in ("events", "event_sources")},
+                                           staging).result()
+        results += event_outputs
+        for output in event_outputs:
+            replaced[output.stage] = output.read()
+        summary.stage_seconds["events"] = time.perf_counter() - clock_events
     summary.duration_s = time.monotonic() - clock
     clock_publish = time.perf_counter()
     counts = publish_task(RunPublication(

@@ -9,7 +9,7 @@ import io
 import json
 import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +64,24 @@ ENTITIES = pd.DataFrame([
         ("p1", "d4", "PERSON", "Shavkat Mirziyoyev", "person:shavkat-mirziyoyev"),
         ("l1", "d4", "LOC", "Uzbekistan", "UZ")]])
 
+# Kazakhstan 2019: one return of 600 (two documents) and one of 98 reported in 2020 whose sources disagree;
+# Uzbekistan, no date: 30; a cumulative total and a plan that the analysts' answers leave out.
+EVENTS = pd.DataFrame([
+    {"event_id": "e1", "kind": "return", "country": "KZ", "operation": "Zhusan", "stage": "2", "people": 600,
+     "date_from": date(2019, 5, 7), "date_to": date(2019, 5, 9), "n_documents": 2, "conflict": False},
+    {"event_id": "e2", "kind": "return", "country": "KZ", "operation": "Zhusan", "stage": "10", "people": 98,
+     "date_from": date(2019, 11, 1), "date_to": date(2019, 11, 30), "people_low": 95, "people_high": 98,
+     "n_documents": 2, "conflict": True, "conflict_note": "people: 98 (1 document: en); 95 (1 document: ru)"},
+    {"event_id": "e3", "kind": "return", "country": "UZ", "operation": None, "stage": None, "people": 30,
+     "n_documents": 1, "conflict": False},
+    {"event_id": "e4", "kind": "total", "country": "KZ", "people": 700, "n_documents": 1, "conflict": False},
+    {"event_id": "e5", "kind": "planned", "country": "UZ", "people": 300, "n_documents": 1, "conflict": False},
+])
+
+EVENT_SOURCES = pd.DataFrame({"event_id": ["e1", "e1", "e2", "e2", "e3", "e4", "e5"],
+                              "doc_id": ["d1", "d2", "d1", "d2", "d4", "d1", "d4"],
+                              "fact_id": ["f1", "f9", "f10", "f11", "f4", "f12", "f13"]})
+
 
 def _gates(run_id: str, checked_at: datetime, failing: str | None = None) -> pd.DataFrame:
     names = ["doc_id_unique", "title_length", f"only_in_{run_id}"]
@@ -93,7 +111,8 @@ def built(warehouse: Path) -> Path:
             {"source_path": "x.bin", "stage": "ingest", "reason": "binary", "detail": MALICIOUS, "run_id": "r2"},
             {"source_path": "y.txt", "stage": "ingest", "reason": "empty", "detail": "no text", "run_id": "r2"},
             {"source_path": "z.txt", "stage": "ingest", "reason": "empty", "detail": "no text", "run_id": "r2"}]),
-        "repatriations": REPATRIATIONS, "entities": ENTITIES,
+        "repatriations": REPATRIATIONS, "entities": ENTITIES, "events": EVENTS,
+        "event_sources": EVENT_SOURCES,
         "stories": pd.DataFrame({"story_id": ["s1", "s1", "s4"], "doc_id": ["d1", "d2", "d4"], "lang": ["en", "ru", "uz"]})})
     return warehouse
 
@@ -232,11 +251,17 @@ def test_committed_warehouse_docs_are_in_sync() -> None:
 
 def test_readme_example_questions_answer_on_a_built_warehouse(built: Path) -> None:
     blocks = re.findall(r"```sql\n(.*?)```", warehouse_readme.warehouse_readme(), flags=re.S)
-    assert len(blocks) == len(warehouse_readme.EXAMPLE_QUESTIONS) == 5
-    by_agency, people, co_mentioned, stories, quarantined = (query.run_query(built, sql).rows for sql in blocks)
+    assert len(blocks) == len(warehouse_readme.EXAMPLE_QUESTIONS) == 7
+    by_agency, people, per_operation, disputed, co_mentioned, stories, quarantined = (
+        query.run_query(built, sql).rows for sql in blocks)
     assert sorted(by_agency, key=str) == sorted([("en", "Kazinform", 1), ("ru", "Kazinform", 1), ("ru", MALICIOUS, 1),
                                                  ("uz", "(not stated)", 1), ("ky", "24.kg", 1)], key=str)
-    assert people == [("KZ", 2019, 600, 1), ("UZ", 2019, 98, 1), ("UZ", None, 30, 2), (None, 2021, 40, 1)]
+    assert people == [("KZ", 2019, 698, 2), ("UZ", None, 30, 1)]  # the total and the plan left out
+    assert per_operation == [("(not named)", None, "UZ", 1, 30, None, None),
+                             ("Zhusan", "2", "KZ", 1, 600, date(2019, 5, 7), date(2019, 5, 9)),
+                             ("Zhusan", "10", "KZ", 1, 98, date(2019, 11, 1), date(2019, 11, 30))]
+    assert disputed == [("KZ", "Zhusan", "10", date(2019, 11, 1), 98, 95, 98, 2,
+                         "people: 98 (1 document: en); 95 (1 document: ru)")]
     assert co_mentioned == [("Mehr", "ORG", "UNICEF", 2), ("Mehr", "PERSON", "Shavkat Mirziyoyev", 1),
                             ("Zhusan", "ORG", "UNICEF", 1)]
     assert stories == [("s1", 2, "en, ru")]
@@ -288,6 +313,17 @@ def test_report_charts_have_one_bar_per_group(built: Path) -> None:
     reasons = _bars(sections["quarantine"])
     assert reasons == {"empty": "2", "binary": "1"}
     assert sections["runs"].count("<tr>") == 1 + 2
+
+
+def test_report_has_one_mark_per_dated_return_labelled_with_its_sources(built: Path) -> None:
+    returns = _sections(analyst_report.build_report(built))["returns"]
+    marks = re.findall(r'<rect class="bar"[^>]*><title>(.*?)</title>', returns)
+    assert marks == ["KZ · Zhusan 2 · 2019-05-07: 600 people; 2 documents (en, ru): Kazinform",
+                     "KZ · Zhusan 10 · 2019-11-01: 98 people; 2 documents (en, ru): Kazinform"]
+    sizes = [float(w) for w in re.findall(r'<rect class="bar"[^>]*width="([\d.]+)"', returns)]
+    assert sizes[0] > sizes[1]  # more people, a larger mark
+    assert "UZ · operation not named · date not stated: 30 people; 1 document (uz): Uzbekistan: Mehr-5" in returns
+    assert "700" not in returns and "300 people" not in returns  # the total and the plan are no returns
 
 
 def test_report_shows_gates_of_the_last_run_only(built: Path) -> None:

@@ -53,3 +53,27 @@ def test_empty_warehouse_scores_zero_recall(tmp_path: Path, gold: list[dict]) ->
 ])
 def test_names_match(gold_name: str, predicted: str, expected: bool) -> None:
     assert names_match(gold_name, predicted, 80) is expected
+
+
+def test_stories_and_events_are_scored_when_the_gold_has_them(tmp_path: Path) -> None:
+    """Gold in the devset format: `story_of` links and per-count `event` ids; a merge, a miss and a stray event."""
+    import pandas as pd
+
+    from etl.warehouse.snapshots import publish_snapshot
+
+    warehouse = tmp_path / "warehouse"
+    publish_snapshot(warehouse, "r1", {
+        "documents": pd.DataFrame({"doc_id": ["d1", "d2", "d3"], "source_path": ["a.txt", "b.txt", "c.txt"]}),
+        "stories": pd.DataFrame({"story_id": ["s1", "s1", "s3"], "doc_id": ["d1", "d2", "d3"]}),
+        "events": pd.DataFrame({"event_id": ["e1", "e2", "e3"], "kind": ["return", "return", "total"],
+                                "people": [231, 40, 700], "children": [156, None, None]}),
+        "event_sources": pd.DataFrame({"event_id": ["e1", "e1", "e2", "e3"], "doc_id": ["d1", "d2", "d3", "d3"],
+                                       "fact_id": ["f1", "f2", "f3", "f4"]})})
+    gold = [{"file": "a.txt", "story_of": None, "counts": [{"value": 231, "qualifier": "exact", "event": "KZ-2"}]},
+            {"file": "b.txt", "story_of": "a.txt", "counts": [{"value": 156, "qualifier": "exact", "event": "KZ-2"}]},
+            {"file": "c.txt", "story_of": None, "counts": [{"value": 47, "qualifier": "exact", "event": "KZ-1"},
+                                                             {"value": 700, "qualifier": "more_than", "event": None}]}]
+    scores = {s.field: s for s in evaluate_warehouse(warehouse, gold)}
+    assert (scores["stories"].precision, scores["stories"].recall) == (1.0, 1.0)
+    assert (scores["events"].predicted, scores["events"].gold) == (2, 2)  # the total is not scored
+    assert (scores["events"].precision, scores["events"].recall) == (0.5, 0.5)

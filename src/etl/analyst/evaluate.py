@@ -5,6 +5,11 @@ source_agency) score accuracy as precision = recall = F1 over the gold documents
 (persons, organizations, countries, operations, counts) score precision, recall and F1 over the items
 of every matched document. Names match when equal after normalization, when one contains the other,
 when every word agrees after cutting case endings, or when they are similar enough (rapidfuzz ratio).
+
+When the gold has them (the devset format), two more fields: `stories` (pairs of documents that share a
+story_id against the pairs `story_of` links, transitively) and `events` (a gold event is the counts sharing
+an `event` id; a warehouse event of kind return or planned matches one when it has a source in one of its
+files and its people or one of its subgroup figures is one of its counts' values).
 """
 
 from __future__ import annotations
@@ -96,7 +101,64 @@ def evaluate_warehouse(warehouse: Path, gold: list[dict]) -> list[FieldScore]:
     scores = [FieldScore(f, *(3 * [hits / total if total else 0.0]), total, total) for f, (hits, total) in single.items()]
     for field, (tp_pred, n_pred, tp_gold, n_gold) in sets.items():
         scores.append(FieldScore(field, *_prf(tp_pred, n_pred, tp_gold, n_gold), n_pred, n_gold))
+    file_of = {row["doc_id"]: name for name, row in by_name.items()}
+    if any("story_of" in expected for expected in gold):
+        scores.append(_story_score(read_table(warehouse, "stories"), gold, file_of))
+    if any("event" in count for expected in gold for count in expected.get("counts", [])):
+        scores.append(_event_score(read_table(warehouse, "events"), read_table(warehouse, "event_sources"), gold,
+                                   file_of))
     return scores
+
+
+def _story_score(stories: pd.DataFrame, gold: list[dict], file_of: dict[str, str]) -> FieldScore:
+    """Pairwise precision / recall of documents sharing a story_id, against the `story_of` links."""
+    group = {expected["file"]: expected["file"] for expected in gold}
+
+    def root(name: str) -> str:
+        while group[name] != name:
+            name = group[name]
+        return name
+
+    for expected in gold:
+        linked = expected.get("story_of") or []
+        for other in [linked] if isinstance(linked, str) else linked:
+            if other in group:
+                group[root(expected["file"])] = root(other)
+    gold_pairs = _pairs({name: root(name) for name in group})
+    predicted_pairs = _pairs({file_of[d]: s for d, s in zip(stories["doc_id"], stories["story_id"])
+                              if d in file_of and file_of[d] in group})
+    common = len(gold_pairs & predicted_pairs)
+    return FieldScore("stories", *_prf(common, len(predicted_pairs), common, len(gold_pairs)), len(predicted_pairs),
+                      len(gold_pairs))
+
+
+def _pairs(group_of: dict[str, str]) -> set[tuple[str, str]]:
+    return {(a, b) for a in group_of for b in group_of if a < b and group_of[a] == group_of[b]}
+
+
+def _event_score(events: pd.DataFrame, sources: pd.DataFrame, gold: list[dict], file_of: dict[str, str]) -> FieldScore:
+    """Warehouse events (return, planned) against the gold events; see the module docstring."""
+    gold_events: dict[str, tuple[set[str], set[int]]] = {}
+    for expected in gold:
+        for count in expected.get("counts", []):
+            if count.get("event") is not None:
+                files, values = gold_events.setdefault(str(count["event"]), (set(), set()))
+                files.add(expected["file"])
+                values.add(int(count["value"]))
+    files_of = sources.assign(file=sources["doc_id"].map(file_of)).groupby("event_id")["file"].agg(
+        lambda names: {n for n in names if isinstance(n, str)}) if len(sources) else pd.Series(dtype=object)
+    scored = events[events["kind"].isin(["return", "planned"])]
+    matched_gold: set[str] = set()
+    matched = 0
+    for event in scored.to_dict("records"):
+        figures = {int(event[k]) for k in ("people", "women", "children", "men", "orphans")
+                   if event.get(k) is not None and not pd.isna(event[k])}
+        hits = {name for name, (files, values) in gold_events.items()
+                if files & files_of.get(event["event_id"], set()) and figures & values}
+        matched += bool(hits)
+        matched_gold |= hits
+    return FieldScore("events", *_prf(matched, len(scored), len(matched_gold), len(gold_events)), len(scored),
+                      len(gold_events))
 
 
 def _single_matches(field: str, doc: dict, expected: dict) -> bool:

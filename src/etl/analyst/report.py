@@ -1,4 +1,4 @@
-"""A self-contained HTML report of the warehouse: runs, languages, agencies, repatriations, gates."""
+"""A self-contained HTML report of the warehouse: runs, languages, agencies, repatriations, returns, gates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import html
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -50,6 +50,16 @@ where parent_fact_id is null and value is not null and subject is distinct from 
 group by country, year_from
 order by country nulls last, year_from nulls last
 """
+# One row per return event (kind 'return'), with the languages and sources (agency, else title) reporting it.
+_RETURNS_SQL = """
+select e.country, e.operation, e.stage, e.date_from, e.people, e.n_documents,
+       string_agg(distinct d.lang, ', ' order by d.lang) as languages,
+       string_agg(distinct coalesce(d.source_agency, d.title), '; ') as sources
+from events e left join event_sources s on s.event_id = e.event_id left join documents d on d.doc_id = s.doc_id
+where e.kind = 'return'
+group by e.event_id, e.country, e.operation, e.stage, e.date_from, e.people, e.n_documents
+order by e.country nulls last, e.date_from nulls last, e.event_id
+"""
 _LATEST_DOCUMENTS_SQL = f"""
 select published_date, lang, source_agency, title, source_path from documents
 order by ingested_at desc nulls last, published_date desc nulls last, doc_id limit {_MAX_TABLE_ROWS}
@@ -92,6 +102,7 @@ def build_report(warehouse: Path) -> str:
             ("languages", "Documents by language", _languages_section),
             ("agencies", "Documents by source agency", _agencies_section),
             ("repatriations", "Repatriated people by country and year", _repatriations_section),
+            ("returns", "Returns over time by country", _returns_section),
             ("documents", "Latest documents", _documents_section),
             ("quarantine", "Quarantined by reason", _quarantine_section),
             ("gates", "Latest gate results", _gates_section),
@@ -195,6 +206,57 @@ def _repatriations_section(connection: duckdb.DuckDBPyConnection, with_rows: set
     return _bar_chart(bars, caption="repatriated people by country and year", unit="people") + note
 
 
+def _returns_section(connection: duckdb.DuckDBPyConnection, with_rows: set[str]) -> str:
+    if "events" not in with_rows or not {"event_sources", "documents"} <= with_rows:
+        return _no_data("events")
+    rows = connection.execute(_RETURNS_SQL).fetchall()
+    if not rows:
+        return '<p class="empty">No data yet (no event of kind <code>return</code> in <code>events</code>).</p>'
+    marks = []
+    for country, operation, stage, date_from, people, n_documents, languages, sources in rows:
+        name = " ".join(str(x) for x in (operation, stage) if x is not None) or "operation not named"
+        label = (f"{country or 'country not stated'} · {name} · {date_from or 'date not stated'}: {people or 0:,} "
+                 f"people; {n_documents or 0} document{'s' if n_documents != 1 else ''} ({languages or '?'})"
+                 + (f": {sources}" if sources else ""))
+        marks.append((country or "country not stated", date_from, people or 0, label))
+    dated = [m for m in marks if m[1] is not None]
+    undated = [m for m in marks if m[1] is None]
+    note = (f'<p class="note">One mark per return in <code>events</code> (kind <code>return</code>), however many '
+            f"documents report it; its size grows with the people brought home, its tooltip names its sources. "
+            f"{len(undated)} return{'s' if len(undated) != 1 else ''} without a date are listed below the chart.</p>")
+    table = _html_table(["return"], [(label,) for *_, label in undated], wrap={"return"}) if undated else ""
+    return _timeline(dated, caption="returns over time by country") + note + table
+
+
+def _timeline(marks: list[tuple[str, object, int, str]], caption: str) -> str:
+    """Inline SVG: one row per country, one `rect.bar` square per (country, date, people, label) at its date."""
+    if not marks:
+        return '<p class="empty">No dated returns yet.</p>'
+    esc = html.escape
+    countries = sorted({m[0] for m in marks})
+    ordinals = [m[1].toordinal() for m in marks]
+    first, last = min(ordinals), max(ordinals)
+    span = max(last - first, 1)
+    top = max(m[2] for m in marks) or 1
+    width, row = _LABEL_WIDTH + _PLOT_WIDTH + 90, 2 * _ROW_HEIGHT
+    height = row * len(countries) + 30
+    out = [_svg_open(width, height, caption)]
+    for index, country in enumerate(countries):
+        out.append(f'<text x="{_LABEL_WIDTH - 8}" y="{index * row + row // 2 + 5}" text-anchor="end">'
+                   f"{esc(_truncate(country, 40))}</text>")
+    for year in range(min(m[1].year for m in marks), max(m[1].year for m in marks) + 1):
+        x = _LABEL_WIDTH + 20 + round(_PLOT_WIDTH * (max(first, date(year, 1, 1).toordinal()) - first) / span, 1)
+        out.append(f'<text class="value" x="{x}" y="{height - 8}">{year}</text>')
+    for (country, day, people, label), ordinal in zip(marks, ordinals):
+        size = round(6 + 18 * (people / top) ** 0.5, 1)
+        x = _LABEL_WIDTH + 20 + round(_PLOT_WIDTH * (ordinal - first) / span, 1) - size / 2
+        y = countries.index(country) * row + (row - size) / 2
+        out.append(f'<rect class="bar" x="{x}" y="{y}" width="{size}" height="{size}" opacity="0.75">'
+                   f"<title>{esc(label)}</title></rect>")
+    out.append("</svg>")
+    return "".join(out)
+
+
 def _documents_section(connection: duckdb.DuckDBPyConnection, with_rows: set[str]) -> str:
     if "documents" not in with_rows:
         return _no_data("documents")
@@ -280,6 +342,12 @@ _PLOT_WIDTH = 600
 _ROW_HEIGHT = 24
 
 
+def _svg_open(width: float, height: float, caption: str) -> str:
+    """The opening tag of a chart: sized, with its caption as the accessible label."""
+    size = f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+    return f'<svg class="chart" {size} role="img" aria-label="{html.escape(caption)}">'
+
+
 def _bar_chart(bars: list[tuple[str, float]], caption: str, unit: str) -> str:
     """A horizontal bar chart as inline SVG: one `rect.bar` per (label, value), labels escaped."""
     if not bars:
@@ -288,8 +356,7 @@ def _bar_chart(bars: list[tuple[str, float]], caption: str, unit: str) -> str:
     top = max((value for _, value in bars), default=0) or 1
     width = _LABEL_WIDTH + _PLOT_WIDTH + 90
     height = _ROW_HEIGHT * len(bars) + 8
-    out = [f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="{esc(caption)}">']
+    out = [_svg_open(width, height, caption)]
     for index, (label, value) in enumerate(bars):
         y = 4 + index * _ROW_HEIGHT
         bar_width = round(_PLOT_WIDTH * value / top, 1) if value > 0 else 0

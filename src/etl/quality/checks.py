@@ -10,7 +10,8 @@ import pandas as pd
 from etl.quality.gate import dq_frame
 
 # Columns added only for the gates to check; dropped before publish.
-CHECK_COLUMNS = ("row_key", "offset_ok", "country_code")
+CHECK_COLUMNS = ("row_key", "offset_ok", "country_code", "source_count", "subgroups_within_people", "event_known")
+SUBGROUP_COLUMNS = ("women", "children", "men", "orphans")
 
 
 def with_entity_check_columns(entities: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -27,6 +28,27 @@ def with_entity_check_columns(entities: pd.DataFrame, documents: pd.DataFrame) -
 def with_fact_check_columns(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Facts plus offset_ok (the figure's offsets lie inside its evidence sentence in the body)."""
     return mark_offsets(facts, documents, None)
+
+
+def with_event_check_columns(events: pd.DataFrame, event_sources: pd.DataFrame) -> pd.DataFrame:
+    """Events plus source_count (its event_sources rows) and subgroups_within_people (no subgroup over the total,
+    no orphans over the children)."""
+    counts = event_sources["event_id"].value_counts() if len(event_sources) else pd.Series(dtype="int64")
+    people = events["people"].astype("Float64")
+    within = pd.Series(True, index=events.index)
+    for column in SUBGROUP_COLUMNS:
+        part = events[column].astype("Float64")
+        within &= (part.isna() | people.isna() | (part <= people)).fillna(True).astype(bool)
+    orphans, children = events["orphans"].astype("Float64"), events["children"].astype("Float64")
+    within &= (orphans.isna() | children.isna() | (orphans <= children)).fillna(True).astype(bool)
+    return events.assign(source_count=events["event_id"].map(counts).fillna(0).astype("int64"),
+                         subgroups_within_people=within.astype(bool))
+
+
+def with_event_source_check_columns(event_sources: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Event sources plus event_known (the event_id is a row of events) and row_key (event_id:fact_id)."""
+    return event_sources.assign(event_known=event_sources["event_id"].isin(set(events["event_id"])).astype(bool),
+                                row_key=event_sources["event_id"] + ":" + event_sources["fact_id"].fillna(""))
 
 
 def mark_offsets(rows: pd.DataFrame, documents: pd.DataFrame, expected_column: str | None) -> pd.DataFrame:

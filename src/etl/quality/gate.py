@@ -57,6 +57,8 @@ def run_gate(frame: pd.DataFrame, suite: SuiteSpec,
              source_paths: Mapping[str, str] | None = None) -> GateResult:
     """Validate `frame` against `suite`; split off rows failing `quarantine` expectations; report `block` failures.
 
+    A failed `record` expectation is only reported in the dq rows.
+
     `source_paths` maps doc_id -> source_path so quarantined rows name their file.
     """
     from great_expectations.core import ExpectationSuite
@@ -89,7 +91,7 @@ def run_gate(frame: pd.DataFrame, suite: SuiteSpec,
             continue
         if severity == "block":
             blocked_by.append(f"{name} ({config.type}): {_observed(details)}")
-        else:
+        elif severity == "quarantine":
             for entry in details.get("unexpected_index_list") or []:
                 row_key = entry.get(suite.row_id) if isinstance(entry, dict) else entry
                 failing_ids.setdefault(row_key, []).append(name)

@@ -2,6 +2,7 @@
 
 `block`: the stage's output is unusable; the caller stops the stage and everything after it.
 `quarantine`: the rows that fail move to the quarantine table with the expectation's name as reason.
+`record`: a failure is recorded in dq_results and nothing else happens (e.g. sources that disagree on an event).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from etl.quality.gx import GX_LOCK
 
 log = logging.getLogger(__name__)
 
-SEVERITIES = ("block", "quarantine")
+SEVERITIES = ("block", "quarantine", "record")
 
 
 class SuiteError(ValueError):

@@ -14,6 +14,7 @@ from pathlib import Path
 from etl.config import PIPELINE_VERSION, Settings, run_parameters
 from etl.ingest.files import discover_files
 from etl.quality.suites import default_expectations_dir, load_suites
+from etl.run.events import events_step
 from etl.run.fingerprint import code_version
 from etl.run.publish import RunPublication, publish_run
 from etl.run.shards import (
@@ -77,6 +78,13 @@ def run_in_process(settings: Settings) -> RunSummary:
                                            + staged["story_signals"], settings.stories_memory)
             replaced["stories"] = stories[~stories["doc_id"].isin(superseded)].reset_index(drop=True)
             seconds["stories"] = time.perf_counter() - clock_stories
+            clock_events = time.perf_counter()
+            documents = [o.path for o in validated if o.path]
+            for output in events_step(settings.warehouse_dir, staged, documents, replaced["stories"], superseded,
+                                      suites, staging):
+                results.append(output)
+                replaced[output.stage] = output.read()
+            seconds["events"] = time.perf_counter() - clock_events
         clock_publish = time.perf_counter()
         parameters = run_parameters(settings)
         summary.record_publication(publish_run(RunPublication(

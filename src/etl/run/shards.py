@@ -128,7 +128,7 @@ def write_staged(frame: pd.DataFrame, staging: Path, stage: str, key: str, table
     return str(path)
 
 
-def _output(stage: str, shard: int, key: str, staging: Path, result, clock: float, **extra) -> StageOutput:
+def stage_output(stage: str, shard: int, key: str, staging: Path, result, clock: float, **extra) -> StageOutput:
     """The StageOutput of a gated shard: passed rows, quarantine rows and dq rows staged under `key`."""
     return StageOutput(stage, shard, key, write_staged(result.passed, staging, stage, key), len(result.passed),
                        quarantined_path=write_staged(result.quarantined, staging, stage, f"{key}.quarantine"),
@@ -193,7 +193,7 @@ def ingest_shard(files: list[InputFile], max_bytes: int, suite: SuiteSpec, stagi
         marker.touch()
     else:
         marker.unlink(missing_ok=True)
-    return _output("ingest", shard, key, staging, result, clock,
+    return stage_output("ingest", shard, key, staging, result, clock,
                    index=result.passed[INDEX_COLUMNS].reset_index(drop=True))
 
 
@@ -225,7 +225,7 @@ def document_stage(stage: str, source: StageOutput, suite: SuiteSpec, staging: P
     if keep is not None and len(docs):
         docs = docs[docs["source_path"].isin(set(keep))].reset_index(drop=True)
     result = gate(_DOCUMENT_FUNCTIONS[stage](docs), suite)
-    return _output(stage, shard, key, staging, result, clock)
+    return stage_output(stage, shard, key, staging, result, clock)
 
 
 def entities_key(documents: StageOutput, suite: SuiteSpec) -> str:
@@ -241,7 +241,7 @@ def entities_stage(documents: StageOutput, suite: SuiteSpec, staging: Path, shar
     docs = documents.read()
     entities = with_entity_check_columns(entities_frame(docs), docs)
     result = gate(entities, suite, source_paths=dict(zip(docs.get("doc_id", []), docs.get("source_path", []))))
-    return _output("entities", shard, key, staging, result, clock)
+    return stage_output("entities", shard, key, staging, result, clock)
 
 
 def facts_key(documents: StageOutput, entities: StageOutput, suite: SuiteSpec) -> str:
@@ -266,7 +266,7 @@ def facts_stage(documents: StageOutput, entities: StageOutput, suite: SuiteSpec,
         tables["repatriations"] = write_staged(repatriations, staging, "repatriations", key)
     signals = signals_frame(docs, found, result.passed)
     tables["story_signals"] = write_staged(signals, staging, "story_signals", key, "story_signals")
-    return _output("facts", shard, key, staging, result, clock,
+    return stage_output("facts", shard, key, staging, result, clock,
                    tables={name: path for name, path in tables.items() if path})
 
 

@@ -28,6 +28,9 @@ _TABLE_PURPOSE = {
     "facts": "a counted fact (a number, what it counts, where, when) found in a document body",
     "repatriations": "a fact counting people returned or repatriated, with its document's title, agency, date, lang",
     "stories": "a document and the story it reports (documents of one story share story_id)",
+    "events": "a real-world return (or a planned return, or a cumulative total), merged across documents and "
+              "languages, with its figures, dates and how sure they are",
+    "event_sources": "a fact (in one document) that reports an event",
 }
 
 # (key, the column it refers to, meaning); listed when some table has the column.
@@ -38,6 +41,7 @@ _JOIN_KEYS = [
     ("parent_fact_id", "facts.fact_id", "the total this fact is a part of; null for totals, "
                                 "so sum `value` only over rows where it is null"),
     ("story_id", "stories.story_id", "one story, reported by one or more documents"),
+    ("event_id", "events.event_id", "one return; `event_sources` lists the documents and facts reporting it"),
     ("entity_id", "entities.entity_id", "one canonical entity, the same in every document (`entities` has a row "
                                         "per mention)"),
 ]
@@ -49,15 +53,24 @@ EXAMPLE_QUESTIONS: list[tuple[str, str, set[str]]] = [
      "select lang, coalesce(source_agency, '(not stated)') as agency, count(*) as documents\n"
      "from documents group by all order by documents desc, lang",
      {"documents"}),
-    ("How many people were repatriated per country and year? (The parts of a breakdown have a `parent_fact_id`, "
-     "a group the document states again has a `same_as_fact_id`, an `is_total` figure sums other rows and a "
-     "`planned` return has not happened: leave all four out. A family is not one person.)",
-     "select country, year_from, sum(value) as people, count(distinct doc_id) as documents\n"
-     "from repatriations\n"
-     "where parent_fact_id is null and same_as_fact_id is null and is_total is not true and planned is not true\n"
-     "  and subject is distinct from 'families'\n"
-     "group by all order by country, year_from",
-     {"repatriations"}),
+    ("How many people were repatriated per country and year? (One row of `events` is one return, however many "
+     "documents report it; kind 'total' rows are cumulative figures and 'planned' ones have not happened yet: "
+     "leave both out.)",
+     "select country, year(date_from) as year, sum(people) as people, count(*) as returns\n"
+     "from events where kind = 'return'\n"
+     "group by all order by country, year",
+     {"events"}),
+    ("How many people came home in each operation and stage?",
+     "select coalesce(operation, '(not named)') as operation, stage, country, count(*) as returns,\n"
+     "       sum(people) as people, min(date_from) as first_date, max(date_to) as last_date\n"
+     "from events where kind = 'return'\n"
+     "group by operation, stage, country order by operation, try_cast(stage as integer) nulls last, country",
+     {"events"}),
+    ("Which returns do sources disagree on, and who says what?",
+     "select country, operation, stage, date_from, people, people_low, people_high, n_documents, conflict_note\n"
+     "from events where conflict\n"
+     "order by country, date_from",
+     {"events"}),
     ("Which persons and organizations are mentioned together with each operation, in how many documents?",
      "select op.canonical_name as operation, e.entity_type, e.canonical_name, count(distinct e.doc_id) as documents\n"
      "from entities op join entities e on e.doc_id = op.doc_id and e.entity_type in ('PERSON', 'ORG')\n"

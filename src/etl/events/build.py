@@ -1,0 +1,339 @@
+"""Return events: one row per real-world return, merged from the mentions of every document and language.
+
+Two mentions report one return when they agree on kind and home country, their operation, stage, year, month,
+days and origin do not contradict, and their figures tie them: a shared figure of 10 or more (a passing
+mention, "in May, 156 citizens were brought home", joins that return), two shared figures, or one shared figure
+in documents of one story. Documents of one story that name the same operation and stage, or the same day, are
+one return even when their figures disagree (then `conflict` is set and `conflict_note` says who says what).
+Two different groups of one document are never merged. Cumulative totals (kind 'total') merge only with their
+own repeats, never with returns.
+
+Merging is agglomerative over candidate pairs (mentions sharing a country and a figure, a story or a document),
+best pair first, ties broken by the mentions' content-hashed keys: the result does not depend on the order of
+the input rows, and every member of an event is compatible with every other (complete linkage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from itertools import combinations
+
+import pandas as pd
+
+from etl.events.mentions import SUBGROUPS, Mention, date_range, document_mentions
+
+log = logging.getLogger(__name__)
+
+EVENT_COLUMNS = ["event_id", "kind", "country", "operation", "stage", "date_from", "date_to", "date_precision",
+                 "origin_country", "people", "people_low", "people_high", "women", "children", "men", "orphans",
+                 "conflict", "conflict_note", "n_documents", "n_languages", "first_reported"]
+EVENT_SOURCE_COLUMNS = ["event_id", "doc_id", "fact_id"]
+KINDS = ("return", "planned", "total")
+# a figure this large shared by two mentions of one country ties them (small ones recur: 4 children, 5 women)
+DISTINCT_FIGURE = 10
+# days apart two reports of one return may date it
+MAX_DAY_GAP = 3
+# a candidate block this large is routine (a figure every report of a country gives) and gives no pairs
+MAX_BLOCK = 400
+
+def build_events(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.DataFrame | None = None,
+                 documents: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The events and event_sources tables from the published repatriations (+ facts' evidence and offsets).
+
+    `stories` (doc_id, story_id) helps merging; `documents` (doc_id, body) narrows each figure's cues to its
+    clause (without it, to its sentence). A pure function of its inputs: the same rows in any order give the
+    same tables and ids.
+    """
+    mentions = mentions_of(repatriations, facts, stories, documents)
+    clusters = merge_mentions(mentions)
+    return events_frames(clusters)
+
+
+def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.DataFrame | None = None,
+                documents: pd.DataFrame | None = None) -> list[Mention]:
+    """Every document's mentions, in a fixed order (by key)."""
+    if repatriations is None:
+        return []
+    fact_columns = [c for c in ("fact_id", "evidence", "start", "same_as_fact_id") if c in facts.columns]
+    rows = repatriations.drop(columns=[c for c in ("same_as_fact_id",) if c in repatriations.columns
+                                       and "same_as_fact_id" in fact_columns])
+    rows = rows.merge(facts[fact_columns].drop_duplicates("fact_id"), on="fact_id", how="inner")
+    if stories is not None and len(stories):
+        rows = rows.merge(stories[["doc_id", "story_id"]].drop_duplicates("doc_id"), on="doc_id", how="left")
+    bodies = {}
+    if documents is not None and "body" in documents.columns:
+        wanted = set(rows["doc_id"])
+        bodies = {d: b for d, b in zip(documents["doc_id"], documents["body"]) if d in wanted}
+    rows = rows.astype(object).where(rows.notna(), None)
+    out: list[Mention] = []
+    for doc_id, doc_rows in rows.groupby("doc_id", sort=True):
+        out += document_mentions(doc_rows, bodies.get(doc_id))
+    _totals_stated_elsewhere(out)
+    return sorted(out, key=lambda m: m.key)
+
+
+def _totals_stated_elsewhere(mentions: list[Mention]) -> None:
+    """An undated, unstaged 'return' figure that another report gives as a cumulative total of the same country and
+    operation is that total ("607 people came home under Zhusan" beside "Барлығы 607 адам Отанына қайтарылды")."""
+    totals = {(m.country, m.people): m.operation for m in mentions if m.kind == "total" and m.country}
+    for m in mentions:
+        if (m.kind == "return" and (m.country, m.people) in totals and m.month is None and m.stage is None
+                and _agree(m.operation, totals[(m.country, m.people)])):
+            m.kind, m.year, m.year_hint = "total", None, None
+
+
+# --- merging ---------------------------------------------------------------------------------------------------
+
+def _agree(a: object, b: object) -> bool:
+    return a is None or b is None or a == b
+
+
+def compatible(a: Mention, b: Mention) -> bool:
+    """Nothing the two mentions state contradicts: kind, country, operation, stage, dates, origin."""
+    if a.kind != b.kind or a.country != b.country:
+        return False
+    if a.country is None and not (a.doc_id == b.doc_id or (a.story_id is not None and a.story_id == b.story_id)):
+        return False  # without a country only repeats of one document or one story are one return
+    if not (_agree(a.operation, b.operation) and _agree(a.stage, b.stage) and _agree(a.year, b.year)
+            and _agree(a.month, b.month) and _agree(a.origin, b.origin)):
+        return False
+    if (a.days and b.days and a.month == b.month
+            and (a.days[0] - b.days[1] > MAX_DAY_GAP or b.days[0] - a.days[1] > MAX_DAY_GAP)):
+        return False
+    # two groups of one document are two returns
+    return a.doc_id != b.doc_id or _same_figures(a, b)
+
+
+def _total_fits(a: Mention, b: Mention) -> bool:
+    """Two stated totals agree, qualifiers considered ("more than 230" fits 231; "about 800" fits 760)."""
+    if a.total is None or b.total is None:
+        return True
+    if a.total == b.total:
+        return True
+    for x, y in ((a, b), (b, a)):
+        if x.qualifier == "more_than" and y.qualifier == "exact" and x.total < y.total <= x.total * 1.1 + 1:
+            return True
+        if x.qualifier == "about" and abs(y.total - x.total) <= 0.1 * x.total:
+            return True
+        if x.qualifier in ("less_than",) and y.qualifier == "exact" and x.total * 0.9 <= y.total <= x.total:
+            return True
+    return False
+
+
+def figures_fit(a: Mention, b: Mention) -> bool:
+    """The figures of two mentions can describe one group (totals fit, shared subgroups equal, none over a total)."""
+    if not _total_fits(a, b):
+        return False
+    if any(a.subgroups[k] != b.subgroups[k] for k in SUBGROUPS if k in a.subgroups and k in b.subgroups):
+        return False
+    for x, y in ((a, b), (b, a)):
+        if x.total is not None and y.total is None and y.people is not None and y.people > x.total:
+            return False
+    return True
+
+
+def _same_figures(a: Mention, b: Mention) -> bool:
+    return figures_fit(a, b) and bool(shared_figures(a, b))
+
+
+def shared_figures(a: Mention, b: Mention) -> list[int]:
+    """The figures both mentions state (totals, subgroups, or one's total as the other's sum of subgroups); two
+    stated totals that fit by their qualifiers ("231" and "more than 230") count as one shared figure."""
+    fa, fb = a.figures(), b.figures()
+    shared = [fa[k] for k in fa if k in fb and fa[k] == fb[k]]
+    if "people" in fa and "people" in fb and fa["people"] != fb["people"] and a.total and b.total \
+            and _total_fits(a, b):
+        shared.append(min(fa["people"], fb["people"]))
+    return shared
+
+
+def link_strength(a: Mention, b: Mention) -> int:
+    """How strongly two compatible mentions tie (0: not one return)."""
+    same_story = a.story_id is not None and a.story_id == b.story_id
+    shared = shared_figures(a, b)
+    if figures_fit(a, b) and shared:
+        if a.doc_id == b.doc_id or len(shared) >= 2 or max(shared) >= DISTINCT_FIGURE or same_story:
+            return 2 * len(shared) + same_story + (a.operation is not None and a.operation == b.operation)
+        return 0
+    if a.doc_id == b.doc_id or not same_story:
+        return 0
+    if figures_fit(a, b):
+        # one story, figures that fit but none shared ("231 citizens" and "156 children"): the same operation,
+        # stage or day ties them
+        same_operation = a.operation is not None and a.operation == b.operation
+        same_day = a.days is not None and a.days == b.days and a.month == b.month
+        return 1 if same_operation or same_day or (a.stage is not None and a.stage == b.stage) else 0
+    # one story, figures that disagree: one return only when the texts name its operation and stage, or day
+    same_stage = a.operation is not None and a.operation == b.operation and a.stage is not None and a.stage == b.stage
+    same_day = a.year is not None and a.year == b.year and a.days is not None and a.days == b.days
+    return 1 if same_stage or same_day else 0
+
+
+def _blocks(mentions: list[Mention]) -> Iterable[list[int]]:
+    """Groups of mention indexes that may be one return: one country and kind and a shared figure, story or doc."""
+    blocks: dict[tuple, list[int]] = {}
+    for index, m in enumerate(mentions):
+        keys = {("doc", m.doc_id)}
+        keys |= {("figure", m.kind, m.country, value) for value in m.figures().values()}
+        if m.story_id is not None:
+            keys.add(("story", m.kind, m.country, m.story_id))
+        for key in keys:
+            blocks.setdefault(key, []).append(index)
+    return (members for members in blocks.values() if 1 < len(members) <= MAX_BLOCK)
+
+
+def merge_mentions(mentions: list[Mention]) -> list[list[Mention]]:
+    """Mentions grouped into events (each group sorted by key); see the module docstring for the rules."""
+    mentions = sorted(mentions, key=lambda m: m.key)
+    pairs = set()
+    for members in _blocks(mentions):
+        pairs.update(combinations(members, 2))
+    scored = []
+    for i, j in pairs:
+        a, b = mentions[i], mentions[j]
+        if compatible(a, b):
+            strength = link_strength(a, b)
+            if strength:
+                scored.append((-strength, a.key, b.key, i, j))
+    scored.sort()
+    cluster_of = list(range(len(mentions)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(mentions))}
+    for _, _, _, i, j in scored:
+        ci, cj = cluster_of[i], cluster_of[j]
+        if ci == cj:
+            continue
+        if not all(compatible(mentions[x], mentions[y]) for x in members[ci] for y in members[cj]):
+            continue
+        keep, gone = min(ci, cj), max(ci, cj)
+        for x in members[gone]:
+            cluster_of[x] = keep
+        members[keep] += members.pop(gone)
+    return [sorted((mentions[i] for i in group), key=lambda m: m.key) for group in members.values()]
+
+
+# --- one row per event -----------------------------------------------------------------------------------------
+
+def event_id(cluster: list[Mention]) -> str:
+    """Stable id: a hash of the smallest key (head fact_id) of the event's mentions."""
+    return "ev_" + hashlib.sha1(min(m.key for m in cluster).encode()).hexdigest()[:16]
+
+
+def _vote(stated: list[tuple[Mention, int]]) -> tuple[int | None, Counter]:
+    """The figure most distinct texts state, else the earliest reported; and the support of every figure.
+
+    A text counts once per figure however many documents repeat it word for word (a duplicate adds nothing).
+    """
+    if not stated:
+        return None, Counter()
+    support: Counter = Counter()
+    seen = set()
+    for mention, value in stated:
+        if (mention.evidence, value) not in seen:
+            seen.add((mention.evidence, value))
+            support[value] += 1
+    first = min(stated, key=lambda mv: (mv[0].published_date is None, mv[0].published_date or 0,
+                                       mv[0].qualifier != "exact", mv[0].evidence, mv[1]))[1]
+    best = max(support.values())
+    winners = [v for v, n in support.items() if n == best]
+    return (first if first in winners else min(winners)), support
+
+
+def _note(label: str, stated: list[tuple[Mention, int]], support: Counter) -> str:
+    parts = []
+    for value in sorted(support, key=lambda v: (-support[v], v)):
+        docs = {m.doc_id for m, v in stated if v == value}
+        langs = sorted({m.lang or "?" for m, v in stated if v == value})
+        parts.append(f"{value} ({len(docs)} document{'s' if len(docs) != 1 else ''}: {', '.join(langs)})")
+    return f"{label}: " + "; ".join(parts)
+
+
+def _event_row(cluster: list[Mention], year: int | None) -> dict:
+    kinds = {m.kind for m in cluster}
+
+    def single(attr: str) -> object:
+        return next((getattr(m, attr) for m in cluster if getattr(m, attr) is not None), None)
+
+    totals = [(m, m.total) for m in cluster if m.total is not None]
+    people, support = _vote(totals)
+    notes = []
+    exact_totals = {v for m, v in totals if m.qualifier == "exact"}
+    if len(exact_totals) > 1:
+        notes.append(_note("people", totals, support))
+    if people is None:
+        sums = [(m, m.people) for m in cluster if m.people is not None]
+        richest = max(len(m.subgroups) for m, _ in sums) if sums else 0
+        people, _ = _vote([(m, v) for m, v in sums if len(m.subgroups) == richest])
+    row = {"event_id": event_id(cluster), "kind": kinds.pop() if len(kinds) == 1 else "return"}
+    for subgroup in SUBGROUPS:
+        stated = [(m, m.subgroups[subgroup]) for m in cluster if subgroup in m.subgroups]
+        row[subgroup], sub_support = _vote(stated)
+        if len(sub_support) > 1:
+            notes.append(_note(subgroup, stated, sub_support))
+        bound = row["children"] if subgroup == "orphans" and row.get("children") is not None else people
+        if row[subgroup] is not None and bound is not None and row[subgroup] > bound:
+            # figures that cannot all hold (more children than people): none is published, the note says why
+            notes.append(f"{subgroup}: {row[subgroup]} stated, more than the {bound} of the whole")
+            row[subgroup] = None
+    dated = [m for m in cluster if m.month is not None and (m.year is None or m.year == year)]
+    month = dated[0].month if dated else None
+    day_spans = [m.days for m in dated if m.days is not None and m.month == month]
+    days = (min(d[0] for d in day_spans), max(d[1] for d in day_spans)) if day_spans else None
+    date_from, date_to, precision = date_range(year, month, days)
+    published = [m.published_date for m in cluster if m.published_date is not None]
+    row.update({
+        "country": single("country"), "operation": single("operation"), "stage": single("stage"),
+        "date_from": date_from, "date_to": date_to, "date_precision": precision, "origin_country": single("origin"),
+        "people": people,
+        "people_low": min((v for _, v in totals), default=people), "people_high": max((v for _, v in totals),
+                                                                                      default=people),
+        "conflict": bool(notes), "conflict_note": "; ".join(notes) or None,
+        "n_documents": len({m.doc_id for m in cluster}), "n_languages": len({m.lang for m in cluster if m.lang}),
+        "first_reported": min(published) if published else None,
+    })
+    return row
+
+
+def event_years(clusters: list[list[Mention]]) -> list[int | None]:
+    """The year of each event: stated by a text; else, for a month-dated return, the year of a dated return of
+    the same document at or after that month ("in August" beside the October return of 2023); else the
+    publication year of the earliest report of a just-reported return."""
+    stated = [next((m.year for m in c if m.year is not None), None) for c in clusters]
+    month = [next((m.month for m in c if m.month is not None), None) for c in clusters]
+    dated_in_doc: dict[str, list[tuple[int, int]]] = {}
+    for index, cluster in enumerate(clusters):
+        if stated[index] is not None and month[index] is not None:
+            for m in cluster:
+                dated_in_doc.setdefault(m.doc_id, []).append((stated[index], month[index]))
+    years = []
+    for index, cluster in enumerate(clusters):
+        year = stated[index]
+        if year is None and month[index] is not None:
+            siblings = {y for m in cluster for y, later in dated_in_doc.get(m.doc_id, []) if later >= month[index]}
+            year = siblings.pop() if len(siblings) == 1 else None
+        if year is None:
+            hinted = sorted((m.published_date, m.year_hint) for m in cluster if m.year_hint is not None)
+            year = hinted[0][1] if hinted else None
+        years.append(year)
+    return years
+
+
+def events_frames(clusters: list[list[Mention]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events, event_sources) frames of merged mentions, sorted by event_id."""
+    rows, sources = [], []
+    for cluster, year in zip(clusters, event_years(clusters)):
+        row = _event_row(cluster, year if cluster[0].kind != "total" else None)
+        rows.append(row)
+        sources += [{"event_id": row["event_id"], "doc_id": m.doc_id, "fact_id": fact_id}
+                    for m in cluster for fact_id in m.fact_ids]
+    events = pd.DataFrame(rows, columns=EVENT_COLUMNS).sort_values("event_id").reset_index(drop=True)
+    event_sources = (pd.DataFrame(sources, columns=EVENT_SOURCE_COLUMNS).drop_duplicates()
+                     .sort_values(["event_id", "doc_id", "fact_id"]).reset_index(drop=True))
+    for column in ("people", "people_low", "people_high", *SUBGROUPS, "n_documents", "n_languages"):
+        events[column] = events[column].astype("Int64")
+    events["conflict"] = events["conflict"].astype("bool")
+    log.info("%d events (%s) from %d sources", len(events),
+             ", ".join(f"{n} {k}" for k, n in sorted(Counter(events["kind"]).items())), len(event_sources))
+    return events, event_sources
