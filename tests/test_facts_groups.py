@@ -286,3 +286,13 @@ def test_tajik_number_words(text, expected):
 
 def test_a_russian_collective_with_a_possessive_pronoun():
     assert [(f.value, f.subject) for f in _facts("Вернули мать и пятеро её детей.", "ru")] == [(5, "children")]
+
+
+def test_a_shard_with_no_return_gives_an_empty_table_with_its_columns():
+    from etl.facts.extract import REPATRIATION_COLUMNS
+
+    rows = _repatriations("В конференции участвовали 30 стран.", "ru")
+    assert rows.empty and list(rows.columns) == REPATRIATION_COLUMNS
+    docs = pd.DataFrame([{"doc_id": "doc", "body": "Нет цифр.", "lang": "ru", "title": "T"}])
+    empty = repatriations_frame(facts_frame(docs, pd.DataFrame()), docs)
+    assert empty.empty and list(empty.columns) == REPATRIATION_COLUMNS

@@ -84,11 +84,11 @@ def test_transient_read_error_is_retried_not_quarantined(tmp_path: Path, monkeyp
 
     real_read, failures = etl.ingest.documents.read_limited, []
 
-    def flaky_read(path: str, max_bytes: int):
+    def flaky_read(*args, **kwargs):
         if not failures:
-            failures.append(path)
+            failures.append(args[0])
             raise OSError(errno.EIO, "Input/output error")
-        return real_read(path, max_bytes)
+        return real_read(*args, **kwargs)
 
     monkeypatch.setattr(etl.ingest.documents, "read_limited", flaky_read)
     warehouse = tmp_path / "warehouse"

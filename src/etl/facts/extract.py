@@ -268,10 +268,12 @@ def repatriations_frame(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.Data
     of the document's published date (a return reported as just done); parts take their whole's.
     """
     people = facts[facts["subject"].isin(PEOPLE)]
-    returned = set(people.loc[people["evidence"].map(lambda e: has_return_cue(str(e))), "fact_id"])
+    cued = [has_return_cue(str(evidence)) for evidence in people["evidence"]]
+    returned = {fact for fact, is_return in zip(people["fact_id"], cued) if is_return}
     links = dict(zip(people["fact_id"], zip(people["parent_fact_id"], people["same_as_fact_id"]
                                            if "same_as_fact_id" in people else [None] * len(people))))
-    people = people[people["fact_id"].map(lambda fact: _linked_to(fact, returned, links))]
+    # a list mask, not a Series: an empty object Series would select columns, not rows
+    people = people.loc[[_linked_to(fact, returned, links) for fact in people["fact_id"]]]
     totals = stated_totals(facts)
     # a figure that a stated total adds up ("460 ... 2022-2024, 10 ... 2024-2025. Всего 551") is one of its returns
     summed = {part for check in consistency_checks(facts) if check["kind"] == "total" and check["success"]
