@@ -296,3 +296,21 @@ def test_a_shard_with_no_return_gives_an_empty_table_with_its_columns():
     docs = pd.DataFrame([{"doc_id": "doc", "body": "Нет цифр.", "lang": "ru", "title": "T"}])
     empty = repatriations_frame(facts_frame(docs, pd.DataFrame()), docs)
     assert empty.empty and list(empty.columns) == REPATRIATION_COLUMNS
+
+
+@pytest.mark.parametrize("lang, text, parts", [
+    ("en", "Since 2020 more than 200 citizens have been repatriated from Syria. The first group included 64 "
+           "children, and the second group 70 women and children.", {64: 200, 70: 200}),
+    ("ru", "Из Ирака вернули 150 граждан. В первую группу вошли 40 детей, во вторую группу 60 женщин.",
+     {40: 150, 60: 150}),
+])
+def test_groups_told_one_by_one_after_a_return_are_its_parts(lang, text, parts):
+    facts = _facts(text, lang)
+    value_of = {fact.fact_id: fact.value for fact in facts}
+    assert {fact.value: value_of[fact.parent_fact_id] for fact in facts if fact.parent_fact_id} == parts
+    assert len(_repatriations(text, lang)) == 3
+
+
+def test_a_group_sentence_with_its_own_return_is_its_own_return():
+    facts = _facts("Из Ирака вернули 150 граждан. Вторая группа из 40 детей вернулась позже.", "ru")
+    assert all(fact.parent_fact_id is None for fact in facts)

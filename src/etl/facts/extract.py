@@ -36,6 +36,7 @@ from etl.facts.totals import (
     covers_a_period,
     facts_by_document,
     family_parents,
+    group_parents,
     inherit_from_parents,
     is_stated_total,
     link_repeated_mentions,
@@ -101,6 +102,7 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
         parents = breakdown_parents(drafts, masked, sentences)
         parents.update(parents_by_sum(drafts, parents))
         parents.update(family_parents(drafts, parents))
+        parents.update(group_parents(drafts, masked, sentences, parents))
         totals = [is_stated_total(masked, draft, sentences[draft.sentence_index]) for draft in drafts]
         for index, draft in enumerate(drafts):
             sentence = sentences[draft.sentence_index]

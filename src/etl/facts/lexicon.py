@@ -296,6 +296,10 @@ RETURN_VERB_AFTER_RE = re.compile(
     r"қайтты|оралды|кайтып келди|кайтышты|qaytdi|qaytib keldi|қайтди|қайтиб келди|баргаштанд|баргашт)(?![\w'])",
     re.I,
 )
+# "the first group", "вторая группа", "бірінші топ", "birinchi guruh": groups of a return told one by one
+GROUP_WORD_RE = re.compile(
+    r"(?<![\w'])(?:groups?|batch(?:es)?|групп\w*|парти[яиюей]\w*|топ(?:тың|қа|та|ы|тар\w*)?|тобы|guruh\w*|"
+    r"гуруҳ\w*|группа\w*)(?![\w'])", re.I)
 # a wish or an appeal is no return: "286 women wanted to return home", "просят вернуть", "qaytishni xohlaydi"
 RETURN_WISH_BEFORE_RE = re.compile(
     r"(?<![\w'])(?:want(?:s|ed)?|wish(?:es|ed)?|hop(?:e|es|ed)|ask(?:s|ed)?|appeal(?:s|ed)?|urg(?:e|es|ed)|"

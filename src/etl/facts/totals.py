@@ -23,6 +23,7 @@ from etl.facts.lexicon import (
     BREAKDOWN_MARKER_RE,
     CLAUSE_BREAK_RE,
     GENITIVE_BEFORE_RE,
+    GROUP_WORD_RE,
     PARTICIPLE_GENITIVE_RE,
     PART_OF_AFTER_NUMBER_RE,
     PART_SUBJECTS,
@@ -154,6 +155,27 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                 if wholes:
                     parents[index] = wholes[-1]
     return parents
+
+
+def group_parents(drafts: list[Draft], masked: str, sentences: list[Span], parents: dict[int, int]) -> dict[int, int]:
+    """Whole of figures in a sentence that describes groups without a return verb of its own, right after a
+    sentence reporting a return ("More than 300 ... were repatriated. The first group included 89 children, and
+    the second group 146 women and children."): the returned figure before them that can contain each."""
+    found: dict[int, int] = {}
+    for index, draft in enumerate(drafts):
+        sentence = masked[slice(*sentences[draft.sentence_index])]
+        if (index in parents or draft.sentence_index == 0 or not GROUP_WORD_RE.search(sentence)
+                or has_return_cue(sentence)):
+            continue
+        previous = masked[slice(*sentences[draft.sentence_index - 1])]
+        if not has_return_cue(previous):
+            continue
+        wholes = [other for other, earlier in enumerate(drafts)
+                  if earlier.sentence_index == draft.sentence_index - 1 and earlier.subject in PART_SUBJECTS
+                  and draft.subject in PART_SUBJECTS[earlier.subject] and earlier.value > draft.value]
+        if wholes:
+            found[index] = wholes[-1]
+    return found
 
 
 def family_parents(drafts: list[Draft], parents: dict[int, int]) -> dict[int, int]:
