@@ -368,3 +368,12 @@ def test_a_figure_another_report_gives_as_a_total_is_that_total() -> None:
     built, _ = build_events(*_real_frames([("en_sum", "en", date(2022, 3, 1), "a", english),
                                            ("kk_sum", "kk", date(2022, 3, 2), "b", kazakh)]))
     assert set(built["kind"]) == {"total"} and set(built["people"]) == {452}
+
+
+def test_groups_the_text_places_inside_a_cumulative_total_are_returns_of_their_own() -> None:
+    text = ("Since 2019 more than 250 Kyrgyz women and children have been repatriated from Iraq. The first group "
+            "included 79 children, and the second group 120 women and children.")
+    built = build_events(*_real_frames([("kg_groups", "en", date(2023, 5, 2), "s_groups", text)]))
+    events = built[0].sort_values("people")
+    assert list(zip(events["kind"], events["people"])) == [("return", 79), ("return", 120), ("total", 250)]
+    assert set(events["country"]) == {"KG"}

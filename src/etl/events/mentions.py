@@ -100,7 +100,8 @@ def document_mentions(rows: pd.DataFrame, body: str | None) -> list[Mention]:
             row = by_id[fact_id]
             parent = row.get("parent_fact_id")
             nxt = repeat_of.get(fact_id) or (parent if isinstance(parent, str) and parent in by_id
-                                             and not _subset_of(row, by_id[parent]) else None)
+                                             and not _subset_of(row, by_id[parent])
+                                             and not _inside_a_total(row, by_id[parent]) else None)
             if nxt is None:
                 return fact_id
             fact_id = nxt
@@ -122,6 +123,13 @@ def document_mentions(rows: pd.DataFrame, body: str | None) -> list[Mention]:
         if same_sentence and head["subject"] == "families":
             current.fact_ids += members[head_id]
             continue
+        if isinstance(head.get("parent_fact_id"), str) and head["parent_fact_id"] in by_id:
+            # a group the text places inside a cumulative total ("300 since 2019 ... the first group, 89 children")
+            # is a return of its own, told by the total's sentence; the total's years are not its own
+            whole = by_id[head["parent_fact_id"]]
+            same_years = (_int(head.get("year_from")), _int(head.get("year_to"))) == (
+                _int(whole.get("year_from")), _int(whole.get("year_to")))
+            head = {**head, "inside_total": True, **({"year_from": None, "year_to": None} if same_years else {})}
         mention = _new_mention(head, members[head_id], by_id, body)
         if mention is None:
             continue
@@ -135,6 +143,11 @@ def document_mentions(rows: pd.DataFrame, body: str | None) -> list[Mention]:
         if m.kind == "return" and (m.country, m.people) in totals:
             m.kind, m.year = "total", None
     return mentions
+
+
+def _inside_a_total(part: dict, whole: dict) -> bool:
+    """A part of a cumulative total (`is_total`) is a group of its own, not a breakdown of one group."""
+    return bool(whole.get("is_total")) and not bool(part.get("is_total"))
 
 
 def _subset_of(part: dict, whole: dict) -> bool:
@@ -170,7 +183,7 @@ def _new_mention(head: dict, member_ids: list[str], by_id: dict, body: str | Non
     scope, part = _scopes(head, body)
     # the facts stage marks announced returns (`planned`); without that column, the clause's cues decide
     planned = bool(head["planned"]) if head.get("planned") is not None else bool(PLANNED_RE.search(scope))
-    if not (has_return_cue(scope) or planned) or NOT_A_RETURN_RE.search(scope):
+    if not (has_return_cue(scope) or planned or head.get("inside_total")) or NOT_A_RETURN_RE.search(scope):
         return None
     subject, value = head["subject"], int(head["value"])
     if subject not in WHOLE_SUBJECTS and subject not in SUBGROUPS:
