@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hand_entities import hand_entities
 
 from etl.facts.extract import facts_frame
 from etl.stories import (
@@ -41,21 +42,10 @@ SEED_ENTITIES = {
 }
 
 
-def _entities(docs: pd.DataFrame, spec: dict[str, list[tuple[str, str, str | None]]]) -> pd.DataFrame:
-    rows = []
-    for doc in docs.itertuples():
-        for kind, text, canonical_id in spec.get(doc.doc_id, []):
-            start = doc.body.find(text)
-            rows.append({"entity_id": f"{doc.doc_id}:{start}", "doc_id": doc.doc_id, "entity_type": kind,
-                         "text": text, "start": start, "end": start + len(text), "canonical_name": text,
-                         "canonical_id": canonical_id, "confidence": 1.0, "extractor": "hand"})
-    return pd.DataFrame(rows)
-
-
 def _stories(rows: list[dict], spec: dict) -> dict[str, str]:
     docs = pd.DataFrame(rows)
     docs = docs.assign(**{c: None for c in ("title", "published_date") if c not in docs.columns})
-    entities = _entities(docs, spec)
+    entities = hand_entities(docs, spec)
     out = assign_stories(docs, entities, facts_frame(docs, entities))
     return dict(zip(out["doc_id"], out["story_id"]))
 
@@ -83,7 +73,7 @@ def test_seed_stories_follow_gold():
 
 def test_seed_links_explain_the_merge():
     docs = pd.DataFrame(_seed_docs())
-    entities = _entities(docs, SEED_ENTITIES)
+    entities = hand_entities(docs, SEED_ENTITIES)
     links = {(l.doc_a, l.doc_b): l for l in story_links(docs, entities, facts_frame(docs, entities))}
     link = links[("000", "001")]
     assert link.linked and {"alua nadirkulova", "halid koser"} <= set(link.shared["persons"])
@@ -167,7 +157,7 @@ def test_story_ids_are_stable_and_one_row_per_doc():
     assert first == again
     assert first["000"] == story_id(["001", "000"])
     docs = pd.DataFrame(rows)
-    out = assign_stories(docs, _entities(docs, SEED_ENTITIES), pd.DataFrame())
+    out = assign_stories(docs, hand_entities(docs, SEED_ENTITIES), pd.DataFrame())
     assert list(out.columns) == STORY_COLUMNS and out["doc_id"].is_unique and len(out) == len(rows)
     empty = assign_stories(docs.iloc[0:0], pd.DataFrame(), pd.DataFrame())
     assert list(empty.columns) == STORY_COLUMNS and len(empty) == 0
@@ -234,7 +224,8 @@ def test_body_sketch_is_exact_for_short_texts_and_estimates_long_ones() -> None:
 
 
 def test_near_duplicates_scored_chunk_by_chunk_are_those_scored_at_once(monkeypatch) -> None:
-    import etl.stories as stories
+    from etl import stories
+    from etl.stories import near
 
     base = ("Officials in Tashkent said on Monday that {n} women and children flown back from camps in Syria will "
             "spend a month in a rehabilitation centre before they go home to their families in the regions. ")
@@ -248,7 +239,55 @@ def test_near_duplicates_scored_chunk_by_chunk_are_those_scored_at_once(monkeypa
         return found
 
     at_once = near_pairs()
-    monkeypatch.setattr(stories, "NEAR_PAIRS_PER_CHUNK", 7)
+    monkeypatch.setattr(near, "NEAR_PAIRS_PER_CHUNK", 7)
     chunked = near_pairs()
     assert len(at_once) > 100  # reposts: many pairs, so 7 per chunk means many chunks
     assert chunked == at_once
+
+
+def _reposts(texts: list[str], copies: int, seed: int) -> pd.DataFrame:
+    """`copies` reposts of every text, each with its own header and footer and three words swapped."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for t, text in enumerate(texts):
+        words = text.split()
+        for copy in range(copies):
+            edited = list(words)
+            for _ in range(3):
+                edited[rng.randrange(len(edited))] = rng.choice(words)
+            rows.append({"doc_id": f"t{t}-{copy:04d}", "lang": "en", "title": None, "published_date": None,
+                         "body": f"Reposted by site {copy}. " + " ".join(edited) + f" Read more at site{copy}.example"})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.slow
+def test_reposts_hundreds_of_times_are_one_story_each():
+    # five articles reposted 300 times each: every block of near-duplicates is larger than BLOCK_MAX_MEMBERS
+    from etl.stories import signals_frame, stories_from_signals
+    from etl.stories.near import BLOCK_MAX_MEMBERS
+
+    texts = [(SEEDS / gold["file"]).read_text(encoding="utf-8")[:1500] for gold in GOLD]
+    docs = _reposts(texts, 300, seed=3)
+    assert 300 > BLOCK_MAX_MEMBERS
+    stories = stories_from_signals(signals_frame(docs, pd.DataFrame(), pd.DataFrame()))
+    by_text = stories.assign(text=stories["doc_id"].str.split("-").str[0]).groupby("text")["story_id"]
+    assert stories["story_id"].nunique() == 5 and (by_text.nunique() == 1).all()
+
+
+def test_large_blocks_linked_through_representatives_group_like_all_pairs(monkeypatch):
+    from etl.stories import near, signals_frame, stories_from_signals
+
+    texts = [(SEEDS / gold["file"]).read_text(encoding="utf-8")[:1200] for gold in GOLD[:3]]
+    notes = ["Grain prices rose in the north after a dry summer.", "A football club from Osh won the national cup.",
+             "The new metro line in Almaty opens next spring.", "Snow closed the mountain pass for two days."]
+    docs = pd.concat([_reposts(texts, 8, seed=5), pd.DataFrame(
+        [{"doc_id": f"x{i}", "lang": "en", "title": None, "published_date": None, "body": note}
+         for i, note in enumerate(notes)])])
+    signals = signals_frame(docs, pd.DataFrame(), pd.DataFrame())
+    all_pairs = stories_from_signals(signals)
+    monkeypatch.setattr(near, "BLOCK_MAX_MEMBERS", 3)  # every block of reposts is now a large one
+    through_representatives = stories_from_signals(signals)
+    assert all_pairs["story_id"].nunique() == 3 + 4
+    assert through_representatives.equals(all_pairs)

@@ -55,7 +55,8 @@ TABLES: dict[str, pa.Schema] = {
         ("persons", pa.list_(pa.string())), ("person_blocks", pa.list_(pa.string())),
         ("numbers", pa.list_(pa.int64())), ("names", pa.list_(pa.string())), ("countries", pa.list_(pa.string())),
         ("orgs", pa.list_(pa.string())), ("operations", pa.list_(pa.string())), ("years", pa.list_(pa.int64())),
-        ("sketch", pa.list_(pa.int64())),
+        ("sketch", pa.list_(pa.int64())), ("facts", pa.list_(pa.string())), ("event_days", pa.list_(pa.string())),
+        ("stages", pa.list_(pa.string())), ("places", pa.list_(pa.string())),
     ]),
     # events.py: one row per real-world return, merged across documents and languages
     "events": pa.schema([
@@ -185,6 +186,10 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "operations": "operations named (Latin key)",
         "years": "years named",
         "sketch": "bottom-128 hashes of the body's character 5-grams (estimates how alike two bodies are)",
+        "facts": "counted facts as home country and value (\"TJ:104\"), exact figures of at least 2 people",
+        "event_days": "days of the month the text names, as MM-DD (\"22 октября\" -> \"10-22\"), the publication day left out",
+        "stages": "operation stages named, as operation id and stage (\"Mehr-4\" -> \"mehr:4\")",
+        "places": "places other than countries (canonical id, or Latin key)",
     },
     "events": {
         "event_id": "stable id of the return (the same sources give the same id); join event_sources.event_id",
