@@ -31,7 +31,7 @@ import pandas as pd
 
 from etl.config import DEFAULT_STORIES_MEMORY
 from etl.schemas import to_arrow
-from etl.stories.near import BLOCK_MAX_MEMBERS, NEAR_DUPLICATE, near_duplicates
+from etl.stories.near import BLOCK_MAX_MEMBERS, DATES_CLOSE_SQL, NEAR_DUPLICATE, near_duplicates
 from etl.stories.signals import (
     SIGNAL_COLUMNS,
     SKETCH_SIZE,
@@ -148,9 +148,6 @@ ORDER BY s.i, s.j
 # kinds of strong items that are routine (not counted) beyond the routine limit; a stage names one event
 _ROUTINE_KINDS = ("number", "name", "person", "fact", "day")
 
-_DATES_CLOSE = ("(a.published_date IS NULL OR b.published_date IS NULL OR abs(date_diff('day', "
-                "CAST(a.published_date AS DATE), CAST(b.published_date AS DATE))) <= {max_days})")
-
 _ROUTINE_SQL = """
 SELECT kind, item FROM (
     SELECT 'number' AS kind, CAST(unnest(numbers) AS VARCHAR) AS item, idx FROM sig
@@ -205,7 +202,7 @@ def _scan(signals: pd.DataFrame | list[str], on_near_duplicate: Callable[[int, i
         routine_limit = max(3, int(0.02 * len(doc_ids)))
         routine = {(kind, int(item) if kind == "number" else item)
                    for kind, item in con.execute(_ROUTINE_SQL.format(routine_limit=routine_limit)).fetchall()}
-        dates_close = _DATES_CLOSE.format(max_days=LINK_MAX_DAYS)
+        dates_close = DATES_CLOSE_SQL.format(max_days=LINK_MAX_DAYS)
         pairs = con.execute(_CANDIDATES_SQL.format(
             block_max=BLOCK_MAX_MEMBERS, routine_limit=routine_limit, dates_close=dates_close,
             routine_kinds=str(_ROUTINE_KINDS))).fetchall()
@@ -216,7 +213,7 @@ def _scan(signals: pd.DataFrame | list[str], on_near_duplicate: Callable[[int, i
             frame = con.execute(f"SELECT idx, {', '.join(SIGNAL_COLUMNS)} FROM sig JOIN needed USING (idx)").df()
             cache = {int(row["idx"]): signals_from_row(row) for row in frame.to_dict("records")}
         compared = [(i, j, _compare(cache[i], cache[j], routine)) for i, j in pairs]
-        near_duplicates(con, on_near_duplicate, dates_close)
+        near_duplicates(con, on_near_duplicate, LINK_MAX_DAYS)
     return compared, doc_ids, langs
 
 

@@ -4,21 +4,29 @@ Documents sharing one of their three smallest 5-gram hashes form a block. A bloc
 pairs all its members, and the pairs are scored a bounded chunk at a time (the sketches are lists, which
 DuckDB cannot spill: scoring every pair at once ran out of 256 MB at 100,000 documents, 3.4 million candidate
 pairs). A larger block (a text reposted hundreds of times, or a common 5-gram) is never paired out: its
-members are scored against one representative (the first member), those alike are linked to it and leave
-the block, and the next representative is taken from the rest, at most MAX_REPRESENTATIVES times; a rest of
-at most BLOCK_MAX_MEMBERS is then paired out like a small block. The cost is linear in the block's size.
+members are scored against one representative (taken from the largest group of members that share their next
+smallest hash: the reposts of one text), those alike are linked to it and leave the block, and the next
+representative is taken from the rest, at most MAX_REPRESENTATIVES times and until one has no near-duplicate
+in the block; a rest of at most BLOCK_MAX_MEMBERS is then paired out like a small block. The cost is linear in
+the block's size.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
-from etl.stories.signals import SKETCH_SIZE
+import pandas as pd
+
+from etl.stories.signals import SKETCH_SIZE, sketch_similarity
 
 NEAR_DUPLICATE = 0.7  # 5-gram Jaccard of two same-language bodies
 BLOCK_MAX_MEMBERS = 200
 MAX_REPRESENTATIVES = 16  # texts one large block is split into before its rest is given up
 NEAR_PAIRS_PER_CHUNK = 50_000
+
+DATES_CLOSE_SQL = ("(a.published_date IS NULL OR b.published_date IS NULL OR abs(date_diff('day', "
+                   "CAST(a.published_date AS DATE), CAST(b.published_date AS DATE))) <= {max_days})")
 
 _BLOCKS_SQL = """
 CREATE TEMP TABLE sketch_keys AS
@@ -26,7 +34,8 @@ CREATE TEMP TABLE sketch_keys AS
 CREATE TEMP TABLE blocks AS
     SELECT lang, h, count(*) AS members FROM sketch_keys GROUP BY lang, h HAVING count(*) >= 2;
 CREATE TEMP TABLE pending AS
-    SELECT s.lang, s.h, s.idx FROM sketch_keys s JOIN blocks k USING (lang, h) WHERE k.members > {block_max};
+    SELECT s.lang, s.h, s.idx, CASE WHEN g.sketch[1] = s.h THEN g.sketch[2] ELSE g.sketch[1] END AS next_h
+    FROM sketch_keys s JOIN blocks k USING (lang, h) JOIN sig g ON g.idx = s.idx WHERE k.members > {block_max};
 CREATE TEMP TABLE rest (i BIGINT, j BIGINT);
 """
 
@@ -40,8 +49,21 @@ _SIMILAR = """
     WHERE len(list_filter(shared, lambda x: x <= u[len(u)])) >= {threshold} * len(u)
 """
 
-_ALIKE_SQL = "CREATE OR REPLACE TEMP TABLE alike AS {similar}"
-_LEAVE_BLOCK_SQL = "DELETE FROM pending WHERE lang = $lang AND h = $h AND (idx = $rep OR idx IN (SELECT j FROM alike))"
+_LEAVE_BLOCK_SQL = ("DELETE FROM pending WHERE lang = $lang AND h = $h "
+                    "AND (idx = $rep OR idx IN (SELECT idx FROM alike))")
+_MEMBERS_SQL = ("SELECT p.idx, g.sketch, g.published_date FROM pending p JOIN sig g ON g.idx = p.idx "
+                "WHERE p.lang = $lang AND p.h = $h AND p.idx <> $rep ORDER BY p.idx")
+# the representative: a member of the largest group that shares its smallest hash besides the block's (reposts
+# of one text share it; unrelated texts that only share the block's 5-gram do not)
+_REPRESENTATIVE_SQL = """
+SELECT count(*) AS members,
+       (SELECT min(idx) FROM pending WHERE lang = $lang AND h = $h AND next_h = (
+            SELECT next_h FROM pending WHERE lang = $lang AND h = $h
+            GROUP BY next_h ORDER BY count(*) DESC, min(idx) LIMIT 1)) AS representative,
+       (SELECT count(*) FROM pending WHERE lang = $lang AND h = $h GROUP BY next_h ORDER BY count(*) DESC
+        LIMIT 1) AS group_size
+FROM pending WHERE lang = $lang AND h = $h
+"""
 
 _NEAR_CANDIDATES_SQL = """
 CREATE TEMP TABLE near AS
@@ -60,33 +82,54 @@ def _pair_chunks(con) -> list[tuple[int, int]]:
     return [(lo, min(lo + NEAR_PAIRS_PER_CHUNK, total)) for lo in range(0, total, NEAR_PAIRS_PER_CHUNK)]
 
 
-def _split_large_blocks(con, on_near_duplicate: Callable[[int, int, float], None], dates_close: str) -> None:
-    """Link the members of every block over BLOCK_MAX_MEMBERS to representatives; leave the rest's pairs in `rest`."""
-    to_representative = _ALIKE_SQL.format(similar=_SIMILAR.format(
-        sketch_size=SKETCH_SIZE, threshold=NEAR_DUPLICATE, dates_close=dates_close,
-        pairs="SELECT $rep AS i, idx AS j FROM pending WHERE lang = $lang AND h = $h AND idx > $rep"))
+def _dates_close(a: dt.date | None, b: dt.date | None, max_days: int) -> bool:
+    return a is None or b is None or abs((a - b).days) <= max_days
+
+
+def _split_large_blocks(con, on_near_duplicate: Callable[[int, int, float], None], max_days: int) -> None:
+    """Link the members of every block over BLOCK_MAX_MEMBERS to representatives; leave the rest's pairs in `rest`.
+
+    A representative is compared with the block's members in Python, a batch of sketches at a time (DuckDB's
+    list lambdas took 0.2 ms a pair)."""
     for lang, h in con.execute("SELECT DISTINCT lang, h FROM pending ORDER BY lang, h").fetchall():
         block = {"lang": lang, "h": h}
         for _ in range(MAX_REPRESENTATIVES):
-            members, rep = con.execute("SELECT count(*), min(idx) FROM pending WHERE lang = $lang AND h = $h",
-                                       block).fetchone()
-            if members <= BLOCK_MAX_MEMBERS:
+            members, rep, group_size = con.execute(_REPRESENTATIVE_SQL, block).fetchone()
+            if members <= BLOCK_MAX_MEMBERS or group_size < 2:  # small enough to pair out, or no reposts left
                 break
-            con.execute(to_representative, block | {"rep": rep})
+            rep_sketch, rep_date = con.execute("SELECT sketch, published_date FROM sig WHERE idx = $rep",
+                                               {"rep": rep}).fetchone()
+            rep_hashes, alike = set(rep_sketch), []
+            cursor = con.execute(_MEMBERS_SQL, block | {"rep": rep})
+            while batch := cursor.fetchmany(1_000):
+                for idx, sketch, date in batch:
+                    # the bottom-k of the union holds at most the shared hashes: most members fail this cheap test
+                    needed = NEAR_DUPLICATE * min(SKETCH_SIZE, max(len(rep_sketch), len(sketch)))
+                    if not sketch or len(rep_hashes.intersection(sketch)) < needed:
+                        continue
+                    similarity = sketch_similarity(rep_sketch, sketch)
+                    if similarity >= NEAR_DUPLICATE and _dates_close(rep_date, date, max_days):
+                        on_near_duplicate(min(rep, idx), max(rep, idx), similarity)
+                        alike.append(idx)
+            con.register("alike", pd.DataFrame({"idx": pd.Series(alike, dtype="int64")}))
             con.execute(_LEAVE_BLOCK_SQL, block | {"rep": rep})
-            for i, j, similarity in con.execute("SELECT i, j, similarity FROM alike ORDER BY j").fetchall():
-                on_near_duplicate(i, j, similarity)
-        else:
-            continue  # still too large after MAX_REPRESENTATIVES texts: the rest is given up
-        con.execute("INSERT INTO rest SELECT a.idx, b.idx FROM pending a JOIN pending b ON a.lang = b.lang "
-                    "AND a.h = b.h AND a.idx < b.idx WHERE a.lang = $lang AND a.h = $h", block)
+            con.unregister("alike")
+            if not alike:  # the largest group left shared its hash by chance: no reposts left in the block
+                break
+        if con.execute("SELECT count(*) FROM pending WHERE lang = $lang AND h = $h", block).fetchone()[0] \
+                <= BLOCK_MAX_MEMBERS:
+            con.execute("INSERT INTO rest SELECT a.idx, b.idx FROM pending a JOIN pending b ON a.lang = b.lang "
+                        "AND a.h = b.h AND a.idx < b.idx WHERE a.lang = $lang AND a.h = $h", block)
+        # else: still too large after MAX_REPRESENTATIVES texts, or unrelated texts sharing a common 5-gram
 
 
-def near_duplicates(con, on_near_duplicate: Callable[[int, int, float], None], dates_close: str) -> None:
+def near_duplicates(con, on_near_duplicate: Callable[[int, int, float], None], max_days: int) -> None:
     """Call `on_near_duplicate(i, j, similarity)` for the same-language near-duplicate pairs of DuckDB table `sig`
-    (i < j, row numbers), in batches, never all in memory: reposts of one text can be millions of pairs."""
+    (i < j, row numbers) published at most `max_days` apart when both dates are known, in batches, never all in
+    memory: reposts of one text can be millions of pairs."""
+    dates_close = DATES_CLOSE_SQL.format(max_days=max_days)
     con.execute(_BLOCKS_SQL.format(block_max=BLOCK_MAX_MEMBERS))
-    _split_large_blocks(con, on_near_duplicate, dates_close)
+    _split_large_blocks(con, on_near_duplicate, max_days)
     con.execute(_NEAR_CANDIDATES_SQL.format(block_max=BLOCK_MAX_MEMBERS))
     scored = _SIMILAR.format(sketch_size=SKETCH_SIZE, threshold=NEAR_DUPLICATE, dates_close=dates_close,
                              pairs="SELECT i, j FROM near WHERE n >= $lo AND n < $hi") + " ORDER BY i, j"
