@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _TS = pa.timestamp("us", tz="UTC")
 
