@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.analyst.query import OUTPUT_FORMATS, run_query, write_result
+from etl.analyst.query import OUTPUT_FORMATS, DamagedTable, damaged_message, run_query, write_result
 from etl.analyst.report import write_report
 from etl.config import load_settings
 from etl.warehouse.readme import (
@@ -70,6 +70,11 @@ def cmd_query(args: argparse.Namespace) -> int:
     except duckdb.Error as error:
         _error(" ".join(str(error).split()))
         return 1
+    except DamagedTable as error:
+        _error(str(error))
+        return 1
+    for table, damage in result.left_out.items():
+        sys.stderr.write(f"warning: {damaged_message(table, damage)}\n")
     write_result(result, args.format, sys.stdout)
     sys.stdout.flush()
     return 0
