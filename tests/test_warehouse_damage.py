@@ -287,6 +287,7 @@ def test_read_only_warehouse_is_one_line_and_journaled(tmp_path: Path, capfd) ->
     publish_snapshot(warehouse, "r1", {"runs": _runs_frame("r1")})
     state = Path(os.environ["ETL_STATE_DIR"])
     with _read_only(warehouse):
+        capfd.readouterr()  # what setting up the warehouse logged
         assert _run("--input", str(SEEDS), "--warehouse", str(warehouse)) == 1
         out, err = capfd.readouterr()
         assert out.count("\n") == 1 and out.startswith(f"error: cannot write to the warehouse {warehouse}")
@@ -301,6 +302,7 @@ def test_read_only_state_folder_is_one_line(tmp_path: Path, capfd) -> None:
     state = tmp_path / "state"
     state.mkdir()
     with _read_only(state):
+        capfd.readouterr()
         assert _run("--input", str(SEEDS), "--warehouse", str(tmp_path / "warehouse"), "--state-dir", str(state)) == 1
         out, err = capfd.readouterr()
         assert out.count("\n") == 1 and out.startswith(f"error: cannot write to the state folder {state}")
