@@ -19,7 +19,7 @@ from etl.warehouse.readme import (
     warehouse_readme,
     write_warehouse_readme,
 )
-from etl.warehouse.tables import current_snapshot
+from etl.warehouse.tables import current_snapshot, damaged_tables
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,17 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """`etl report`: 0 with the path written, 2 without a warehouse."""
+    """`etl report`: 0 with the path written, 1 when a table is damaged, 2 without a warehouse."""
     warehouse = _warehouse_dir(args)
-    if current_snapshot(warehouse) is None:
+    snapshot = current_snapshot(warehouse)
+    if snapshot is None:
         _error(f"no warehouse snapshot in {warehouse}; run `etl run` first")
         return 2
+    damaged = damaged_tables(snapshot)
+    if damaged:  # the report reads every table
+        table, damage = next(iter(damaged.items()))
+        _error(damaged_message(table, damage))
+        return 1
     load_table_contract()
     path = write_report(warehouse, args.out)
     sys.stdout.write(f"report written to {path}\n")

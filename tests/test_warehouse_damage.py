@@ -184,6 +184,7 @@ def test_damaged_part_is_found_and_repaired(tmp_path: Path, fresh_counts: dict[s
     assert captured.out.splitlines() == ["count_star()", "2"]
     if fast_path_sees_it:
         assert f"table {table} is damaged" in captured.err
+        assert main(["report", "--warehouse", str(warehouse)]) == 1
         assert main(["query", "--warehouse", str(warehouse), f"select count(*) from {table}"]) == 1
         assert captured.err.count("\n") == 1 and f"table {table} is damaged" in capsys.readouterr().err
         # A run neither skips the lost rows as unchanged nor appends duplicates: it stops, naming the part.
@@ -364,3 +365,12 @@ def test_manifest_lists_every_part_with_size_checksum_and_rows(warehouse: Path) 
     assert entry["size"] == (snapshot / "runs" / "part-r1.parquet").stat().st_size and entry["rows"] == 1
     assert len(entry["sha256"]) == 64 and manifest["sequence"] == 1
     assert manifest["schemas"][entry["schema"]]["schema_version"] == schemas.SCHEMA_VERSION
+
+
+def test_snapshot_from_before_manifests_gets_one_and_keeps_its_rows(warehouse: Path) -> None:
+    publish_snapshot(warehouse, "r1", {"runs": _runs_frame("r1")})
+    (current_snapshot(warehouse) / "_manifest.json").unlink()  # as written by the code before manifests
+    publish_snapshot(warehouse, "r2", {"runs": _runs_frame("r2")})
+    manifest = read_manifest(current_snapshot(warehouse))
+    assert sorted(manifest["parts"]) == ["runs/part-r1.parquet", "runs/part-r2.parquet"]
+    assert manifest["sequence"] == 1 and list(read_table(warehouse, "runs")["run_id"]) == ["r1", "r2"]
