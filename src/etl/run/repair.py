@@ -7,6 +7,10 @@ in every document table; the run that follows (same parameters) finds those docu
 publishes them again (their shards' task results are reused when kept in the state folder). Nothing is
 appended next to rows still there, so nothing is duplicated.
 
+Tables a run computes over the whole warehouse (stories, events, ...: neither per document nor run history)
+are not rebuilt by documents: the repaired snapshot keeps their readable rows and asks the next run to compute
+them again (manifest `recompute`), which that run does even when it publishes nothing new.
+
 Which documents: a damaged `documents` part loses the documents that other tables still name; a damaged part
 of another document table loses rows of documents that table no longer names. Such a document is dropped
 (and re-published) only when its file is in the run's input; otherwise it is kept as it is and counted, since
@@ -24,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from etl.run.publish import DOC_TABLES
 from etl.schemas import TABLES, to_arrow
 from etl.warehouse.manifest import Damage, read_manifest, schema_drift, verify_snapshot
 from etl.warehouse.snapshots import publish_snapshot
@@ -62,8 +67,13 @@ class RepairReport:
 
 
 def document_tables() -> list[str]:
-    """Every table whose rows belong to one document (it has a doc_id column) and can be rebuilt from the input."""
-    return sorted(t for t, schema in TABLES.items() if "doc_id" in schema.names and t not in HISTORY_TABLES)
+    """Every table a run appends rows to per document (publish.DOC_TABLES): rebuilt from the input."""
+    return sorted(t for t in DOC_TABLES if t in TABLES)
+
+
+def recomputed_tables() -> list[str]:
+    """Every other table but the run history: computed again over the whole warehouse by a run."""
+    return sorted(set(TABLES) - set(DOC_TABLES) - HISTORY_TABLES)
 
 
 def repair_warehouse(warehouse: Path, input_paths: set[str], run_id: str) -> RepairReport:
@@ -105,7 +115,7 @@ def repair_warehouse(warehouse: Path, input_paths: set[str], run_id: str) -> Rep
         touched = table in doc_tables and frame["doc_id"].isin(drop).any()
         if touched or table in damaged_tables or table in report.migrated:
             replacements[table] = frame[~frame["doc_id"].isin(drop)] if table in doc_tables else frame
-    report.snapshot = publish_snapshot(warehouse, run_id, {}, replacements).name
+    report.snapshot = publish_snapshot(warehouse, run_id, {}, replacements, recompute=recomputed_tables()).name
     log.info("repaired warehouse: %s", "; ".join(report.lines()))
     return report
 

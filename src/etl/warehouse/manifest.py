@@ -108,12 +108,14 @@ def describe_part(path: Path) -> dict:
             "schema_version": (schema.metadata or {}).get(b"etl.schema_version", b"").decode() or None}
 
 
-def write_manifest(snapshot: Path, sequence: int, run_id: str, previous: dict | None) -> dict:
+def write_manifest(snapshot: Path, sequence: int, run_id: str, previous: dict | None,
+                   recompute: list[str] | None = None) -> dict:
     """Describe every part of `snapshot` and write `_manifest.json` into it; returns the manifest.
 
     Entries of parts linked from the `previous` snapshot's manifest (already checked against their bytes) are
     reused when the part's size and mtime still match; any other part is read. Each distinct schema is stored
-    once, under its fingerprint, with its columns and the etl.schema_version its parts carry.
+    once, under its fingerprint, with its columns and the etl.schema_version its parts carry. `recompute`
+    names tables the next run must compute again over the whole warehouse (after a repair).
     """
     reusable = previous["parts"] if previous else {}
     schemas = dict(previous.get("schemas", {})) if previous else {}
@@ -128,7 +130,8 @@ def write_manifest(snapshot: Path, sequence: int, run_id: str, previous: dict | 
         parts[name] = entry
     used = {entry["schema"] for entry in parts.values()}
     manifest = {"format": MANIFEST_FORMAT, "sequence": sequence, "run_id": run_id, "parts": parts,
-                "schemas": {fingerprint: schemas[fingerprint] for fingerprint in sorted(used)}}
+                "schemas": {fingerprint: schemas[fingerprint] for fingerprint in sorted(used)},
+                "recompute": sorted(recompute or [])}
     target = snapshot / MANIFEST
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")

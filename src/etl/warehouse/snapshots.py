@@ -41,12 +41,14 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
                      replacements: Mapping[str, pd.DataFrame] | None = None,
                      build_docs: Callable[[Path], None] | None = None,
                      provenance: Mapping[str, str] | None = None,
-                     stamps: Mapping[str, Mapping[str, object]] | None = None) -> Path:
+                     stamps: Mapping[str, Mapping[str, object]] | None = None,
+                     recompute: list[str] | None = None) -> Path:
     """Make a new snapshot = current + `appends` (new parts) with `replacements` (whole tables), and swap it in.
 
     An append is a frame (one new part) or a list of staged Parquet files (one new part each, read one at a
     time, so memory stays at one shard); `stamps` adds constant columns to a table's staged parts. Returns
-    the new snapshot folder. Raises before the swap leaves the previous snapshot current.
+    the new snapshot folder. Raises before the swap leaves the previous snapshot current. `recompute` (a
+    repair) names whole-warehouse tables the next run must compute again (tables.pending_recompute).
     """
     replacements = replacements or {}
     warehouse.mkdir(parents=True, exist_ok=True)
@@ -63,7 +65,7 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
     try:
         _build(building, previous, run_id, appends, replacements, build_docs, provenance, stamps)
         write_manifest(building, _next_sequence(warehouse), run_id,
-                       read_manifest(previous) if previous is not None else None)
+                       read_manifest(previous) if previous is not None else None, recompute)
         _fsync_tree(building)
         final = snapshots / run_id
         if final.exists():

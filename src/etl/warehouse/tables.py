@@ -88,6 +88,13 @@ def damaged_tables(snapshot: Path) -> dict[str, str]:
     return damaged
 
 
+def pending_recompute(warehouse: Path) -> list[str]:
+    """Tables a repair took damaged parts out of, which the next run computes again over the whole warehouse."""
+    snapshot = current_snapshot(warehouse)
+    manifest = read_manifest(snapshot) if snapshot is not None else None
+    return list(manifest.get("recompute", [])) if manifest else []
+
+
 def check_tables(snapshot: Path, tables: set[str]) -> None:
     """Raise WarehouseDamaged when a part of these tables is missing or differs from the manifest (fast check)."""
     damage = verify_snapshot(snapshot, tables=tables)
