@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl.analyst.query import OUTPUT_FORMATS, run_query, write_result
+from etl.analyst.query import OUTPUT_FORMATS, DamagedTable, damaged_message, run_query, write_result
 from etl.analyst.report import write_report
 from etl.config import load_settings
 from etl.warehouse.readme import (
@@ -19,7 +19,7 @@ from etl.warehouse.readme import (
     warehouse_readme,
     write_warehouse_readme,
 )
-from etl.warehouse.tables import current_snapshot
+from etl.warehouse.tables import current_snapshot, damaged_tables
 
 log = logging.getLogger(__name__)
 
@@ -70,17 +70,28 @@ def cmd_query(args: argparse.Namespace) -> int:
     except duckdb.Error as error:
         _error(" ".join(str(error).split()))
         return 1
+    except DamagedTable as error:
+        _error(str(error))
+        return 1
+    for table, damage in result.left_out.items():
+        sys.stderr.write(f"warning: {damaged_message(table, damage)}\n")
     write_result(result, args.format, sys.stdout)
     sys.stdout.flush()
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """`etl report`: 0 with the path written, 2 without a warehouse."""
+    """`etl report`: 0 with the path written, 1 when a table is damaged, 2 without a warehouse."""
     warehouse = _warehouse_dir(args)
-    if current_snapshot(warehouse) is None:
+    snapshot = current_snapshot(warehouse)
+    if snapshot is None:
         _error(f"no warehouse snapshot in {warehouse}; run `etl run` first")
         return 2
+    damaged = damaged_tables(snapshot)
+    if damaged:  # the report reads every table
+        table, damage = next(iter(damaged.items()))
+        _error(damaged_message(table, damage))
+        return 1
     load_table_contract()
     path = write_report(warehouse, args.out)
     sys.stdout.write(f"report written to {path}\n")

@@ -21,9 +21,10 @@ from etl.config import DEFAULT_SHARD_SIZE, RunParameters, Settings, load_setting
 from etl.ingest.files import input_exists
 from etl.run.journal import JOURNAL, input_fingerprint, last_failed_run, record_run, unchanged_since
 from etl.run.locking import HOLDER_NAME, WarehouseBusy, lock_holder
-from etl.run.summary import RunSummary
+from etl.run.summary import RunSummary, new_run_id
 from etl.warehouse.tables import current_snapshot
 from etl_flows.analyst_commands import add_cli_commands
+from etl_flows.maintenance import add_verify_command, preflight, repair_before_run
 from etl_flows.signals import interruption, stop_on_signals
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ def _say(line: str = "") -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return run_pipeline(_run_parameters(args), args.wait, execution=_execution(args), force=args.force)
+    return run_pipeline(_run_parameters(args), args.wait, execution=_execution(args), force=args.force,
+                        repair=args.repair)
 
 
 def _execution(args: argparse.Namespace) -> dict:
@@ -65,19 +67,26 @@ def _execution(args: argparse.Namespace) -> dict:
 
 
 def run_pipeline(parameters: RunParameters, wait_seconds: float = 0.0, show_shards: bool = False,
-                 execution: dict | None = None, force: bool = False) -> int:
+                 execution: dict | None = None, force: bool = False, repair: bool = False) -> int:
     """Run the flow once under the warehouse lock, journal the outcome, print the summary; return the exit code.
 
     Unless `force`, a run whose inputs, parameters, suites and code are those of the last completed run, on
-    the snapshot that run left, stops at once (nothing to do) without starting Prefect.
+    the snapshot that run left, stops at once (nothing to do) without starting Prefect. A damaged warehouse,
+    one written under other schemas, or a folder that cannot be written stops it with one line (exit 1);
+    `repair` first publishes a repaired snapshot (etl.run.repair), then runs.
     """
     if not input_exists(parameters.input_dir):
         _say(f"error: input folder {parameters.input_dir} does not exist")
         return 2
+    problem = preflight(parameters, repair)
+    if problem is not None:
+        _say(f"error: {problem}")
+        return 1
     state_dir, warehouse = Path(parameters.state_dir), Path(parameters.warehouse_dir)
     fingerprint, files = input_fingerprint(parameters)
     snapshot = current_snapshot(warehouse)
-    previous = None if force else unchanged_since(state_dir, parameters, fingerprint, snapshot and snapshot.name)
+    previous = None if force or repair else unchanged_since(state_dir, parameters, fingerprint,
+                                                             snapshot and snapshot.name)
     if previous is not None:
         return _nothing_changed(parameters, previous)
     # Prefect is imported only now: PREFECT_HOME must be set first, and the temporary server is launched
@@ -89,7 +98,8 @@ def run_pipeline(parameters: RunParameters, wait_seconds: float = 0.0, show_shar
     reached_lock: list[bool] = []
     with stop_on_signals(_hard_stop(warehouse, server)):
         try:
-            return _run_flow(parameters, wait_seconds, show_shards, execution, server, fingerprint, files, reached_lock)
+            return _run_flow(parameters, wait_seconds, show_shards, execution, server, fingerprint, files, reached_lock,
+                                 repair)
         except BaseException as error:
             stopped_by = interruption(error)
             if stopped_by is None:
@@ -124,8 +134,8 @@ def _hard_stop(warehouse: Path, server) -> Callable[[int], None]:
 
 
 def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool, execution: dict | None, server,
-              fingerprint: str, files: int, reached_lock: list[bool]) -> int:
-    """The flow run of run_pipeline, once the temporary server (if any) is starting."""
+              fingerprint: str, files: int, reached_lock: list[bool], repair: bool = False) -> int:
+    """The flow run of run_pipeline, once the temporary server (if any) is starting (`repair`: repair first)."""
     warehouse = Path(parameters.warehouse_dir)
     from etl_flows.locked import run_locked_and_journaled
     from etl_flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
@@ -139,6 +149,8 @@ def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool,
         ended_flow_runs.append(flow_run.id)
 
     def run() -> dict:
+        if repair:
+            repair_before_run(parameters, new_run_id() + "-repair")
         with _progress_bar():
             try:
                 return etl_pipeline.with_options(task_runner=runner, on_crashed=[note_flow_run],
@@ -442,8 +454,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another run holding the warehouse (default: stop at once)")
     run.add_argument("--force", action="store_true",
                      help="run the flow even when nothing changed since the last completed run")
+    run.add_argument("--repair", action="store_true",
+                     help="first take damaged parts (and the rows of their documents) out of the warehouse, "
+                          "then run: the input publishes them again (also `etl repair`)")
     _add_execution_flags(run)
     run.set_defaults(handler=cmd_run)
+    repair = commands.add_parser("repair", help="the same as `etl run --repair`: rebuild damaged tables from the input")
+    _add_run_flags(repair)
+    repair.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the warehouse lock")
+    _add_execution_flags(repair)
+    repair.set_defaults(handler=cmd_run, repair=True, force=False)
+    add_verify_command(commands)
     rerun = commands.add_parser("rerun", help="re-run the last failed run with its parameters, reusing finished work")
     rerun.add_argument("--failed", action="store_true", required=True, help="re-run the last failed run")
     rerun.add_argument("--state-dir", type=Path, default=None, help="state folder of the failed run (default .state/)")

@@ -52,6 +52,7 @@ from etl.run.shards import (
 )
 from etl.run.summary import RunSummary, new_run_id, release_memory, shard
 from etl.stories import stories_from_signals
+from etl.warehouse.tables import pending_recompute
 from etl_flows.runners import FlowAndProcessPoolTaskRunner, InterruptibleThreadPoolTaskRunner, fork_workers
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
@@ -356,7 +357,7 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
     # Stories can join a new document to an old one, so they are recomputed over the whole warehouse
     # (from the compact story_signals table, not the texts), and only when there is something new.
     replaced: dict[str, pd.DataFrame] = {}
-    if published or superseded:
+    if published or superseded or pending_recompute(warehouse):  # the last: after `etl repair`
         clock_stories = time.perf_counter()
         replaced["stories"] = stories_task.submit(parameters.warehouse_dir, staged["story_signals"], superseded,
                                                   staging, load_settings().stories_memory).result()

@@ -335,6 +335,19 @@ def test_fact_ids_are_stable():
     assert set(first).isdisjoint(f.fact_id for f in extract_facts("b", SEED_004_PARAGRAPH, "ru"))
 
 
+@pytest.mark.parametrize("body, lang", [
+    ("Delegations from 12 countries met in Tashkent to discuss the camps in north-east Syria.", "en"),
+    ("Тажрыйба алмашууга 7 өлкөнүн өкүлдөрү катышты.", "ky"),
+    ("Без единой цифры о людях: заседание прошло в Душанбе.", "ru"),
+])
+def test_repatriations_frame_of_documents_without_people_figures_is_empty(body, lang):
+    docs = pd.DataFrame([{"doc_id": "a", "body": body, "lang": lang}])
+    documents = pd.DataFrame([{"doc_id": "a", "title": "T", "source_agency": None, "published_date": None,
+                               "lang": lang}])
+    out = repatriations_frame(facts_frame(docs, pd.DataFrame()), documents)
+    assert list(out.columns) == REPATRIATION_COLUMNS and out.empty
+
+
 def test_repatriations_frame_keeps_people_returned():
     body = SEED_004_PARAGRAPH + "\nВ конференции участвовали 30 стран. В лагерях остаются 200 детей."
     docs = pd.DataFrame([{"doc_id": "a", "body": body, "lang": "ru"}])

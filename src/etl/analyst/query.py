@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TextIO
 import duckdb
 
 from etl import schemas
-from etl.warehouse.tables import snapshot_tables
+from etl.warehouse.tables import current_snapshot, damaged_tables, snapshot_tables
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,31 @@ def view_sql(table: str, parts: Sequence[Path]) -> str:
             f"read_parquet([{files}], union_by_name = true, hive_partitioning = false)")
 
 
-def connect(warehouse: Path, tables: dict[str, list[Path]] | None = None) -> duckdb.DuckDBPyConnection:
-    """In-memory DuckDB with one view per table (name = table name); known tables without parts are empty views."""
-    tables = snapshot_tables(warehouse) if tables is None else tables
+class DamagedTable(RuntimeError):
+    """The query names a table left out because its parts are damaged (message: one line, what to do)."""
+
+
+def damaged_message(table: str, damage: str) -> str:
+    return f"table {table} is damaged ({damage}): left out; run `etl verify`, then `etl repair`"
+
+
+def connect(warehouse: Path, tables: dict[str, list[Path]] | None = None,
+            left_out: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """In-memory DuckDB with one view per table (name = table name); known tables without parts are empty views.
+
+    A table whose parts are missing or differ from the snapshot's manifest gets no view (a query naming it
+    fails); it is added to `left_out` ({table: damage}) when given, else logged.
+    """
+    if tables is None:
+        tables = snapshot_tables(warehouse)
+        snapshot = current_snapshot(warehouse)
+        damaged = damaged_tables(snapshot.resolve()) if snapshot is not None else {}
+        for table, damage in damaged.items():
+            if left_out is None:
+                log.warning(damaged_message(table, damage))
+            tables.pop(table, None)
+        if left_out is not None:
+            left_out.update(damaged)
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
     for table, parts in tables.items():
@@ -60,7 +83,7 @@ def connect(warehouse: Path, tables: dict[str, list[Path]] | None = None) -> duc
         else:
             log.warning("table folder %s has no parts and no registered schema; no view", table)
     for table, schema in schemas.TABLES.items():
-        if table not in tables:
+        if table not in tables and table not in (left_out or {}):
             connection.register(table, schema.empty_table())
     return connection
 
@@ -71,16 +94,26 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple]
+    left_out: dict[str, str] = field(default_factory=dict)  # damaged tables that had no view: {table: damage}
 
 
 def run_query(warehouse: Path, sql: str) -> QueryResult:
-    """Run the analyst's own `sql` over the views of the current snapshot; raises duckdb.Error on bad SQL."""
-    connection = connect(warehouse)
+    """Run the analyst's own `sql` over the views of the current snapshot; raises duckdb.Error on bad SQL,
+    DamagedTable when it names a table whose parts are damaged (the other tables can still be queried: the
+    result's `left_out` names the damaged ones)."""
+    left_out: dict[str, str] = {}
+    connection = connect(warehouse, left_out=left_out)
     try:
-        cursor = connection.execute(sql)
+        try:
+            cursor = connection.execute(sql)
+        except duckdb.CatalogException as error:
+            named = [t for t in left_out if re.search(rf"\b{re.escape(t)}\b", str(error))]
+            if named:
+                raise DamagedTable(damaged_message(named[0], left_out[named[0]])) from error
+            raise
         if cursor.description is None:
-            return QueryResult([], [])
-        return QueryResult([column[0] for column in cursor.description], cursor.fetchall())
+            return QueryResult([], [], left_out)
+        return QueryResult([column[0] for column in cursor.description], cursor.fetchall(), left_out)
     finally:
         connection.close()
 

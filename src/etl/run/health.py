@@ -8,14 +8,13 @@ that writes to this warehouse (`ScheduleHealth`). Nothing here talks to Prefect.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from etl.run.journal import UNFINISHED_STATUSES, read_journal
-from etl.warehouse.tables import CURRENT, current_snapshot, read_table
+from etl.warehouse.tables import current_snapshot, damaged_tables, link_damage, read_table
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -119,10 +118,13 @@ def warehouse_health(warehouse: Path, state_dir: Path | None, max_age: timedelta
     now = now or datetime.now(timezone.utc)
     warehouse = warehouse.resolve()
     problems: list[str] = []
-    link = warehouse / CURRENT
     snapshot = current_snapshot(warehouse)
-    if link.is_symlink() and snapshot is None:
-        problems.append(f"damaged: {link} points at {os.readlink(link)}, which is missing")
+    damage = link_damage(warehouse)
+    if damage:
+        problems.append(f"damaged: {damage}" + (f"; reading {snapshot.name}, the newest complete snapshot (the next "
+                                                 f"`etl run` repairs the link)" if snapshot else ""))
+    if snapshot is not None and (parts := damaged_tables(snapshot)):
+        problems.append(f"damaged: {'; '.join(parts.values())}: run `etl verify`, then `etl repair`")
     snapshot_at = datetime.fromtimestamp(snapshot.stat().st_mtime, timezone.utc) if snapshot else None
     completed = last_completed_run(warehouse) if snapshot else None
     if state_dir is None and completed and completed["parameters"].get("state_dir"):

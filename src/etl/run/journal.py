@@ -7,7 +7,8 @@ failed runs and their parameters here.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from etl.config import RunParameters
@@ -16,6 +17,7 @@ from etl.quality.suites import default_expectations_dir
 from etl.run.fingerprint import content_key
 
 JOURNAL = "runs.jsonl"
+log = logging.getLogger(__name__)
 
 
 def record_run(state_dir: Path, parameters: RunParameters, status: str, summary: dict, error: str | None,
@@ -23,7 +25,7 @@ def record_run(state_dir: Path, parameters: RunParameters, status: str, summary:
     """Append one attempt to the journal; `inputs` (fingerprint, snapshot) lets the next run see nothing changed."""
     state_dir.mkdir(parents=True, exist_ok=True)
     entry = {
-        "recorded_at": datetime.now(timezone.utc).isoformat(), "status": status, "error": error,
+        "recorded_at": datetime.now(UTC).isoformat(), "status": status, "error": error,
         "run_id": summary.get("run_id"), "flow_run_id": summary.get("flow_run_id"), "parameters": parameters.as_dict(),
         "tasks": summary.get("tasks", {}),
         "counts": {k: summary.get(k) for k in ("files_seen", "published", "quarantined", "skipped_unchanged")},
@@ -32,21 +34,41 @@ def record_run(state_dir: Path, parameters: RunParameters, status: str, summary:
         "failed_gates": [g for g in summary.get("gates", []) if not g.get("success", True)],
         "inputs": inputs or {},
     }
-    with open(state_dir / JOURNAL, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    line = json.dumps(entry, ensure_ascii=False) + "\n"
+    with open(state_dir / JOURNAL, "ab+") as handle:
+        # A crash may have cut the last line: end it first, or this entry would be glued to the fragment.
+        if handle.seek(0, 2) > 0:
+            handle.seek(-1, 2)
+            if handle.read(1) != b"\n":
+                line = "\n" + line
+        handle.write(line.encode("utf-8"))
 
 
 def read_journal(state_dir: Path) -> list[dict]:
-    """Every recorded attempt, oldest first; unreadable lines are skipped."""
+    """Every recorded attempt, oldest first; a line cut by a crash (or otherwise unreadable) is skipped with a warning.
+
+    An entry glued to a cut fragment (journals appended before the newline fix) is still found: it starts at
+    the last '{"recorded_at"' of the line.
+    """
     path = state_dir / JOURNAL
     if not path.exists():
         return []
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except ValueError:
+    for number, line in enumerate(path.read_bytes().decode("utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
             continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            start = line.rfind('{"recorded_at"')
+            log.warning("%s line %d is cut or unreadable (a crash while writing?); skipped %s", path, number,
+                        "its first part" if start > 0 else "it")
+            try:
+                entry = json.loads(line[start:]) if start > 0 else None
+            except ValueError:
+                entry = None
+        if isinstance(entry, dict) and "status" in entry:
+            entries.append(entry)
     return entries
 
 

@@ -139,6 +139,13 @@ def warehouse_readme() -> str:
         "folder, never a single part. Every part carries `etl.schema_version` and `etl.table` in its Parquet "
         "key-value metadata. Times are UTC.",
         "",
+        "Each snapshot also holds `_manifest.json`: every part's size, mtime, sha256, row count and schema "
+        "(column names and types, and the `etl.schema_version` read back from the part). Readers and runs check the "
+        "sizes and mtimes on every read, `etl verify` the checksums; a damaged table is named and left out, and "
+        "`etl repair` rebuilds it from the input. A run whose table schemas differ from the parts' stops with one "
+        "line: old and new parts are never mixed; `etl repair` migrates the snapshot (rewrites those tables, each "
+        "column cast to its new type).",
+        "",
         "## Reading it",
         "",
         "From the folder that holds the warehouse (here `warehouse/`):",

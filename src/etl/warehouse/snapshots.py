@@ -1,8 +1,10 @@
 """Writing the warehouse: the only writer. A new snapshot is built beside the current one and swapped in.
 
 A run builds a new snapshot in a temporary folder (hard links to the unchanged parts, new parts for new
-rows), then swaps `.current` by rename, which is atomic: readers see the previous snapshot or the new one,
-never a mix, whatever moment the process dies at.
+rows, and the manifest of them all), then swaps `.current` by rename, which is atomic: readers see the previous
+snapshot or the new one, never a mix, whatever moment the process dies at. A publish that fails removes its
+folder. The previous snapshot is checked first: a damaged part (the links would carry it on) or a part written
+under another schema (the tables would mix) stops the publish before anything is written.
 """
 
 from __future__ import annotations
@@ -19,8 +21,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etl.schemas import TABLES, to_arrow
+from etl.warehouse.manifest import (
+    MANIFEST,
+    SchemaDrift,
+    WarehouseDamaged,
+    read_manifest,
+    schema_drift,
+    verify_snapshot,
+    write_manifest,
+)
 from etl.warehouse.readme import write_warehouse_readme
-from etl.warehouse.tables import CURRENT, DQ_DOCS, README, SNAPSHOTS, current_snapshot
+from etl.warehouse.tables import CURRENT, DQ_DOCS, README, SNAPSHOTS, complete_snapshots, current_snapshot
 
 log = logging.getLogger(__name__)
 _KEEP_SNAPSHOTS = 2
@@ -30,12 +41,14 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
                      replacements: Mapping[str, pd.DataFrame] | None = None,
                      build_docs: Callable[[Path], None] | None = None,
                      provenance: Mapping[str, str] | None = None,
-                     stamps: Mapping[str, Mapping[str, object]] | None = None) -> Path:
+                     stamps: Mapping[str, Mapping[str, object]] | None = None,
+                     recompute: list[str] | None = None) -> Path:
     """Make a new snapshot = current + `appends` (new parts) with `replacements` (whole tables), and swap it in.
 
     An append is a frame (one new part) or a list of staged Parquet files (one new part each, read one at a
     time, so memory stays at one shard); `stamps` adds constant columns to a table's staged parts. Returns
-    the new snapshot folder. Raises before the swap leaves the previous snapshot current.
+    the new snapshot folder. Raises before the swap leaves the previous snapshot current. `recompute` (a
+    repair) names whole-warehouse tables the next run must compute again (tables.pending_recompute).
     """
     replacements = replacements or {}
     warehouse.mkdir(parents=True, exist_ok=True)
@@ -43,8 +56,50 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
     snapshots = warehouse / SNAPSHOTS
     snapshots.mkdir(exist_ok=True)
     previous = current_snapshot(warehouse)
+    carried = set(TABLES) - set(replacements)  # tables whose parts are linked into the new snapshot
+    if previous is not None:
+        check_previous(previous, carried)
     building = snapshots / f"tmp-{run_id}-{uuid.uuid4().hex[:8]}"
     building.mkdir()
+    final = None
+    try:
+        _build(building, previous, run_id, appends, replacements, build_docs, provenance, stamps)
+        write_manifest(building, _next_sequence(warehouse), run_id,
+                       read_manifest(previous) if previous is not None else None, recompute)
+        _fsync_tree(building)
+        final = snapshots / run_id
+        if final.exists():
+            final = snapshots / f"{run_id}-{uuid.uuid4().hex[:8]}"
+        os.rename(building, final)
+        _swap_link(warehouse / CURRENT, Path(SNAPSHOTS) / final.name)
+    except BaseException:
+        # A full disk or a crash in Data Docs must not leave a half-built snapshot behind until the next run.
+        _remove_unpublished(warehouse, building, final)
+        raise
+    # The snapshot is published; what follows only tidies up and must not turn the run into a failure.
+    try:
+        _ensure_table_links(warehouse, [p.name for p in final.iterdir() if p.name != MANIFEST])
+        _collect_garbage(warehouse, keep=final)
+    except OSError as error:
+        log.warning("snapshot %s published, but tidying the warehouse failed: %s", final.name, error)
+    log.info("published snapshot %s", final.name)
+    return final
+
+
+def check_previous(previous: Path, tables: set[str]) -> None:
+    """Refuse to build on `previous` when parts of `tables` are damaged or were written under other schemas."""
+    damage = verify_snapshot(previous, tables=tables)
+    if damage:
+        raise WarehouseDamaged(damage)
+    drift = schema_drift(previous, TABLES, tables)
+    if drift:
+        raise SchemaDrift(drift)
+
+
+def _build(building: Path, previous: Path | None, run_id: str, appends: Mapping[str, pd.DataFrame | list[str]],
+           replacements: Mapping[str, pd.DataFrame], build_docs: Callable[[Path], None] | None,
+           provenance: Mapping[str, str] | None, stamps: Mapping[str, Mapping[str, object]] | None) -> None:
+    """Fill `building`: the previous snapshot's parts linked, new parts written, Data Docs and the README."""
     for table in sorted(set(TABLES) | set(appends) | set(replacements)):
         folder = building / table
         folder.mkdir()
@@ -70,20 +125,23 @@ def publish_snapshot(warehouse: Path, run_id: str, appends: Mapping[str, pd.Data
     write_warehouse_readme(building, building / README)
     if not (building / DQ_DOCS).is_dir() and previous is not None and (previous / DQ_DOCS).is_dir():
         shutil.copytree(previous / DQ_DOCS, building / DQ_DOCS, copy_function=os.link)
-    _fsync_tree(building)
-    final = snapshots / run_id
-    if final.exists():
-        final = snapshots / f"{run_id}-{uuid.uuid4().hex[:8]}"
-    os.rename(building, final)
-    _swap_link(warehouse / CURRENT, Path(SNAPSHOTS) / final.name)
-    # The snapshot is published; what follows only tidies up and must not turn the run into a failure.
-    try:
-        _ensure_table_links(warehouse, [p.name for p in final.iterdir()])
-        _collect_garbage(warehouse, keep=final)
-    except OSError as error:
-        log.warning("snapshot %s published, but tidying the warehouse failed: %s", final.name, error)
-    log.info("published snapshot %s", final.name)
-    return final
+
+
+def _next_sequence(warehouse: Path) -> int:
+    snapshots = complete_snapshots(warehouse)
+    manifest = read_manifest(snapshots[0]) if snapshots else None
+    return int(manifest.get("sequence", 0)) + 1 if manifest else 1
+
+
+def _remove_unpublished(warehouse: Path, building: Path, final: Path | None) -> None:
+    """Remove the folder of a publish that failed, unless `.current` already points at it."""
+    link = warehouse / CURRENT
+    for folder in (building, final):
+        if folder is None or not folder.exists():
+            continue
+        if link.is_symlink() and (warehouse / os.readlink(link)).resolve() == folder.resolve():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 MAX_PARTS = 64
@@ -164,16 +222,14 @@ def _ensure_table_links(warehouse: Path, names: list[str]) -> None:
 
 
 def _collect_garbage(warehouse: Path, keep: Path) -> None:
-    """Remove unfinished snapshot folders and all but the newest complete snapshots."""
+    """Remove unfinished snapshot folders and all complete snapshots but `keep` and the newest others.
+
+    Newest by the manifests' sequence, never by mtime (a touched old snapshot must not outlive a newer one).
+    """
     snapshots = warehouse / SNAPSHOTS
-    complete = []
     for entry in snapshots.iterdir():
-        if entry == keep:
-            continue
         if entry.name.startswith("tmp-"):
             shutil.rmtree(entry, ignore_errors=True)
-        else:
-            complete.append(entry)
-    complete.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in complete[_KEEP_SNAPSHOTS - 1:]:
+    others = [p for p in complete_snapshots(warehouse) if p != keep]
+    for old in others[_KEEP_SNAPSHOTS - 1:]:
         shutil.rmtree(old, ignore_errors=True)
