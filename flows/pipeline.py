@@ -52,6 +52,7 @@ from etl.run.shards import (
 )
 from etl.run.summary import RunSummary, new_run_id, release_memory, shard
 from etl.stories import stories_from_signals
+from etl_flows.notify import notify_failure
 from etl_flows.runners import FlowAndProcessPoolTaskRunner, InterruptibleThreadPoolTaskRunner, fork_workers
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
@@ -106,8 +107,12 @@ class RunFailed(RuntimeError):
     """A stage could not complete; the warehouse was left as it was. Carries the run's summary."""
 
     def __init__(self, message: str, summary: dict | None = None) -> None:
-        super().__init__(message)
+        # Both in args, so the summary survives pickling (Prefect's result store, a failure hook in another process).
+        super().__init__(message, summary or {})
         self.summary = summary or {}
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class InjectedFailure(RuntimeError):
@@ -262,7 +267,7 @@ def _collect(stage: str, futures, summary: RunSummary, shard_ids: list[int]) -> 
     return outputs
 
 
-@flow(name="etl-pipeline", version=PIPELINE_VERSION)
+@flow(name="etl-pipeline", version=PIPELINE_VERSION, on_failure=[notify_failure], on_crashed=[notify_failure])
 def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", shard_size: int = DEFAULT_SHARD_SIZE,
                  max_bytes: int = DEFAULT_MAX_BYTES, expectations_dir: str | None = None,
                  state_dir: str = ".state") -> dict:

@@ -1,0 +1,151 @@
+"""Operating it: failure notices to a webhook, the served flow's nothing-changed exit, readable artifacts.
+
+Runs the real flows on the seeds under the session's Prefect test server; the webhook is a real HTTP server on
+loopback (http.server in a thread) that records what it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+from etl.config import RunParameters
+from etl.run.journal import read_journal
+from etl.warehouse.tables import current_snapshot, read_table
+from etl_flows.cli import main
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+@dataclass
+class Receiver:
+    url: str
+    notices: list[dict] = field(default_factory=list)
+    status: int = 200  # what it answers (500: a webhook that fails)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook on 127.0.0.1 that keeps every JSON body posted to it."""
+    box = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            box.notices.append(json.loads(body))
+            self.send_response(box.status)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    box.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield box
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _flow_run_name(flow_run_id: str) -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(flow_run_id).name
+
+
+def test_failed_run_posts_its_stage_shard_and_reason_and_a_completed_run_posts_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver) -> None:
+    warehouse = tmp_path / "warehouse"
+    monkeypatch.setenv("ETL_INJECT_FAILURE", "fields:2")
+    assert main(["run", "--input", str(SEEDS), "--warehouse", str(warehouse), "--shard-size", "2",
+                 "--notify", receiver.url]) == 1
+    failed = read_journal(Path(os.environ["ETL_STATE_DIR"]))[-1]
+    assert len(receiver.notices) == 1, receiver.notices
+    notice = receiver.notices[0]
+    assert (notice["event"], notice["state"], notice["stage"], notice["shard"]) == ("etl.run.failed", "Failed",
+                                                                                      "fields", 2)
+    assert notice["run_name"] == _flow_run_name(failed["flow_run_id"])
+    assert "fields shard 2" in notice["reason"] and "ETL_INJECT_FAILURE" in notice["reason"]
+    assert notice["warehouse"] == str(warehouse.resolve())
+
+    monkeypatch.delenv("ETL_INJECT_FAILURE")
+    assert main(["rerun", "--failed", "--notify", receiver.url]) == 0
+    assert len(receiver.notices) == 1  # the completed re-run posted nothing
+
+
+def test_a_failing_webhook_is_logged_and_the_run_ends_as_it_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, receiver: Receiver, capsys, caplog) -> None:
+    receiver.status = 500
+    monkeypatch.setenv("ETL_INJECT_FAILURE", "ingest:0")
+    monkeypatch.setenv("ETL_NOTIFY_URL", receiver.url)  # the setting instead of the flag
+    with caplog.at_level("WARNING", logger="etl.run.notify"):
+        assert main(["run", "--input", str(SEEDS), "--warehouse", str(tmp_path / "warehouse")]) == 1
+    assert [n["stage"] for n in receiver.notices] == ["ingest"]
+    assert "error: run failed: stage failed: ingest shard 0" in capsys.readouterr().out
+    assert any("could not notify" in r.getMessage() and "500" in r.getMessage() for r in caplog.records)
+
+
+def _locked_parameters(tmp_path: Path) -> RunParameters:
+    return RunParameters(input_dir=str(SEEDS), warehouse_dir=str(tmp_path / "warehouse"),
+                         state_dir=str(tmp_path / "state"))
+
+
+def test_a_deployed_run_with_nothing_changed_leaves_no_snapshot_and_no_runs_row(tmp_path: Path) -> None:
+    """Through the flow a deployment runs (flows/deploy.py:locked_pipeline), as `etl serve` or a worker calls it."""
+    from etl_flows.deploy import locked_pipeline
+
+    parameters = _locked_parameters(tmp_path)
+    first = locked_pipeline(**parameters.as_dict())
+    assert first["status"] == "completed" and first["published"] == 5
+    warehouse = Path(parameters.warehouse_dir)
+    snapshot = current_snapshot(warehouse)
+    second = locked_pipeline(**parameters.as_dict())
+    assert second["status"] == "unchanged" and second["unchanged_since"] == first["run_id"]
+    assert current_snapshot(warehouse) == snapshot  # no new snapshot
+    assert len(read_table(warehouse, "runs")) == 1  # no runs row
+    journal = read_journal(Path(parameters.state_dir))
+    assert [e["status"] for e in journal] == ["completed", "unchanged"]
+    # a changed input makes the next deployed run do its work
+    source = tmp_path / "input"
+    source.mkdir()
+    for path in SEEDS.glob("*.txt"):
+        (source / path.name).write_bytes(path.read_bytes())
+    changed = RunParameters(**{**parameters.as_dict(), "input_dir": str(source)})
+    assert locked_pipeline(**changed.as_dict())["status"] == "completed"
+    assert len(read_table(warehouse, "runs")) == 2
+
+
+def test_status_notifies_when_the_warehouse_is_stale_or_failing_and_only_then(
+        tmp_path: Path, receiver: Receiver) -> None:
+    warehouse, state = tmp_path / "warehouse", tmp_path / "state"
+    status = ["status", "--warehouse", str(warehouse), "--state-dir", str(state), "--notify", receiver.url]
+    assert main(status) == 1  # nothing ever ran here
+    assert [n["event"] for n in receiver.notices] == ["etl.warehouse.unhealthy"]
+    assert receiver.notices[0]["problems"] and receiver.notices[0]["warehouse"] == str(warehouse.resolve())
+    assert main(["run", "--input", str(SEEDS), "--warehouse", str(warehouse), "--state-dir", str(state)]) == 0
+    assert main(status) == 0
+    assert len(receiver.notices) == 1  # healthy: nothing posted
+
+
+def test_a_failed_deployed_run_notifies_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            receiver: Receiver) -> None:
+    from etl_flows.deploy import locked_pipeline
+    from etl_flows.pipeline import RunFailed
+
+    monkeypatch.setenv("ETL_NOTIFY_URL", receiver.url)
+    monkeypatch.setenv("ETL_INJECT_FAILURE", "entities:0")
+    with pytest.raises(RunFailed):
+        locked_pipeline(**_locked_parameters(tmp_path).as_dict())
+    assert [(n["stage"], n["shard"]) for n in receiver.notices] == [("entities", 0)]
