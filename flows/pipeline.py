@@ -29,6 +29,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, RunParameters, load_settings
 from etl.ingest.files import InputFile, discover_files
 from etl.quality.gate import GateBlocked
+from etl.quality.results import aggregate_gates
 from etl.quality.suites import SuiteSpec, default_expectations_dir, load_suites
 from etl.run.events import events_step
 from etl.run.fingerprint import code_version
@@ -50,7 +51,7 @@ from etl.run.shards import (
     unreadable_marker,
     warehouse_signal_parts,
 )
-from etl.run.summary import RunSummary, new_run_id, release_memory, shard
+from etl.run.summary import RunSummary, new_run_id, release_memory, shard, warehouse_slug
 from etl.stories import stories_from_signals
 from etl_flows.notify import notify_failure
 from etl_flows.runners import FlowAndProcessPoolTaskRunner, InterruptibleThreadPoolTaskRunner, fork_workers
@@ -260,7 +261,7 @@ def _collect(stage: str, futures, summary: RunSummary, shard_ids: list[int]) -> 
             summary.failures.append(f"{stage} shard {shard_ids[number]}: {error}")
             tally["failed"].append(shard_ids[number])
             if isinstance(error, GateBlocked):
-                summary.gates += error.dq_rows
+                summary.gates += [dict(row, shard=shard_ids[number]) for row in error.dq_rows]
         elapsed = max(time.monotonic() - started, 1e-6)
         progress.info("%s: shard %d/%d done, %d rows, %.0f rows/s", stage, number + 1, len(futures), rows,
                       rows / elapsed, extra={"stage": stage, "done": number + 1, "total": len(futures)})
@@ -287,11 +288,11 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
             summary.record_publication(error.counts, completed=False)
         summary.status, summary.reason = "failed", str(error)
         summary.duration_s = time.monotonic() - clock
-        frames = [r.dq_results for r in results if r.dq_path]
+        frames = [r.dq_results.assign(shard=r.shard) for r in results if r.dq_path]
         summary.gates = (pd.concat(frames, ignore_index=True).to_dict("records") if frames else []) + summary.gates
-        _report(summary)
+        _report(summary, warehouse_dir)
         raise RunFailed(str(error), json.loads(summary.to_json())) from error
-    _report(summary)
+    _report(summary, warehouse_dir)
     return json.loads(summary.to_json())
 
 
@@ -387,17 +388,23 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
     summary.duration_s = time.monotonic() - clock
 
 
-def _report(summary: RunSummary) -> None:
+def artifact_keys(warehouse_dir: str) -> dict[str, str]:
+    """The run's artifact keys, per warehouse (a short stable slug), so each warehouse has its own latest and history."""
+    slug = warehouse_slug(warehouse_dir)
+    return {kind: f"etl-{kind}-{slug}" for kind in ("run-summary", "gate-results", "quarantined-files")}
+
+
+def _report(summary: RunSummary, warehouse_dir: str) -> None:
     logger = get_run_logger()
     for line in summary.lines():
         logger.info(line)
-    create_markdown_artifact(markdown=summary.markdown(), key="etl-run-summary",
-                             description=f"ETL run {summary.run_id}: {summary.status}")
-    # Stable keys: the Artifacts page keeps the history of each across runs.
-    gate_rows = [{k: row.get(k) for k in ("stage", "suite", "expectation", "severity", "success", "element_count",
-                                          "unexpected_count", "observed")} for row in summary.gates]
-    create_table_artifact(table=gate_rows or [{"stage": "-", "expectation": "no gate ran"}], key="etl-gate-results",
-                          description=f"Gate results of run {summary.run_id}")
+    keys = artifact_keys(warehouse_dir)
+    create_markdown_artifact(markdown=summary.markdown(gate_key=keys["gate-results"]), key=keys["run-summary"],
+                             description=f"ETL run {summary.run_id} on {warehouse_dir}: {summary.status}")
+    # Stable keys: the Artifacts page keeps the history of each across runs. One row per stage and expectation.
+    gate_rows = [line.as_row() for line in aggregate_gates(summary.gates)]
+    create_table_artifact(table=gate_rows or [{"stage": "-", "expectation": "no gate ran"}], key=keys["gate-results"],
+                          description=f"Gate results of run {summary.run_id} on {warehouse_dir}, per stage and expectation")
     create_table_artifact(table=summary.quarantine_rows or [{"source_path": "-", "reason": "nothing quarantined"}],
-                          key="etl-quarantined-files",
+                          key=keys["quarantined-files"],
                           description=f"Files quarantined by run {summary.run_id} (first {QUARANTINE_ARTIFACT_ROWS})")

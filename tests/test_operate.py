@@ -149,3 +149,77 @@ def test_a_failed_deployed_run_notifies_too(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(RunFailed):
         locked_pipeline(**_locked_parameters(tmp_path).as_dict())
     assert [(n["stage"], n["shard"]) for n in receiver.notices] == [("entities", 0)]
+
+
+def _latest_artifact(key: str):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[key])))
+    assert len(found) == 1, key
+    data = found[0].data
+    return json.loads(data) if isinstance(data, str) and found[0].type == "table" else data
+
+
+def test_artifacts_aggregate_gates_per_stage_and_expectation_and_are_kept_per_warehouse(tmp_path: Path) -> None:
+    from etl.quality.suites import default_expectations_dir
+    from etl_flows.pipeline import artifact_keys
+
+    suites = tmp_path / "expectations"
+    suites.mkdir()
+    for path in default_expectations_dir().glob("*.json"):
+        (suites / path.name).write_bytes(path.read_bytes())
+    fields = json.loads((suites / "fields.json").read_text(encoding="utf-8"))
+    fields["expectations"].append({  # a title no other document has: one row of shard 1 goes to quarantine
+        "type": "expect_column_values_to_not_match_regex", "kwargs": {"column": "title", "regex": "^Kazakhstan takes part"},
+        "meta": {"name": "title_not_blacklisted", "severity": "quarantine"}})
+    (suites / "fields.json").write_text(json.dumps(fields), encoding="utf-8")
+    first, second = tmp_path / "one" / "warehouse", tmp_path / "two" / "warehouse"
+    assert main(["run", "--input", str(SEEDS), "--warehouse", str(first), "--shard-size", "2",
+                 "--expectations", str(suites)]) == 0
+    assert main(["run", "--input", str(SEEDS), "--warehouse", str(second), "--shard-size", "5"]) == 0
+
+    keys_one, keys_two = artifact_keys(str(first)), artifact_keys(str(second))
+    assert keys_one["gate-results"] != keys_two["gate-results"]  # same folder name, another path: another key
+    assert keys_one == artifact_keys(str(first))  # stable
+    rows = _latest_artifact(keys_one["gate-results"])
+    lines = [(row["stage"], row["expectation"]) for row in rows]
+    assert len(lines) == len(set(lines))  # one row per stage and expectation, not one per shard
+    assert all(row["shards checked"] == 3 for row in rows if row["stage"] == "fields")
+    quarantined = next(row for row in rows if row["expectation"] == "title_not_blacklisted")
+    assert (quarantined["result"], quarantined["failing shards"], quarantined["unexpected"]) == ("quarantined 1",
+                                                                                                 "1", 1)
+    assert not any(row["result"] == "FAIL" for row in rows)
+    assert "title_not_blacklisted" not in json.dumps(_latest_artifact(keys_two["gate-results"]))
+    summary = _latest_artifact(keys_one["run-summary"])
+    assert "| fields |" not in summary and keys_one["gate-results"] in summary  # not repeated, pointed to
+    assert f"{len(rows)} expectations: {len(rows) - 1} pass, 1 with rows quarantined, 0 FAIL" in summary
+    assert "files seen | published" in summary and "| 5 | 4 | 1 |" in summary
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    # a block expectation failing on shards 4 and 1 of three: FAIL, both listed in order
+    ([{"shard": 0, "success": True, "severity": "block", "element_count": 10, "unexpected_count": 0},
+      {"shard": 4, "success": False, "severity": "block", "element_count": 7, "unexpected_count": 2, "observed": "x"},
+      {"shard": 1, "success": False, "severity": "block", "element_count": 3, "unexpected_count": 1}],
+     ("FAIL", 20, 3, "1, 4", 3)),
+    # a quarantine expectation failing on one shard: the rows went to quarantine, not a FAIL
+    ([{"shard": 2, "success": False, "severity": "quarantine", "element_count": 9, "unexpected_count": 4},
+      {"shard": 3, "success": True, "severity": "quarantine", "element_count": 9, "unexpected_count": 0}],
+     ("quarantined 4", 18, 4, "2", 2)),
+    # a quarantine expectation that could not be evaluated blocks: FAIL; rows without a shard are counted
+    ([{"success": False, "severity": "quarantine", "element_count": 5, "unexpected_count": None,
+       "observed": "error"}], ("FAIL", 5, 0, "1 shard(s)", 1)),
+    ([{"shard": 0, "success": True, "severity": "block", "element_count": 5, "unexpected_count": 0}],
+     ("pass", 5, 0, "-", 1)),
+])
+def test_gate_results_are_one_line_per_stage_and_expectation(rows: list[dict], expected: tuple) -> None:
+    from etl.quality.results import aggregate_gates
+
+    lines = aggregate_gates([{"stage": "fields", "suite": "fields", "expectation": "e", **row} for row in rows])
+    assert len(lines) == 1
+    row = lines[0].as_row()
+    assert (row["result"], row["rows checked"], row["unexpected"], row["failing shards"],
+            row["shards checked"]) == expected

@@ -11,8 +11,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 
+from etl.quality.results import STAGE_ORDER
+
 log = logging.getLogger(__name__)
-STAGE_ORDER = ("ingest", "language", "fields", "validate", "entities", "facts", "stories", "publish")
 TIMEOUT_SECONDS = 10
 
 
