@@ -215,11 +215,12 @@ def _nothing_changed(parameters: RunParameters, previous: dict) -> int:
 
 @contextlib.contextmanager
 def _progress_bar():
-    """On a terminal, show one rich progress bar per stage fed by the flow's `etl.progress` lines."""
+    """On a terminal, one rich progress bar per stage, from the moment its tasks are submitted, fed by the flow's
+    `etl.progress` lines: documents done of the stage's documents, docs/s (or `reused`) and ETA."""
     if not sys.stdout.isatty():
         yield
         return
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     class _Feed(logging.Handler):
         def __init__(self, bars: Progress) -> None:
@@ -230,11 +231,14 @@ def _progress_bar():
             stage = getattr(record, "stage", None)
             if stage is None:
                 return
+            figures = {"completed": record.done, "total": record.total, "speed": record.speed, "eta": record.eta}
             if stage not in self.tasks:
-                self.tasks[stage] = self.bars.add_task(stage, total=record.total)
-            self.bars.update(self.tasks[stage], completed=record.done, total=record.total)
+                self.tasks[stage] = self.bars.add_task(stage, **figures)
+            self.bars.update(self.tasks[stage], **figures)
 
-    with Progress(transient=False) as bars:
+    columns = (TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"),
+               TextColumn("{task.fields[speed]}"), TextColumn("ETA {task.fields[eta]}"), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as bars:
         feed = _Feed(bars)
         logger = logging.getLogger("etl.progress")
         logger.addHandler(feed)
