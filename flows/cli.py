@@ -133,10 +133,13 @@ def _hard_stop(warehouse: Path, server) -> Callable[[int], None]:
 def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool, execution: dict | None, server,
               check: InputCheck, reached_lock: list[bool]) -> int:
     """The flow run of run_pipeline, once the temporary server (if any) is starting."""
+    from etl_flows.console import tracebacks_to_log_file
     from etl_flows.locked import run_locked_and_journaled
     from etl_flows.notify import notify_failure
     from etl_flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
     from etl_flows.runners import discard_forked_workers
+
+    log_file = tracebacks_to_log_file(Path(parameters.state_dir), load_settings().log_level)
 
     execution = execution or {"kind": "process", "workers": os.cpu_count() or 1, "dask_address": None}
 
@@ -177,8 +180,8 @@ def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool,
     except Exception as error:  # an unexpected failure still ends with one clear line
         if interruption(error):  # a signal's exception, wrapped by the code it was raised in
             raise
-        log.debug("run failed", exc_info=True)
-        _say(f"error: run failed: {type(error).__name__}: {error}")
+        log.exception("run failed")  # the traceback: in the log file, on the terminal with DEBUG
+        _say(f"error: run failed: {type(error).__name__}: {error} (traceback in {log_file})")
         return 1
     finally:
         discard_forked_workers()

@@ -117,6 +117,9 @@ class RunFailed(RuntimeError):
     def __str__(self) -> str:
         return str(self.args[0])
 
+    def __repr__(self) -> str:  # Prefect logs the repr: the message, not the whole summary
+        return f"{type(self).__name__}({self.args[0]!r})"
+
 
 class InjectedFailure(RuntimeError):
     """Raised on purpose (ETL_INJECT_FAILURE=stage:shard) to test re-running only what failed."""

@@ -1,5 +1,6 @@
-"""Progress you can see: `etl run` under a real pseudo-terminal draws a bar per stage counting documents, a reused
-run says `reused`, and the flow logs heartbeat lines through Prefect's logger; one shard numbering everywhere."""
+"""What an operator sees: `etl run` under a real pseudo-terminal draws a bar per stage counting documents, a reused
+run says `reused`, the flow logs heartbeat lines through Prefect's logger, one shard numbering everywhere, and a
+failure shows as one line (tracebacks in <state_dir>/etl.log, on the terminal only with ETL_LOG_LEVEL=DEBUG)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,9 @@ def test_heartbeat_lines_and_one_shard_numbering_through_a_failure_and_its_rerun
     assert all(rate in ("-", "reused") or rate.endswith("docs/s") for *_, rate, _ in beats)
     # shard 1 is shard 1 in ETL_INJECT_FAILURE, the progress lines, the error and `etl rerun`
     assert "language: shard 1 failed" in shown and "error: run failed: stage failed: language shard 1" in shown
+    # the failure in one line on the terminal; its tracebacks (task and flow) in the log file
+    assert "Traceback" not in shown and "InjectedFailure" in shown
+    assert (tmp_path / "state" / "etl.log").read_text(encoding="utf-8").count("Traceback (most recent call last)") >= 2
 
     code, shown = _run_in_terminal(["rerun", "--failed", *args], _env(tmp_path, ETL_HEARTBEAT_SECONDS="0"))
     assert code == 0, shown[-3000:]
@@ -115,3 +119,10 @@ def test_rate_and_eta_count_computed_documents_only(events: list[tuple[str, int,
     for kind, documents, reused in events:
         tracker.shard_done("entities", documents, reused=reused, failed=kind == "failed")
     assert tracker.line("entities") == line
+
+
+def test_tracebacks_show_on_the_terminal_with_debug(tmp_path: Path) -> None:
+    run = ["run", "--input", str(SEEDS), "--warehouse", str(tmp_path / "warehouse"), "--state-dir",
+           str(tmp_path / "state")]
+    code, shown = _run_in_terminal(run, _env(tmp_path, ETL_INJECT_FAILURE="ingest:0", ETL_LOG_LEVEL="DEBUG"))
+    assert code == 1 and "Traceback (most recent call last)" in shown, shown[-3000:]
