@@ -357,6 +357,22 @@ def _no_server_message() -> str:
             f"so a `prefect config set` made in another profile home is not seen here; export the variable.)")
 
 
+def _other_schedules(warehouse: str, name: str) -> list[str]:
+    """Active schedules of deployments other than etl-pipeline/NAME that write to `warehouse`: one line each."""
+    from etl_flows.schedules import FLOW_NAME, schedule_health  # imports Prefect: after prepare_environment
+
+    return [f"{s.deployment} ({s.schedule})" for s in schedule_health(Path(warehouse))
+            if s.active and s.deployment != f"{FLOW_NAME}/{name}"]
+
+
+def _two_schedules_message(warehouse: str, others: list[str]) -> str:
+    names = [other.split(" ", 1)[0] for other in others]
+    return (f"{', '.join(others)} already runs the pipeline on {warehouse} on a schedule; two schedules on one "
+            f"warehouse fight for its lock each time both fire. Remove one first: "
+            + "; ".join(f"`prefect deployment delete {name}`" for name in names)
+            + " (and stop the `etl serve` that serves it), or use another --warehouse")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _export_notify(args)  # the served runs (child processes) inherit it
     parameters = _run_parameters(args)
@@ -367,6 +383,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     api_url = _prefect_api_url()
     if api_url is None:
         sys.stderr.write("warning: " + _no_server_message() + "\n")
+        sys.stderr.flush()
+    elif others := _other_schedules(parameters.warehouse_dir, args.name):
+        sys.stderr.write("warning: " + _two_schedules_message(parameters.warehouse_dir, others) + "\n")
         sys.stderr.flush()
     from etl_flows.deploy import locked_pipeline  # imports Prefect: after prepare_environment
 
@@ -394,6 +413,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     prepare_environment(Path(parameters.state_dir))
     if _prefect_api_url() is None:
         _say("error: " + _no_server_message())
+        return 2
+    if others := _other_schedules(parameters.warehouse_dir, args.name):
+        _say("error: " + _two_schedules_message(parameters.warehouse_dir, others))
         return 2
     prefect = [sys.executable, "-m", "prefect"]
     pool = subprocess.run(prefect + ["work-pool", "create", args.pool, "--type", "process"],

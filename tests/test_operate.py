@@ -223,3 +223,32 @@ def test_gate_results_are_one_line_per_stage_and_expectation(rows: list[dict], e
     row = lines[0].as_row()
     assert (row["result"], row["rows checked"], row["unexpected"], row["failing shards"],
             row["shards checked"]) == expected
+
+
+def test_the_readmes_python_snippets_read_the_warehouse(seeded_warehouse: Path) -> None:
+    """Every ```python block of README.md, run from the folder that holds `warehouse/` (no DuckDB CLI needed)."""
+    import re
+    import subprocess
+    import sys
+
+    from conftest import PROJECT
+
+    blocks = re.findall(r"```python\n(.*?)\n```", (PROJECT / "README.md").read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert len(blocks) >= 2
+    for block in blocks:
+        done = subprocess.run([sys.executable, "-c", block], cwd=seeded_warehouse.parent, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert done.returncode == 0, block + "\n" + done.stderr[-2000:]
+        assert re.search(r"\ben\b", done.stdout), done.stdout  # the seeds' English documents are counted
+
+
+def test_etl_docs_says_what_one_row_is_for_every_table_and_ingested_at_is_the_runs_time() -> None:
+    from etl import schemas
+    from etl.warehouse.readme import warehouse_readme
+
+    text = warehouse_readme()
+    for table in schemas.TABLES:
+        row = next(line for line in text.splitlines() if line.startswith(f"| [`{table}`]"))
+        assert row.rstrip(" |").split("|")[-1].strip(), f"{table}: no 'one row is' sentence"
+    ingested = next(line for line in text.splitlines() if line.startswith("| `ingested_at`"))
+    assert "run" in ingested and "published (UTC)" not in ingested
