@@ -147,8 +147,8 @@ def warehouse_readme() -> str:
         "",
         "```bash",
         "etl query \"select lang, count(*) as documents from documents group by lang\"  # one view per table",
-        "python -c \"import duckdb; duckdb.sql(\\\"select lang, count(*) from 'warehouse/documents/*.parquet' "
-        "group by lang\\\").show()\"  # pip install -e '.[analyst]' for duckdb and polars",
+        ("python -c \"import duckdb; duckdb.sql(\\\"select lang, count(*) from 'warehouse/documents/*.parquet' "
+         "group by lang\\\").show()\"  # pip install -e '.[analyst]' for duckdb and polars"),
         "```",
         "",
         "```python",
