@@ -19,7 +19,15 @@ from pathlib import Path
 
 from etl.config import DEFAULT_SHARD_SIZE, RunParameters, Settings, load_settings, run_parameters
 from etl.ingest.files import input_exists
-from etl.run.journal import JOURNAL, InputCheck, check_inputs, inputs_after, last_failed_run, record_run, record_unchanged
+from etl.run.journal import (
+    JOURNAL,
+    InputCheck,
+    check_inputs,
+    inputs_after,
+    last_failed_run,
+    record_run,
+    record_unchanged,
+)
 from etl.run.locking import HOLDER_NAME, WarehouseBusy, lock_holder
 from etl.run.summary import RunSummary
 from etl_flows.analyst_commands import add_cli_commands

@@ -6,8 +6,9 @@ A run triggered through a deployment does not go through the `etl` command, so t
 `etl run` does around the pipeline (etl_flows.locked.run_locked_and_journaled): one writer per warehouse
 (fail at once if it is held) and one line per attempt in <state_dir>/runs.jsonl, so `etl rerun --failed`
 sees served runs too, and a run with nothing to do since the last completed one stops at once (journaled
-`unchanged`, no snapshot, no `runs` row), as `etl run` does. It has the same name and parameters as `etl_pipeline`: in the UI its runs are runs of the flow
-`etl-pipeline`, and a failed `etl run` can be retried with it.
+`unchanged`, no snapshot, no `runs` row), as `etl run` does. It has the same name and parameters as
+`etl_pipeline`: in the UI its runs are runs of the flow `etl-pipeline`, and a failed `etl run` can be retried
+with it.
 
 Relative paths are resolved against the working directory of the run (for a work pool, the project
 folder set by prefect.yaml's pull step), so the lock, the journal and the results are always keyed by
