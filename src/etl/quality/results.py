@@ -12,7 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-STAGE_ORDER = ("ingest", "language", "fields", "validate", "entities", "facts", "stories", "publish")
+STAGE_ORDER = ("ingest", "language", "fields", "validate", "entities", "facts", "stories", "events", "event_sources",
+               "publish")
 PASS, FAIL = "pass", "FAIL"
 
 
