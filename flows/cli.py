@@ -19,10 +19,17 @@ from pathlib import Path
 
 from etl.config import DEFAULT_SHARD_SIZE, RunParameters, Settings, load_settings, run_parameters
 from etl.ingest.files import input_exists
-from etl.run.journal import JOURNAL, input_fingerprint, last_failed_run, record_run, unchanged_since
+from etl.run.journal import (
+    JOURNAL,
+    InputCheck,
+    check_inputs,
+    inputs_after,
+    last_failed_run,
+    record_run,
+    record_unchanged,
+)
 from etl.run.locking import HOLDER_NAME, WarehouseBusy, lock_holder
 from etl.run.summary import RunSummary, new_run_id
-from etl.warehouse.tables import current_snapshot
 from etl_flows.analyst_commands import add_cli_commands
 from etl_flows.maintenance import add_verify_command, preflight, repair_before_run
 from etl_flows.signals import interruption, stop_on_signals
@@ -53,7 +60,16 @@ def _say(line: str = "") -> None:
     sys.stdout.flush()
 
 
+def _export_notify(args: argparse.Namespace) -> str | None:
+    """`--notify URL` as ETL_NOTIFY_URL for this process and the runs it starts (the flows' failure hook reads it)."""
+    url = load_settings(notify_url=getattr(args, "notify", None)).notify_url
+    if url:
+        os.environ["ETL_NOTIFY_URL"] = url
+    return url
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    _export_notify(args)
     return run_pipeline(_run_parameters(args), args.wait, execution=_execution(args), force=args.force,
                         repair=args.repair)
 
@@ -82,24 +98,21 @@ def run_pipeline(parameters: RunParameters, wait_seconds: float = 0.0, show_shar
     if problem is not None:
         _say(f"error: {problem}")
         return 1
-    state_dir, warehouse = Path(parameters.state_dir), Path(parameters.warehouse_dir)
-    fingerprint, files = input_fingerprint(parameters)
-    snapshot = current_snapshot(warehouse)
-    previous = None if force or repair else unchanged_since(state_dir, parameters, fingerprint,
-                                                             snapshot and snapshot.name)
-    if previous is not None:
-        return _nothing_changed(parameters, previous)
+    state_dir = Path(parameters.state_dir)
+    check = check_inputs(parameters, force or repair)
+    if check.previous is not None:
+        return _nothing_changed(parameters, check.previous)
     # Prefect is imported only now: PREFECT_HOME must be set first, and the temporary server is launched
     # before the import (it boots while Prefect, the flow and its libraries load).
     prepare_environment(state_dir)
     from etl_flows.server import start_server_unless_configured
 
     server = start_server_unless_configured()
+    warehouse = Path(parameters.warehouse_dir)
     reached_lock: list[bool] = []
     with stop_on_signals(_hard_stop(warehouse, server)):
         try:
-            return _run_flow(parameters, wait_seconds, show_shards, execution, server, fingerprint, files, reached_lock,
-                                 repair)
+            return _run_flow(parameters, wait_seconds, show_shards, execution, server, check, reached_lock, repair)
         except BaseException as error:
             stopped_by = interruption(error)
             if stopped_by is None:
@@ -134,12 +147,15 @@ def _hard_stop(warehouse: Path, server) -> Callable[[int], None]:
 
 
 def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool, execution: dict | None, server,
-              fingerprint: str, files: int, reached_lock: list[bool], repair: bool = False) -> int:
+              check: InputCheck, reached_lock: list[bool], repair: bool = False) -> int:
     """The flow run of run_pipeline, once the temporary server (if any) is starting (`repair`: repair first)."""
-    warehouse = Path(parameters.warehouse_dir)
+    from etl_flows.console import tracebacks_to_log_file
     from etl_flows.locked import run_locked_and_journaled
+    from etl_flows.notify import notify_failure
     from etl_flows.pipeline import RunFailed, etl_pipeline, prepared_task_runner
     from etl_flows.runners import discard_forked_workers
+
+    log_file = tracebacks_to_log_file(Path(parameters.state_dir), load_settings().log_level)
 
     execution = execution or {"kind": "process", "workers": os.cpu_count() or 1, "dask_address": None}
 
@@ -153,27 +169,23 @@ def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool,
             repair_before_run(parameters, new_run_id() + "-repair")
         with _progress_bar():
             try:
-                return etl_pipeline.with_options(task_runner=runner, on_crashed=[note_flow_run],
-                                                 on_failure=[note_flow_run])(**parameters.as_dict())
+                # with_options replaces the flow's hooks: the failure notice is kept
+                return etl_pipeline.with_options(task_runner=runner, on_crashed=[notify_failure, note_flow_run],
+                                                 on_failure=[notify_failure, note_flow_run])(**parameters.as_dict())
             except BaseException as error:
                 stopped_by = interruption(error)
                 if stopped_by is not None:  # Prefect calls an interrupted flow run Crashed (or Failed); it was cancelled
                     _mark_cancelled(ended_flow_runs, f"Interrupted by {stopped_by}.")
                 raise
 
-    def inputs(outcome: dict) -> dict:
-        snapshot = current_snapshot(warehouse)
-        # Files that could not be read must be tried again next time, even if nothing else changed.
-        unread = bool((outcome.get("quarantined_by_reason") or {}).get("unreadable"))
-        return {"fingerprint": None if unread else fingerprint, "snapshot": snapshot.name if snapshot else None}
-
     try:
         # before the server answers: no Prefect thread may run yet where worker processes are forked
-        runner = prepared_task_runner(**execution, shards=-(-files // parameters.shard_size))
+        runner = prepared_task_runner(**execution, shards=-(-check.files // parameters.shard_size))
         if server is not None:
             server.wait()
         reached_lock.append(True)
-        outcome = run_locked_and_journaled(parameters, run, wait_seconds=wait_seconds, inputs=inputs)
+        outcome = run_locked_and_journaled(parameters, run, wait_seconds=wait_seconds,
+                                           inputs=lambda outcome: inputs_after(parameters, check.fingerprint, outcome))
     except WarehouseBusy as error:
         _say(f"error: {error}")
         return 3
@@ -186,8 +198,8 @@ def _run_flow(parameters: RunParameters, wait_seconds: float, show_shards: bool,
     except Exception as error:  # an unexpected failure still ends with one clear line
         if interruption(error):  # a signal's exception, wrapped by the code it was raised in
             raise
-        log.debug("run failed", exc_info=True)
-        _say(f"error: run failed: {type(error).__name__}: {error}")
+        log.exception("run failed")  # the traceback: in the log file, on the terminal with DEBUG
+        _say(f"error: run failed: {type(error).__name__}: {error} (traceback in {log_file})")
         return 1
     finally:
         discard_forked_workers()
@@ -211,11 +223,8 @@ def _mark_cancelled(flow_run_ids: list, message: str) -> None:
 
 def _nothing_changed(parameters: RunParameters, previous: dict) -> int:
     """Journal and print a run that had nothing to do: every file is as the last completed run saw it."""
-    counts = previous.get("counts") or {}
-    seen, quarantined = counts.get("files_seen") or 0, counts.get("quarantined") or 0
-    summary = {"run_id": None, "files_seen": seen, "published": 0, "quarantined": quarantined,
-               "skipped_unchanged": seen - quarantined, "duration_s": 0.0}
-    record_run(Path(parameters.state_dir), parameters, "unchanged", summary, None, inputs=previous.get("inputs"))
+    summary = record_unchanged(parameters, previous)
+    seen, quarantined = summary["files_seen"], summary["quarantined"]
     _say(f"nothing changed since run {previous.get('run_id')}: the {seen} input files, the parameters, the suites "
          f"and the code are the same, and the warehouse is at the snapshot that run published "
          f"(use --force to run anyway)")
@@ -227,11 +236,12 @@ def _nothing_changed(parameters: RunParameters, previous: dict) -> int:
 
 @contextlib.contextmanager
 def _progress_bar():
-    """On a terminal, show one rich progress bar per stage fed by the flow's `etl.progress` lines."""
+    """On a terminal, one rich progress bar per stage, from the moment its tasks are submitted, fed by the flow's
+    `etl.progress` lines: documents done of the stage's documents, docs/s (or `reused`) and ETA."""
     if not sys.stdout.isatty():
         yield
         return
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     class _Feed(logging.Handler):
         def __init__(self, bars: Progress) -> None:
@@ -242,11 +252,14 @@ def _progress_bar():
             stage = getattr(record, "stage", None)
             if stage is None:
                 return
+            figures = {"completed": record.done, "total": record.total, "speed": record.speed, "eta": record.eta}
             if stage not in self.tasks:
-                self.tasks[stage] = self.bars.add_task(stage, total=record.total)
-            self.bars.update(self.tasks[stage], completed=record.done, total=record.total)
+                self.tasks[stage] = self.bars.add_task(stage, **figures)
+            self.bars.update(self.tasks[stage], **figures)
 
-    with Progress(transient=False) as bars:
+    columns = (TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(), TextColumn("documents"),
+               TextColumn("{task.fields[speed]}"), TextColumn("ETA {task.fields[eta]}"), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as bars:
         feed = _Feed(bars)
         logger = logging.getLogger("etl.progress")
         logger.addHandler(feed)
@@ -267,6 +280,7 @@ def _print_summary(summary, show_shards: bool) -> None:
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
+    _export_notify(args)
     state_dir = load_settings(state_dir=args.state_dir).resolved().state_dir
     failed = last_failed_run(state_dir)
     if failed is None:
@@ -326,6 +340,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         for line in health_lines(health):
             _say(line)
+    notify_url = load_settings(notify_url=args.notify).notify_url
+    if notify_url and not health.healthy:
+        from etl.run.notify import post_notice, unhealthy_notice
+
+        post_notice(notify_url, unhealthy_notice(str(settings.warehouse_dir), health.problems))
     return 0 if health.healthy else 1
 
 
@@ -356,7 +375,24 @@ def _no_server_message() -> str:
             f"so a `prefect config set` made in another profile home is not seen here; export the variable.)")
 
 
+def _other_schedules(warehouse: str, name: str) -> list[str]:
+    """Active schedules of deployments other than etl-pipeline/NAME that write to `warehouse`: one line each."""
+    from etl_flows.schedules import FLOW_NAME, schedule_health  # imports Prefect: after prepare_environment
+
+    return [f"{s.deployment} ({s.schedule})" for s in schedule_health(Path(warehouse))
+            if s.active and s.deployment != f"{FLOW_NAME}/{name}"]
+
+
+def _two_schedules_message(warehouse: str, others: list[str]) -> str:
+    names = [other.split(" ", 1)[0] for other in others]
+    return (f"{', '.join(others)} already runs the pipeline on {warehouse} on a schedule; two schedules on one "
+            f"warehouse fight for its lock each time both fire. Remove one first: "
+            + "; ".join(f"`prefect deployment delete {name}`" for name in names)
+            + " (and stop the `etl serve` that serves it), or use another --warehouse")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    _export_notify(args)  # the served runs (child processes) inherit it
     parameters = _run_parameters(args)
     if not input_exists(parameters.input_dir):
         _say(f"error: input folder {parameters.input_dir} does not exist")
@@ -365,6 +401,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     api_url = _prefect_api_url()
     if api_url is None:
         sys.stderr.write("warning: " + _no_server_message() + "\n")
+        sys.stderr.flush()
+    elif others := _other_schedules(parameters.warehouse_dir, args.name):
+        sys.stderr.write("warning: " + _two_schedules_message(parameters.warehouse_dir, others) + "\n")
         sys.stderr.flush()
     from etl_flows.deploy import locked_pipeline  # imports Prefect: after prepare_environment
 
@@ -383,6 +422,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     import etl_flows
 
     parameters = _run_parameters(args)
+    notify_url = _export_notify(args)
     project = Path(etl_flows.__file__).resolve().parent.parent
     prefect_file = project / "prefect.yaml"
     if not prefect_file.is_file():
@@ -392,6 +432,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if _prefect_api_url() is None:
         _say("error: " + _no_server_message())
         return 2
+    if others := _other_schedules(parameters.warehouse_dir, args.name):
+        _say("error: " + _two_schedules_message(parameters.warehouse_dir, others))
+        return 2
     prefect = [sys.executable, "-m", "prefect"]
     pool = subprocess.run(prefect + ["work-pool", "create", args.pool, "--type", "process"],
                           capture_output=True, text=True)
@@ -400,9 +443,11 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         return 1
     # Run from the project folder: the entrypoint is relative to it, and prefect.yaml's default pull step
     # makes it the working directory of every flow run the worker starts.
+    # The worker starts each flow run with the deployment's env job variable: the failure hook finds the URL there.
+    notify = ["--job-variable", json.dumps({"env": {"ETL_NOTIFY_URL": notify_url}})] if notify_url else []
     deploy = subprocess.run(prefect + ["--no-prompt", "deploy", "--prefect-file", str(prefect_file),
-                                       "--name", args.name, "--pool", args.pool, "--params", json.dumps(parameters.as_dict())],
-                            cwd=project)
+                                       "--name", args.name, "--pool", args.pool, "--params", json.dumps(parameters.as_dict())]
+                            + notify, cwd=project)
     if deploy.returncode != 0:
         _say("error: prefect deploy failed")
         return 1
@@ -431,6 +476,13 @@ def _add_run_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--max-bytes", type=int, default=None, help="larger files are quarantined as too_large (default 20 MiB, env ETL_MAX_BYTES)")
     command.add_argument("--state-dir", type=Path, default=None, help="Prefect home, task results and run journal (default .state/, env ETL_STATE_DIR)")
     command.add_argument("--expectations", type=Path, default=None, help="folder of GX suites (default: the project's expectations/)")
+    _add_notify_flag(command)
+
+
+def _add_notify_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--notify", default=None, metavar="URL",
+                         help="webhook that gets a JSON post (run name, failed stage and shard, reason) when a run "
+                              "fails or crashes; nothing when it completes (env ETL_NOTIFY_URL)")
 
 
 def _add_operate_commands(commands) -> None:
@@ -469,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     rerun.add_argument("--failed", action="store_true", required=True, help="re-run the last failed run")
     rerun.add_argument("--state-dir", type=Path, default=None, help="state folder of the failed run (default .state/)")
     rerun.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the warehouse lock")
+    _add_notify_flag(rerun)
     _add_execution_flags(rerun)
     rerun.set_defaults(handler=cmd_rerun)
     evaluate = commands.add_parser("evaluate", help="precision, recall and F1 per field against a gold file")
@@ -485,6 +538,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"stale when the last completed run is older than this, e.g. 2h, 90m, 1d "
                              f"(default {Settings.status_max_age}, env ETL_STATUS_MAX_AGE)")
     status.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    status.add_argument("--notify", default=None, metavar="URL",
+                        help="webhook that gets a JSON post with the problems when the warehouse is stale or failing "
+                             "(env ETL_NOTIFY_URL)")
     status.set_defaults(handler=cmd_status)
     _add_operate_commands(commands)  # serve, deploy
     add_cli_commands(commands)  # query, report, docs

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,9 +30,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, RunParameters, load_settings
 from etl.ingest.files import InputFile, discover_files
 from etl.quality.gate import GateBlocked
+from etl.quality.results import aggregate_gates
 from etl.quality.suites import SuiteSpec, default_expectations_dir, load_suites
 from etl.run.events import events_step
 from etl.run.fingerprint import code_version
+from etl.run.progress import RunProgress
 from etl.run.publish import ConservationError, PublishedCounts, RunPublication, publish_run
 from etl.run.shards import (
     StageOutput,
@@ -50,9 +53,10 @@ from etl.run.shards import (
     unreadable_marker,
     warehouse_signal_parts,
 )
-from etl.run.summary import RunSummary, new_run_id, release_memory, shard
+from etl.run.summary import RunSummary, new_run_id, release_memory, shard, warehouse_slug
 from etl.stories import stories_from_signals
 from etl.warehouse.tables import pending_recompute
+from etl_flows.notify import notify_failure
 from etl_flows.runners import FlowAndProcessPoolTaskRunner, InterruptibleThreadPoolTaskRunner, fork_workers
 
 # Progress lines, one per finished shard; the CLI turns them into a progress bar on a terminal.
@@ -107,8 +111,15 @@ class RunFailed(RuntimeError):
     """A stage could not complete; the warehouse was left as it was. Carries the run's summary."""
 
     def __init__(self, message: str, summary: dict | None = None) -> None:
-        super().__init__(message)
+        # Both in args, so the summary survives pickling (Prefect's result store, a failure hook in another process).
+        super().__init__(message, summary or {})
         self.summary = summary or {}
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __repr__(self) -> str:  # Prefect logs the repr: the message, not the whole summary
+        return f"{type(self).__name__}({self.args[0]!r})"
 
 
 class InjectedFailure(RuntimeError):
@@ -165,40 +176,40 @@ def _maybe_inject_failure(stage: str, shard_number: int) -> None:
 _CACHED = {"persist_result": True, "cache_result_in_memory": False}
 
 
-@task(name="ingest", retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_transient,
-      cache_key_fn=_ingest_key, **_CACHED)
+@task(name="ingest", task_run_name="ingest-shard-{shard_number}", retries=2, retry_delay_seconds=[1, 4],
+      retry_condition_fn=_transient, cache_key_fn=_ingest_key, **_CACHED)
 def ingest_task(files: list[InputFile], max_bytes: int, suite: SuiteSpec, staging: str,
                 shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("ingest", shard_number)
     return ingest_shard(files, max_bytes, suite, Path(staging), shard_number)
 
 
-@task(name="language", cache_key_fn=_document_key, **_CACHED)
+@task(name="language", task_run_name="language-shard-{shard_number}", cache_key_fn=_document_key, **_CACHED)
 def language_task(source: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0,
                   keep: list[str] | None = None) -> StageOutput:
     _maybe_inject_failure("language", shard_number)
     return document_stage("language", source, suite, Path(staging), shard_number, keep)
 
 
-@task(name="fields", cache_key_fn=_document_key, **_CACHED)
+@task(name="fields", task_run_name="fields-shard-{shard_number}", cache_key_fn=_document_key, **_CACHED)
 def fields_task(source: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("fields", shard_number)
     return document_stage("fields", source, suite, Path(staging), shard_number)
 
 
-@task(name="validate", cache_key_fn=_document_key, **_CACHED)
+@task(name="validate", task_run_name="validate-shard-{shard_number}", cache_key_fn=_document_key, **_CACHED)
 def validate_task(source: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("validate", shard_number)
     return document_stage("validate", source, suite, Path(staging), shard_number)
 
 
-@task(name="entities", cache_key_fn=_entities_key, **_CACHED)
+@task(name="entities", task_run_name="entities-shard-{shard_number}", cache_key_fn=_entities_key, **_CACHED)
 def entities_task(documents: StageOutput, suite: SuiteSpec, staging: str, shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("entities", shard_number)
     return entities_stage(documents, suite, Path(staging), shard_number)
 
 
-@task(name="facts", cache_key_fn=_facts_key, **_CACHED)
+@task(name="facts", task_run_name="facts-shard-{shard_number}", cache_key_fn=_facts_key, **_CACHED)
 def facts_task(documents: StageOutput, entities: StageOutput, suite: SuiteSpec, staging: str,
                shard_number: int = 0) -> StageOutput:
     _maybe_inject_failure("facts", shard_number)
@@ -228,42 +239,80 @@ class _UpstreamFailed(Exception):
     """A shard's task did not run because a task it depends on failed (counted under that task)."""
 
 
-def _collect(stage: str, futures, summary: RunSummary, shard_ids: list[int]) -> list[StageOutput | None]:
-    """Wait for every shard of a stage, logging progress; None for a shard that failed or could not run."""
+def _collect(stage: str, futures, summary: RunSummary, shard_ids: list[int], tracker: RunProgress,
+             documents: list[int]) -> list[StageOutput | None]:
+    """Wait for every shard of a stage, counting its documents in `tracker` and logging a progress line per shard;
+    None for a shard that failed or could not run. Shards are named by their number (as in ETL_INJECT_FAILURE)."""
     outputs: list[StageOutput | None] = []
     tally = summary.tasks.setdefault(stage, {"executed": [], "reused": [], "failed": []})
-    started, rows = time.monotonic(), 0
     for number, future in enumerate(futures):
-        try:
-            future.wait()
-        except UpstreamTaskError:  # a process pool never starts it; counted under the task that failed
-            outputs.append(None)
-            continue
-        if future.state.is_completed():
-            output = future.result()
-            outputs.append(output)
-            rows += output.rows
-            tally["reused" if future.state.name == "Cached" else "executed"].append(output.shard)
-            summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + (
-                0.0 if future.state.name == "Cached" else output.seconds)
-        else:
-            outputs.append(None)
-            if future.state.name == "NotReady" or "Upstream" in str(future.state.message or ""):
-                continue
-            error = future.result(raise_on_failure=False)
-            if isinstance(error, UpstreamTaskError):  # counted under the task that failed
-                continue
-            summary.failures.append(f"{stage} shard {shard_ids[number]}: {error}")
-            tally["failed"].append(shard_ids[number])
-            if isinstance(error, GateBlocked):
-                summary.gates += error.dq_rows
-        elapsed = max(time.monotonic() - started, 1e-6)
-        progress.info("%s: shard %d/%d done, %d rows, %.0f rows/s", stage, number + 1, len(futures), rows,
-                      rows / elapsed, extra={"stage": stage, "done": number + 1, "total": len(futures)})
+        outcome, output = _shard_outcome(stage, future, summary, shard_ids[number], tally)
+        outputs.append(output)
+        tracker.shard_done(stage, documents[number], reused=outcome == "reused", failed=output is None)
+        figures = tracker.snapshot(stage)
+        progress.info("%s: shard %d %s (%d of %d shards), %d/%d documents, %s, ETA %s", stage, shard_ids[number],
+                      outcome, number + 1, len(futures), figures["done"], figures["total"], figures["speed"],
+                      figures["eta"], extra=figures)
     return outputs
 
 
-@flow(name="etl-pipeline", version=PIPELINE_VERSION)
+def _shard_outcome(stage: str, future, summary: RunSummary, shard_id: int,
+                   tally: dict[str, list[int]]) -> tuple[str, StageOutput | None]:
+    """Wait for one shard's task: (done | reused | failed | not run, its output or None), tallied in the summary."""
+    try:
+        future.wait()
+    except UpstreamTaskError:  # a process pool never starts it; counted under the task that failed
+        return "not run (an earlier stage failed)", None
+    if future.state.is_completed():
+        output = future.result()
+        reused = future.state.name == "Cached"
+        tally["reused" if reused else "executed"].append(output.shard)
+        summary.stage_seconds[stage] = summary.stage_seconds.get(stage, 0.0) + (0.0 if reused else output.seconds)
+        return ("reused" if reused else "done"), output
+    if future.state.name == "NotReady" or "Upstream" in str(future.state.message or ""):
+        return "not run (an earlier stage failed)", None
+    error = future.result(raise_on_failure=False)
+    if isinstance(error, UpstreamTaskError):  # counted under the task that failed
+        return "not run (an earlier stage failed)", None
+    summary.failures.append(f"{stage} shard {shard_id}: {error}")
+    tally["failed"].append(shard_id)
+    if isinstance(error, GateBlocked):
+        summary.gates += [dict(row, shard=shard_id) for row in error.dq_rows]
+    return "failed", None
+
+
+def _start_stage(tracker: RunProgress, stage: str, documents: list[int]) -> None:
+    """Open the stage's progress (a bar on a terminal) as its tasks are submitted."""
+    tracker.start(stage, sum(documents), len(documents))
+    figures = tracker.snapshot(stage)
+    progress.info("%s: started, %d documents in %d shard(s)", stage, figures["total"], len(documents),
+                  extra=dict(figures, event="start"))
+
+
+@contextmanager
+def _heartbeat(tracker: RunProgress, seconds: float) -> Iterator[None]:
+    """Every `seconds` (0: never), one line per running stage through Prefect's logger, so a served run's log
+    shows progress too: documents done, docs/s, ETA."""
+    if seconds <= 0:
+        yield
+        return
+    logger, stop = get_run_logger(), threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(seconds):
+            for stage in tracker.running():
+                logger.info("heartbeat: %s", tracker.line(stage))
+
+    thread = threading.Thread(target=beat, name="etl-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@flow(name="etl-pipeline", version=PIPELINE_VERSION, on_failure=[notify_failure], on_crashed=[notify_failure])
 def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", shard_size: int = DEFAULT_SHARD_SIZE,
                  max_bytes: int = DEFAULT_MAX_BYTES, expectations_dir: str | None = None,
                  state_dir: str = ".state") -> dict:
@@ -275,19 +324,20 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
     parameters = RunParameters(input_dir=input_dir, warehouse_dir=warehouse_dir, shard_size=shard_size,
                                max_bytes=max_bytes, expectations_dir=expectations_dir, state_dir=state_dir)
     results: list[StageOutput] = []
+    tracker = RunProgress()
     try:
-        with results_under(results_folder(Path(state_dir))):
-            _run_stages(parameters, summary, results, started_at, clock)
+        with results_under(results_folder(Path(state_dir))), _heartbeat(tracker, load_settings().heartbeat_seconds):
+            _run_stages(parameters, summary, results, started_at, clock, tracker)
     except (RunFailed, GateBlocked, ConservationError) as error:
         if isinstance(error, ConservationError):
             summary.record_publication(error.counts, completed=False)
         summary.status, summary.reason = "failed", str(error)
         summary.duration_s = time.monotonic() - clock
-        frames = [r.dq_results for r in results if r.dq_path]
+        frames = [r.dq_results.assign(shard=r.shard) for r in results if r.dq_path]
         summary.gates = (pd.concat(frames, ignore_index=True).to_dict("records") if frames else []) + summary.gates
-        _report(summary)
+        _report(summary, warehouse_dir)
         raise RunFailed(str(error), json.loads(summary.to_json())) from error
-    _report(summary)
+    _report(summary, warehouse_dir)
     return json.loads(summary.to_json())
 
 
@@ -304,7 +354,7 @@ def _fail_if_any(summary: RunSummary) -> None:
 
 
 def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[StageOutput], started_at: datetime,
-                clock: float) -> None:
+                clock: float, tracker: RunProgress) -> None:
     logger = get_run_logger()
     shard_size, warehouse = parameters.shard_size, Path(parameters.warehouse_dir)
     staging = str(results_folder(Path(parameters.state_dir)) / "staged")
@@ -314,9 +364,11 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
     summary.files_seen = sum(len(files) for files in file_shards)
     logger.info("run %s: %d files in %d shard(s)", summary.run_id, summary.files_seen, len(file_shards))
 
-    numbers = list(range(len(file_shards)))
+    numbers, files_per_shard = list(range(len(file_shards))), [len(files) for files in file_shards]
+    _start_stage(tracker, "ingest", files_per_shard)
     ingested = _collect("ingest", ingest_task.map(file_shards, unmapped(parameters.max_bytes),
-                                                   unmapped(suites["ingest"]), unmapped(staging), numbers), summary, numbers)
+                                                   unmapped(suites["ingest"]), unmapped(staging), numbers), summary,
+                        numbers, tracker, files_per_shard)
     del file_shards  # the file list: about 35 MB at 100,000 files, not needed past ingest
     _fail_if_any(summary)
     results += ingested
@@ -340,12 +392,16 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
     validated = validate_task.map(fields, unmapped(suites["validate"]), unmapped(staging), shard_ids)
     entities = entities_task.map(validated, unmapped(suites["entities"]), unmapped(staging), shard_ids)
     facts = facts_task.map(validated, entities, unmapped(suites["facts"]), unmapped(staging), shard_ids)
-    outputs = {stage: _collect(stage, futures, summary, shard_ids) for stage, futures in (
-        ("language", language), ("fields", fields), ("validate", validated), ("entities", entities),
-        ("facts", facts))}
+    stages = (("language", language), ("fields", fields), ("validate", validated), ("entities", entities),
+              ("facts", facts))
+    documents_per_shard = [len(keep[n]) for n in shard_ids]
+    for stage, _ in stages:
+        _start_stage(tracker, stage, documents_per_shard)
+    outputs = {stage: _collect(stage, futures, summary, shard_ids, tracker, documents_per_shard)
+               for stage, futures in stages}
     for stage_outputs in outputs.values():
         results += [o for o in stage_outputs if o is not None]
-    del language, fields, validated, entities, facts  # the futures: each keeps its pickled result
+    del language, fields, validated, entities, facts, stages  # the futures: each keeps its pickled result
     _retire_workers()
     _fail_if_any(summary)
     documents = [o.path for o in outputs["validate"] if o.path]
@@ -383,17 +439,23 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
     summary.duration_s = time.monotonic() - clock
 
 
-def _report(summary: RunSummary) -> None:
+def artifact_keys(warehouse_dir: str) -> dict[str, str]:
+    """The run's artifact keys, per warehouse (a short stable slug), so each warehouse has its own latest and history."""
+    slug = warehouse_slug(warehouse_dir)
+    return {kind: f"etl-{kind}-{slug}" for kind in ("run-summary", "gate-results", "quarantined-files")}
+
+
+def _report(summary: RunSummary, warehouse_dir: str) -> None:
     logger = get_run_logger()
     for line in summary.lines():
         logger.info(line)
-    create_markdown_artifact(markdown=summary.markdown(), key="etl-run-summary",
-                             description=f"ETL run {summary.run_id}: {summary.status}")
-    # Stable keys: the Artifacts page keeps the history of each across runs.
-    gate_rows = [{k: row.get(k) for k in ("stage", "suite", "expectation", "severity", "success", "element_count",
-                                          "unexpected_count", "observed")} for row in summary.gates]
-    create_table_artifact(table=gate_rows or [{"stage": "-", "expectation": "no gate ran"}], key="etl-gate-results",
-                          description=f"Gate results of run {summary.run_id}")
+    keys = artifact_keys(warehouse_dir)
+    create_markdown_artifact(markdown=summary.markdown(gate_key=keys["gate-results"]), key=keys["run-summary"],
+                             description=f"ETL run {summary.run_id} on {warehouse_dir}: {summary.status}")
+    # Stable keys: the Artifacts page keeps the history of each across runs. One row per stage and expectation.
+    gate_rows = [line.as_row() for line in aggregate_gates(summary.gates)]
+    create_table_artifact(table=gate_rows or [{"stage": "-", "expectation": "no gate ran"}], key=keys["gate-results"],
+                          description=f"Gate results of run {summary.run_id} on {warehouse_dir}, per stage and expectation")
     create_table_artifact(table=summary.quarantine_rows or [{"source_path": "-", "reason": "nothing quarantined"}],
-                          key="etl-quarantined-files",
+                          key=keys["quarantined-files"],
                           description=f"Files quarantined by run {summary.run_id} (first {QUARANTINE_ARTIFACT_ROWS})")

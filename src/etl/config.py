@@ -39,6 +39,8 @@ class Settings:
     stories_memory: str = DEFAULT_STORIES_MEMORY  # DuckDB's memory cap for stories (spills to disk beyond it)
     status_max_age: str = "25h"  # `etl status`: stale beyond this age (a daily schedule plus an hour's grace)
     inject_failure: str | None = None  # drills and tests: "stage:shard" makes that shard's task fail
+    notify_url: str | None = None  # a webhook that gets a JSON post when a run fails or crashes (or is stale)
+    heartbeat_seconds: float = 30.0  # a progress line through Prefect's logger this often while stages run
 
     def resolved(self) -> Settings:
         """Return a copy with absolute paths."""
@@ -104,6 +106,8 @@ _ENV_NAMES = {
     "stories_memory": "ETL_STORIES_MEMORY",
     "status_max_age": "ETL_STATUS_MAX_AGE",
     "inject_failure": "ETL_INJECT_FAILURE",
+    "notify_url": "ETL_NOTIFY_URL",
+    "heartbeat_seconds": "ETL_HEARTBEAT_SECONDS",
 }
 TASK_RUNNERS = ("thread", "process", "dask")
 WORKER_STARTS = ("fork", "spawn")
@@ -135,6 +139,10 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise ValueError(f"ETL_WORKER_START must be fork or spawn, not {settings.worker_start!r}")
     if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ValueError(f"ETL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {settings.log_level!r}")
+    if settings.notify_url is not None and not settings.notify_url.startswith(("http://", "https://")):
+        raise ValueError(f"ETL_NOTIFY_URL / --notify must be an http(s) URL, not {settings.notify_url!r}")
+    if settings.heartbeat_seconds < 0:
+        raise ValueError("ETL_HEARTBEAT_SECONDS must be 0 or more")
     return settings
 
 
@@ -153,6 +161,8 @@ def local_path(location: str | Path) -> Path:
 def _coerce(name: str, value: object) -> object:
     if name in ("shard_size", "max_bytes", "workers"):
         return int(value)  # type: ignore[arg-type]
+    if name == "heartbeat_seconds":
+        return float(value)  # type: ignore[arg-type]
     if name == "input_dir" and "://" in str(value):
         return str(value) if is_url(str(value)) else local_path(str(value))
     if name.endswith("_dir"):

@@ -90,7 +90,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
                          "(\"Кабар\", \"KAZINFORM\", \"Tengrinews.kz\"), else null",
         "char_count": "characters in the normalized text",
         "run_id": "run that published the document (join runs.run_id)",
-        "ingested_at": "when the document was published (UTC)",
+        "ingested_at": "when the run that published this row wrote it (UTC): the run's time, not the article's "
+                       "(that is published_date)",
     },
     "quarantine": {
         "source_path": "input file relative to the input folder (null for rows about derived records)",

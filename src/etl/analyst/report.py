@@ -14,6 +14,7 @@ import duckdb
 from etl import schemas
 from etl.analyst.query import connect
 from etl.ingest.decode import FORMAT_CHARS
+from etl.quality.results import aggregate_gates, gate_counts
 from etl.warehouse.readme import write_text_atomically
 from etl.warehouse.tables import current_snapshot, snapshot_tables
 
@@ -74,7 +75,7 @@ _LAST_CHECKED_RUN_SQL = ("select run_id from dq_results group by run_id "
                          "order by max(checked_at) desc nulls last, run_id desc limit 1")
 _GATES_SQL = """
 select stage, suite, expectation, severity, success, element_count, unexpected_count, observed
-from dq_results where run_id = ? order by success, stage, suite, expectation
+from dq_results where run_id = ? order by stage, suite, expectation
 """
 
 _CSS = """
@@ -84,7 +85,7 @@ h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.2em;margin:0 0 .5em;border-botto
 section{margin:28px 0}nav a{margin-right:14px}.meta{color:#57606a}.note{color:#57606a;font-size:.9em}
 table{border-collapse:collapse;font-size:.88em;width:100%}th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;
 vertical-align:top}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.wrap{max-width:420px;overflow-wrap:anywhere}.ok{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
+td.wrap{max-width:420px;overflow-wrap:anywhere}.ok{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}.warn{color:#9a6700;font-weight:600}
 .empty{color:#57606a;font-style:italic}svg.chart{display:block;margin:6px 0}svg.chart text{font-size:12px;fill:#1f2328}
 svg.chart rect.bar{fill:#4472c4}svg.chart text.value{fill:#57606a}
 """
@@ -287,18 +288,23 @@ def _gates_section(connection: duckdb.DuckDBPyConnection, with_rows: set[str]) -
     rows = connection.execute(_GATES_SQL, [last[0]]).fetchall()
     if not rows:
         return f'<p class="empty">The last run <code>{html.escape(str(last[0]))}</code> recorded no gate results.</p>'
-    failed = sum(1 for row in rows if row[4] is False)
-    summary = (f'<p>Run <code>{html.escape(str(last[0]))}</code>: {len(rows)} expectations, '
-               f'<span class="{"fail" if failed else "ok"}">{failed} failed</span>.</p>')
-    shown = [(stage, suite, expectation, severity, _Mark(success), checked, unexpected, observed)
-             for stage, suite, expectation, severity, success, checked, unexpected, observed in rows]
-    headers = ["stage", "suite", "expectation", "severity", "success", "rows checked", "unexpected", "observed"]
-    return summary + _html_table(headers, shown, numeric={"rows checked", "unexpected"}, wrap={"observed"})
+    columns = ["stage", "suite", "expectation", "severity", "success", "element_count", "unexpected_count", "observed"]
+    lines = aggregate_gates(dict(zip(columns, row)) for row in rows)  # one line per stage and expectation
+    counts = gate_counts(lines)
+    summary = (f'<p>Run <code>{html.escape(str(last[0]))}</code>: {len(lines)} expectations, '
+               f'<span class="{"fail" if counts["FAIL"] else "ok"}">{counts["FAIL"]} failed</span>'
+               + (f', {counts["quarantined"]} with rows quarantined' if counts["quarantined"] else "") + ".</p>")
+    headers = ["stage", "expectation", "severity", "result", "rows checked", "unexpected", "shards checked",
+               "failing shards", "example"]
+    shown = [[_Mark(value) if header == "result" else value for header, value in line.as_row().items()]
+             for line in lines]
+    return summary + _html_table(headers, shown, numeric={"rows checked", "unexpected", "shards checked"},
+                                 wrap={"example"})
 
 
 @dataclass(frozen=True)
 class _Mark:
-    success: bool | None
+    result: str  # pass, FAIL or "quarantined N"
 
 
 def _html_table(headers: list[str], rows: Iterable[Sequence[object]], numeric: Collection[str] = (),
@@ -309,8 +315,8 @@ def _html_table(headers: list[str], rows: Iterable[Sequence[object]], numeric: C
         out.append("<tr>")
         for header, value in zip(headers, row):
             if isinstance(value, _Mark):
-                label = {True: ("ok", "pass"), False: ("fail", "FAIL")}.get(value.success, ("", "unknown"))
-                out.append(f'<td class="{label[0]}">{label[1]}</td>')
+                css = {"pass": "ok", "FAIL": "fail"}.get(value.result, "warn")
+                out.append(f'<td class="{css}">{esc(value.result)}</td>')
                 continue
             css = "num" if header in numeric else ("wrap" if header in wrap else "")
             text = "" if value is None else (f"{value:,}" if header in numeric and isinstance(value, int) else str(value))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from etl.config import RunParameters
 from etl.ingest.files import discover_files, file_version
 from etl.quality.suites import default_expectations_dir
 from etl.run.fingerprint import content_key
+from etl.warehouse.tables import current_snapshot
 
 JOURNAL = "runs.jsonl"
 log = logging.getLogger(__name__)
@@ -116,3 +118,40 @@ def unchanged_since(state_dir: Path, parameters: RunParameters, fingerprint: str
             return entry
         return None
     return None
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    """What a run found before starting: its inputs' fingerprint, how many files, and the completed run it repeats."""
+
+    fingerprint: str
+    files: int
+    previous: dict | None  # the last completed (or unchanged) attempt when nothing changed since, else None
+
+
+def check_inputs(parameters: RunParameters, force: bool = False) -> InputCheck:
+    """Fingerprint the run's inputs; unless `force`, find the completed run that saw the same, on the snapshot it left."""
+    fingerprint, files = input_fingerprint(parameters)
+    snapshot = current_snapshot(Path(parameters.warehouse_dir))
+    previous = None if force else unchanged_since(Path(parameters.state_dir), parameters, fingerprint,
+                                                  snapshot and snapshot.name)
+    return InputCheck(fingerprint, files, previous)
+
+
+def record_unchanged(parameters: RunParameters, previous: dict, flow_run_id: str | None = None) -> dict:
+    """Journal an attempt that had nothing to do (status `unchanged`, nothing published); its summary."""
+    counts = previous.get("counts") or {}
+    seen, quarantined = counts.get("files_seen") or 0, counts.get("quarantined") or 0
+    summary = {"run_id": None, "flow_run_id": flow_run_id, "files_seen": seen, "published": 0,
+               "quarantined": quarantined, "skipped_unchanged": seen - quarantined, "duration_s": 0.0,
+               "status": "unchanged", "unchanged_since": previous.get("run_id")}
+    record_run(Path(parameters.state_dir), parameters, "unchanged", summary, None, inputs=previous.get("inputs"))
+    return summary
+
+
+def inputs_after(parameters: RunParameters, fingerprint: str, outcome: dict) -> dict:
+    """What a completed run records for the next run's nothing-changed check: its inputs and the snapshot it left."""
+    snapshot = current_snapshot(Path(parameters.warehouse_dir))
+    # Files that could not be read must be tried again next time, even if nothing else changed.
+    unread = bool((outcome.get("quarantined_by_reason") or {}).get("unreadable"))
+    return {"fingerprint": None if unread else fingerprint, "snapshot": snapshot.name if snapshot else None}

@@ -82,7 +82,9 @@ def publish_run(publication: RunPublication) -> PublishedCounts:
     now = datetime.now(timezone.utc)
     quarantined = pd.concat([r.quarantined for r in run.results if r.quarantined_path]
                             or [pd.DataFrame(columns=QUARANTINE_KEY)], ignore_index=True)
-    dq_results = pd.concat([r.dq_results for r in run.results if r.dq_path] or [pd.DataFrame()], ignore_index=True)
+    # The shard goes with each result to the run's summary (its artifact lists failing shards), not to dq_results.
+    dq_results = pd.concat([r.dq_results.assign(shard=r.shard) for r in run.results if r.dq_path] or [pd.DataFrame()],
+                           ignore_index=True)
     files_quarantined = file_level_quarantine(quarantined) if len(quarantined) else quarantined
     documents = run.documents
     published = len(documents) if isinstance(documents, pd.DataFrame) else int(run.published or 0)
@@ -118,7 +120,8 @@ def publish_run(publication: RunPublication) -> PublishedCounts:
         "quarantined": quarantined_files, "skipped_unchanged": run.skipped_unchanged,
         "parameters": json.dumps(portable_parameters(run.parameters), sort_keys=True),
     }])
-    appends = {"documents": documents, "quarantine": quarantine_rows, "dq_results": dq_rows, "runs": run_row,
+    appends = {"documents": documents, "quarantine": quarantine_rows,
+               "dq_results": dq_rows.drop(columns=["shard"], errors="ignore"), "runs": run_row,
                **run.extra_tables}
     replaced_tables = dict(run.replaced_tables)
     if run.superseded:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
+from etl.quality.results import aggregate_gates, gate_counts
 from etl.run.publish import PublishedCounts
 
 
@@ -78,20 +82,28 @@ class RunSummary:
         return [f"{stage}: recomputed {t['executed'] or 'none'}, reused {t['reused'] or 'none'}"
                 + (f", failed {t['failed']}" if t["failed"] else "") for stage, t in self.tasks.items()]
 
-    def markdown(self) -> str:
-        """The summary and the gate results as a Markdown artifact."""
-        rows = "\n".join(
-            f"| {g['stage']} | {g['suite']} | {g['expectation']} | {g['severity']} | {'pass' if g['success'] else 'FAIL'} "
-            f"| {g.get('unexpected_count') or 0} |" for g in self.gates)
+    def markdown(self, gate_key: str | None = None) -> str:
+        """The summary as a Markdown artifact; the gate results are counted here and listed in `gate_key`."""
         reasons = "\n".join(f"- {k}: {v}" for k, v in sorted(self.quarantined_by_reason.items())) or "- none"
+        counts = gate_counts(aggregate_gates(self.gates))
+        gates = (f"{sum(counts.values())} expectations: {counts['pass']} pass, {counts['quarantined']} with rows "
+                 f"quarantined, {counts['FAIL']} FAIL" + (f" (per stage and expectation: artifact `{gate_key}`)" if gate_key
+                                                    else ""))
         return (
             f"# ETL run {self.run_id}: {self.status}\n\n"
             + (f"**Reason:** {self.reason}\n\n" if self.reason else "")
             + f"| files seen | published | quarantined | skipped unchanged | duration (s) |\n|---|---|---|---|---|\n"
             f"| {self.files_seen} | {self.published} | {self.quarantined} | {self.skipped_unchanged} | {self.duration_s:.1f} |\n\n"
             f"## Quarantined by reason\n{reasons}\n\n"
-            f"## Gate results\n| stage | suite | expectation | severity | result | unexpected |\n|---|---|---|---|---|---|\n{rows}\n"
+            f"## Gates\n{gates}\n"
         )
+
+
+def warehouse_slug(warehouse: str | Path) -> str:
+    """A short stable name for a warehouse folder, fit for Prefect artifact keys: `<folder name>-<6 hex of its path>`."""
+    path = str(Path(warehouse).resolve())
+    name = re.sub(r"[^a-z0-9]+", "-", Path(path).name.lower()).strip("-")[:24] or "warehouse"
+    return f"{name}-{hashlib.sha1(path.encode('utf-8')).hexdigest()[:6]}"
 
 
 def release_memory() -> None:

@@ -31,6 +31,8 @@ _TABLE_PURPOSE = {
     "events": "a real-world return (or a planned return, or a cumulative total), merged across documents and "
               "languages, with its figures, dates and how sure they are",
     "event_sources": "a fact (in one document) that reports an event",
+    "story_signals": "a published document's compact clues for story matching (names, figures, places, a body "
+                     "sketch), so stories are recomputed without reading the texts",
 }
 
 # (key, the column it refers to, meaning); listed when some table has the column.
@@ -152,7 +154,8 @@ def warehouse_readme() -> str:
         "",
         "```bash",
         "etl query \"select lang, count(*) as documents from documents group by lang\"  # one view per table",
-        "duckdb -c \"select lang, count(*) from 'warehouse/documents/*.parquet' group by lang\"",
+        ("python -c \"import duckdb; duckdb.sql(\\\"select lang, count(*) from 'warehouse/documents/*.parquet' "
+         "group by lang\\\").show()\"  # pip install -e '.[analyst]' for duckdb and polars"),
         "```",
         "",
         "```python",
