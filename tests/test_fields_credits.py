@@ -59,3 +59,13 @@ def test_a_photo_caption_near_the_top_credits_the_photo_not_the_article():
     text = ("Kazakhstan brings home 40 citizens\n\nWomen and children arrive at the airport in Aktau, May 7, 2019. "
             "— Reuters\n\n" + "The government said the group had been in camps in Syria for two years. " * 6 + "\n")
     assert extract_fields(text, "en").source_agency is None
+
+
+@pytest.mark.parametrize("written, canonical", [
+    ("ҚАЗАҚПАРАТ", "Kazinform"), ("KAZINFORM", "Kazinform"), ("Tengrinews.kz", "Tengrinews"), ("Кабар", "Kabar"),
+    ("Саясат.kg", "Саясат.kg"),
+])
+def test_an_agency_as_written_has_one_canonical_name_for_comparisons(written, canonical):
+    from etl.fields.agency import canonical_agency
+
+    assert canonical_agency(written) == canonical

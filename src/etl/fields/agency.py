@@ -205,6 +205,17 @@ def _first_paragraph_start(text: str) -> int:
     return len(text)
 
 
+def canonical_agency(name: str) -> str:
+    """One name per agency for a name as written ("ҚАЗАҚПАРАТ", "Kazinform" -> "Kazinform"; "Tengrinews.kz" ->
+    "Tengrinews"), for comparing agencies across documents; a name the agency list lacks comes back as given."""
+    written = name.strip()
+    word = _WORD_START.match(written)
+    for pattern, _alias, agency_name in _ALIAS_INDEX.get(word.group(0).casefold(), ()) if word else ():
+        if pattern.fullmatch(written):
+            return agency_name
+    return written
+
+
 def extract_source_agency(text: str) -> str | None:
     """Publishing agency named by an attribution ("передает X", "X reports", "Source: X", "— X"), else None.
 

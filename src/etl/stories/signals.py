@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from etl.entities.lexicon import gazetteer_data
 from etl.entities.transliteration import CYRILLIC_TO_LATIN
 from etl.facts.numbers import mask_non_counts
+from etl.fields.agency import canonical_agency
 from etl.fields.phrases import PHRASES, alternation, fold
 
 SKETCH_SIZE = 128
@@ -243,7 +244,8 @@ def document_signals(doc: dict, entities: list[tuple], facts: list[tuple]) -> Do
         if isinstance(country, str) and int(value) >= MIN_FACT_VALUE and qualifier in (None, "exact"):
             sig.facts.add(f"{country}:{int(value)}")
     # the agency that published the text says nothing about the story
-    agency = latin_key(str(doc.get("source_agency"))) if isinstance(doc.get("source_agency"), str) else ""
+    agency = (latin_key(canonical_agency(doc["source_agency"])) if isinstance(doc.get("source_agency"), str)
+              else "")
     sig.names = {a for a in _ACRONYM_RE.findall(text) if a not in _ACRONYM_STOP and latin_key(a) != agency}
     for kind, text_as_written, canonical_name, canonical_id in entities:
         kind = str(kind or "").upper()
@@ -261,7 +263,7 @@ def document_signals(doc: dict, entities: list[tuple], facts: list[tuple]) -> Do
             sig.operations.add(latin_key(name))
         elif kind in ("ORG", "ORGANIZATION") and (canonical_id or isinstance(name, str)):
             org = canonical_id or latin_key(str(name))
-            if not agency or latin_key(str(name)) != agency:
+            if not agency or latin_key(canonical_agency(str(name))) != agency:
                 sig.orgs.add(org)
     sig.event_days = event_days(text, sig.date)
     sig.stages = operation_stages(text)
