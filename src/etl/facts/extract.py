@@ -42,6 +42,7 @@ from etl.facts.totals import (
     link_repeated_mentions,
     parents_by_sum,
     relation_checks,
+    restating,
     same_group,
     totals_from_evidence,
 )
@@ -177,12 +178,8 @@ def _title_facts(doc_id: str, title: str, lang: str | None, body_facts: list[Fac
             start=draft.start, end=draft.end, extractor=draft.extractor,
         )
         restated = next((earlier for earlier in body_facts if same_group(earlier, fact)), None)
-        if restated is not None and restated.parent_fact_id is not None:
-            fact = replace(fact, parent_fact_id=restated.parent_fact_id)
-        elif restated is not None:
-            fact = replace(fact, same_as_fact_id=restated.same_as_fact_id or restated.fact_id)
         if restated is not None:  # the body's sentence says more than the headline
-            fact = replace(fact, country=restated.country or fact.country,
+            fact = replace(restating(fact, restated), country=restated.country or fact.country,
                            operation=restated.operation or fact.operation,
                            year_from=restated.year_from if fact.year_from is None else fact.year_from,
                            year_to=restated.year_to if fact.year_from is None else fact.year_to)

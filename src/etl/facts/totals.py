@@ -24,12 +24,12 @@ from etl.facts.lexicon import (
     CLAUSE_BREAK_RE,
     GENITIVE_BEFORE_RE,
     GROUP_WORD_RE,
-    PARTICIPLE_GENITIVE_RE,
     PART_OF_AFTER_NUMBER_RE,
     PART_SUBJECTS,
-    POSSESSIVE_PRONOUN_BEFORE_RE,
-    POSSESSIVE_NUMBER_RE,
+    PARTICIPLE_GENITIVE_RE,
     PEOPLE,
+    POSSESSIVE_NUMBER_RE,
+    POSSESSIVE_PRONOUN_BEFORE_RE,
     TOTAL_AFTER_RE,
     TOTAL_BEFORE_RE,
     has_return_cue,
@@ -225,12 +225,17 @@ def link_repeated_mentions(facts: list[Fact]) -> list[Fact]:
     for fact in facts:
         if fact.subject in PEOPLE and fact.parent_fact_id is None:
             earlier = next((candidate for candidate in reversed(out) if same_group(candidate, fact)), None)
-            if earlier is not None and earlier.parent_fact_id is not None:
-                fact = replace(fact, parent_fact_id=earlier.parent_fact_id)
-            elif earlier is not None:
-                fact = replace(fact, same_as_fact_id=earlier.same_as_fact_id or earlier.fact_id)
+            if earlier is not None:
+                fact = restating(fact, earlier)
         out.append(fact)
     return out
+
+
+def restating(fact: Fact, first: Fact) -> Fact:
+    """`fact` as a restatement of `first`: a part of first's whole when first is a part, else same_as first's group."""
+    if first.parent_fact_id is not None:
+        return replace(fact, parent_fact_id=first.parent_fact_id)
+    return replace(fact, same_as_fact_id=first.same_as_fact_id or first.fact_id)
 
 
 def same_group(earlier: Fact, later: Fact) -> bool:
