@@ -112,6 +112,37 @@ def test_a_done_return_is_not_planned():
     assert list(rows["planned"]) == [False]
 
 
+@pytest.mark.parametrize("lang, text, held, planned", [
+    ("en", ("Some 80 women and 190 children are still held in camps in Syria, and 45 of the children will be "
+            "repatriated next month."), [80, 190], [45]),
+    ("ru", "В лагерях Сирии остаются около 600 граждан, и власти намерены вернуть 150 детей.", [600], [150]),
+    ("kk", "Сириядағы лагерьлерде 250 қазақстандық қамауда отыр, алдағы айда 40 бала елге қайтарылады.", [250], [40]),
+    ("ky", "Ирактын түрмөлөрүндө 30 аял камакта отурат, 12 бала мекенине кайтарылат.", [30], [12]),
+    ("uz", "Suriyadagi lagerlarda 90 nafar ayol qolmoqda, 35 nafar bola qaytariladi.", [90], [35]),
+    ("tg", ("Ба гуфтаи вазир, дар урдугоҳҳои Сурия 120 зан ва 310 кӯдак қарор доранд ва барои баргардондани 60 "
+            "кӯдак иҷозат гирифта шудааст."), [120, 310], [60]),
+])
+def test_people_who_are_somewhere_are_neither_returned_nor_planned(lang, text, held, planned):
+    facts = facts_frame(pd.DataFrame([{"doc_id": "doc", "body": text, "lang": lang, "title": "T"}]), pd.DataFrame())
+    assert sorted(facts.loc[facts["planned"], "value"]) == planned
+    rows = _repatriations(text, lang)
+    assert sorted(rows["value"]) == planned and rows["planned"].all()
+    assert not set(held) & set(rows["value"])
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("en", "Kazakhstan returned 47 people who are held in Syria for years."),
+    ("kk", "Лагерьде жүрген 47 адам елге оралды."),
+    ("ru", "Из Сирии вернули 47 граждан, которые находятся сейчас в реабилитационном центре."),
+    ("en", "Uzbekistan brought home 47 women and children, who now live in Tashkent."),
+    ("uz", "Qamoqda saqlanayotgan 47 nafar fuqaro vataniga qaytarildi."),
+])
+def test_a_return_of_people_described_where_they_were_stays_a_return(lang, text):
+    rows = _repatriations(text, lang)
+    assert list(rows["value"]) == [47] and not rows["planned"].any()
+    assert _readme_sum(rows) == 47
+
+
 @pytest.mark.parametrize("lang, text", [
     ("en", "More than 400 people have been returned from Syria since 2020."),
     ("ru", "С 2019 по 2023 год из Ирака было возвращено 320 человек."),

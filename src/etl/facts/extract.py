@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from etl.entities.extract import named_operations
-from etl.facts.lexicon import PEOPLE, REGION_RE, has_planned_cue, has_return_cue
+from etl.facts.lexicon import PEOPLE, REGION_RE, has_planned_cue, has_return_cue, held_where_they_are
 from etl.facts.numbers import find_numbers, mask_non_counts
 from etl.facts.reading import (
     clause_spans,
@@ -37,6 +37,7 @@ from etl.facts.totals import (
     facts_by_document,
     family_parents,
     group_parents,
+    held_in_place,
     inherit_from_parents,
     is_stated_total,
     link_repeated_mentions,
@@ -123,7 +124,8 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
                     and not covers_a_period(year_from, year_to) and not regional else None),
                 year_from=year_from, year_to=year_to,
                 parent_fact_id=ids[parents[index]] if parents.get(index) is not None else None,
-                same_as_fact_id=None, planned=_is_planned(body, sentence, clause), in_title=False,
+                same_as_fact_id=None, planned=_is_planned(body, sentence, clause, (draft.start, draft.end)),
+                in_title=False,
                 consistency="n/a", evidence=body[sentence[0]:sentence[1]], start=draft.start, end=draft.end,
                 extractor=draft.extractor,
             ))
@@ -151,9 +153,12 @@ def _drafts(masked: str, sentences: list[tuple[int, int]], lang: str | None) -> 
     return drafts
 
 
-def _is_planned(text: str, sentence: tuple[int, int], clause: tuple[int, int]) -> bool:
-    """An announced return: a plan cue in the figure's clause, or in its sentence when the clause reports none done."""
+def _is_planned(text: str, sentence: tuple[int, int], clause: tuple[int, int], figure: tuple[int, int]) -> bool:
+    """An announced return: a plan cue in the figure's clause, or in its sentence when the clause reports none done;
+    never people said to be somewhere ("43 women are held in prisons, and 75 children will be returned": 75 only)."""
     clause_text = text[clause[0]:clause[1]]
+    if held_where_they_are(text[sentence[0]:sentence[1]], figure[0] - sentence[0], figure[1] - sentence[0]):
+        return False
     return has_planned_cue(clause_text) or (
         not has_return_cue(clause_text) and has_planned_cue(text[sentence[0]:sentence[1]]))
 
@@ -174,7 +179,8 @@ def _title_facts(doc_id: str, title: str, lang: str | None, body_facts: list[Fac
             operation=document_operation if draft.subject in PEOPLE
             and not covers_a_period(year_from, year_to) else None,
             year_from=year_from, year_to=year_to, parent_fact_id=None, same_as_fact_id=None,
-            planned=_is_planned(title, whole, whole), in_title=True, consistency="n/a", evidence=title,
+            planned=_is_planned(title, whole, whole, (draft.start, draft.end)), in_title=True, consistency="n/a",
+            evidence=title,
             start=draft.start, end=draft.end, extractor=draft.extractor,
         )
         restated = next((earlier for earlier in body_facts if same_group(earlier, fact)), None)
@@ -257,9 +263,10 @@ def repatriations_frame(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.Data
     """One row per counted fact about people returned or repatriated, with the document's title, agency, date, lang.
 
     A people figure is a return when its sentence says so ("were repatriated", "қайтарылды", "баргардонида
-    шуданд"), when it is a part of a return ("of them 31 orphans"), or when it restates one. Rows with a
-    parent_fact_id are parts of a breakdown, rows with same_as_fact_id restate an earlier row of the same
-    document, rows with is_total sum up other rows ("Всего ... 551", or a figure over several years: "since
+    шуданд") and its own predicate does not say where the people are ("43 women are held in prisons, and 75
+    children will be returned": 75 only), when it is a part of a return ("of them 31 orphans"), or when it
+    restates one. Rows with a parent_fact_id are parts of a breakdown, rows with same_as_fact_id restate an
+    earlier row of the same document, rows with is_total sum up other rows ("Всего ... 551", or a figure over several years: "since
     2019", "2019-2024") and planned rows announce a return to
     come: sum `value` over rows where all four are null / false, or people are counted twice.
 
@@ -268,7 +275,10 @@ def repatriations_frame(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.Data
     """
     people = facts[facts["subject"].isin(PEOPLE)]
     cued = [has_return_cue(str(evidence)) for evidence in people["evidence"]]
-    returned = {fact for fact, is_return in zip(people["fact_id"], cued) if is_return}
+    # people said to be somewhere ("43 women are held in prisons") are no return of their own sentence
+    held = {fact.fact_id for doc_facts in facts_by_document(people)
+            for fact, is_held in zip(doc_facts, held_in_place(doc_facts)) if is_held}
+    returned = {fact for fact, is_return in zip(people["fact_id"], cued) if is_return and fact not in held}
     links = dict(zip(people["fact_id"], zip(people["parent_fact_id"], people["same_as_fact_id"]
                                            if "same_as_fact_id" in people else [None] * len(people))))
     # a list mask, not a Series: an empty object Series would select columns, not rows

@@ -308,6 +308,24 @@ RETURN_WISH_BEFORE_RE = re.compile(
     re.I,
 )
 
+# People who ARE somewhere (held, living, staying), said with a finite verb of the present: a state, neither a
+# return nor a planned one ("43 women are held in Iraqi prisons", "в лагерях остаются 800 граждан", "қамауда
+# отыр", "камакта жатат", "lagerlarda qolmoqda", "дар маҳбас қарор доранд"). Participles ("living", "находящиеся",
+# "жүрген", "qolgan") describe the group and are left out: "лагерьде жүрген 47 адам оралды" is a return.
+STATE_CUE_RE = re.compile(
+    r"(?<![\w'])(?:(?:are|is)\s+(?:still\s+|currently\s+|now\s+|being\s+)?(?:held|detained|kept|imprisoned|"
+    r"housed|staying|living|located|in)|remains?\s+(?:in|at|under|held|detained|there)|"
+    r"(?:live|lives|stay|stays)\s+in|"
+    r"наход(?:ятся|ится)|содерж(?:атся|ится)|оста(?:ются|ётся|ется)|прожива(?:ют|ет)|пребыва(?:ют|ет)|"
+    r"отыр|отыр(?:ады|мыз)|жүр|жүреді|жатыр|тұрады|қамауда|бар(?!\s+болғаны)|"
+    r"отурат|отурушат|жатат|жатышат|жүрөт|жүрүшөт|камакта|"
+    r"qolmoqda|қолмоқда|saqlanmoqda|сақланмоқда|yashamoqda|яшамоқда|mavjud|мавжуд|"
+    r"қарор\s+доранд|қарор\s+дорад|мебошанд|боқӣ\s+мондаанд|боқӣ\s+мондааст|зиндагӣ\s+мекунанд|"
+    r"нигоҳ\s+дошта\s+мешаванд)(?![\w'])",
+    re.IGNORECASE,
+)
+# a state verb right after these describes the people in a relative clause: "47 people who are held ... returned"
+RELATIVE_BEFORE_RE = re.compile(r"(?<![\w'])(?:who|that|which|которые|которых|кто)[\s\u00a0]*$", re.IGNORECASE)
 
 def has_return_cue(text: str) -> bool:
     """True when `text` says people were (or are to be) returned, repatriated, brought back or evacuated; a wish or
@@ -373,3 +391,20 @@ COUNT_OF_GAP_RE = re.compile(
 NOUN_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # a noun with a Turkic possessive ending: "fuqarosi", "азаматы"
 POSSESSIVE_NOUN_RE = re.compile(r".+(?:si|сі|сы|си|ы|і)", re.I)
+
+
+def held_where_they_are(sentence: str, start: int, end: int) -> bool:
+    """True when the predicate nearest the figure at [start, end) of `sentence`, within its clause, says where
+    people are (STATE_CUE_RE) rather than that they were or will be returned: then the figure is neither a return
+    nor a planned one ("43 women and 92 children are held in prisons, and 75 children will be returned": 43 and 92)."""
+    clause_start = max((m.end() for m in CLAUSE_BREAK_RE.finditer(sentence, 0, start)), default=0)
+    separator = CLAUSE_BREAK_RE.search(sentence, end)
+    clause = sentence[:separator.start() if separator else len(sentence)]
+    cues = [(m.start(), m.end(), True) for m in STATE_CUE_RE.finditer(clause, clause_start)
+            if not RELATIVE_BEFORE_RE.search(clause[max(clause_start, m.start() - 12):m.start()])]
+    if not cues:
+        return False
+    cues += [(m.start(), m.end(), False) for pattern in (RETURN_CUE_RE, PLANNED_CUE_RE)
+             for m in pattern.finditer(clause, clause_start)]
+    nearest = min(cues, key=lambda cue: (start - cue[1] if cue[1] <= start else cue[0] - end, not cue[2]))
+    return nearest[2]

@@ -33,6 +33,7 @@ from etl.facts.lexicon import (
     TOTAL_AFTER_RE,
     TOTAL_BEFORE_RE,
     has_return_cue,
+    held_where_they_are,
 )
 from etl.facts.numbers import NumberSpan, find_numbers, mask_non_counts
 from etl.facts.reading import Span, bracket_spans, read_count
@@ -378,19 +379,29 @@ def _as_facts(facts: pd.DataFrame | Sequence[Fact]) -> list[Fact]:
     return list(facts)
 
 
-def totals_from_evidence(doc_facts: list[Fact]) -> tuple[list[bool], list[int]]:
-    """Re-derive total markers and sentence order from stored facts (evidence + offsets), for `consistency_checks`."""
+def sentence_starts(doc_facts: list[Fact]) -> list[int | None]:
+    """Where each stored fact's evidence sentence starts in its body (None when its number is not found in it)."""
     implied = [[fact.start - offset for offset in _offsets_in_evidence(fact)] for fact in doc_facts]
     votes: dict[tuple[str, int], int] = {}
     for fact, starts in zip(doc_facts, implied):
         for sentence_start in starts:
             votes[(fact.evidence, sentence_start)] = votes.get((fact.evidence, sentence_start), 0) + 1
+    # a number written twice in one sentence: take the reading the other facts of the sentence agree on
+    return [max(starts, key=lambda start: (votes[(fact.evidence, start)], -abs(start - starts[0]))) if starts else None
+            for fact, starts in zip(doc_facts, implied)]
+
+
+def held_in_place(doc_facts: list[Fact]) -> list[bool]:
+    """Which stored facts count people said to be somewhere (`lexicon.held_where_they_are`), not returned."""
+    return [start is not None and held_where_they_are(fact.evidence, fact.start - start, fact.end - start)
+            for fact, start in zip(doc_facts, sentence_starts(doc_facts))]
+
+
+def totals_from_evidence(doc_facts: list[Fact]) -> tuple[list[bool], list[int]]:
+    """Re-derive total markers and sentence order from stored facts (evidence + offsets), for `consistency_checks`."""
     sentence_of: dict[tuple[str, int], int] = {}
     totals, sentence_index = [], []
-    for fact, starts in zip(doc_facts, implied):
-        # a number written twice in one sentence: take the reading the other facts of the sentence agree on
-        sentence_start = max(starts, key=lambda start: (votes[(fact.evidence, start)], -abs(start - starts[0]))) \
-            if starts else None
+    for fact, sentence_start in zip(doc_facts, sentence_starts(doc_facts)):
         key = (fact.evidence, sentence_start if sentence_start is not None else fact.start)
         sentence_of.setdefault(key, len(sentence_of))
         sentence_index.append(sentence_of[key])
