@@ -377,3 +377,47 @@ def test_groups_the_text_places_inside_a_cumulative_total_are_returns_of_their_o
     events = built[0].sort_values("people")
     assert list(zip(events["kind"], events["people"])) == [("return", 79), ("return", 120), ("total", 250)]
     assert set(events["country"]) == {"KG"}
+
+
+# --- a passing mention without a count dates an undated return --------------------------------------------------
+
+UNDATED = ("uz_undated", "ru", None, "s_a",
+           "5–6 февраля в рамках операции «Мехр» из Сирии в Узбекистан вернули 52 гражданина, в том числе 20 детей.")
+LATER = ("uz_later", "en", date(2022, 6, 1), "s_b",
+         ("Uzbekistan brought home 93 citizens from Iraq on 28 May under the Mehr operation, the ministry said. "
+          "The Mehr operation, carried out in February of this year, was a success."))
+OTHER_YEAR = ("uz_other_year", "kk", date(2023, 3, 1), "s_c",
+              ("Ақпан айында өткізілген «Мехр» операциясы сәтті аяқталды. Өзбекстан «Мехр» операциясы аясында 40 "
+               "азаматын Ауғанстаннан елге қайтарды."))
+OTHER_MONTH = ("uz_other_month", "en", date(2022, 6, 1), "s_d",
+               ("Uzbekistan brought home 93 citizens from Iraq on 28 May under the Mehr operation. "
+                "The Mehr operation, carried out in March of this year, was a success."))
+
+
+def _undated_event(texts: list[tuple]) -> pd.Series:
+    events, sources = build_events(*_real_frames(texts))
+    return events[events["event_id"].isin(set(sources.loc[sources["doc_id"] == "uz_undated", "event_id"]))].iloc[0]
+
+
+def test_a_passing_mention_without_a_count_gives_an_undated_return_its_year() -> None:
+    assert pd.isna(_undated_event([UNDATED])["date_from"])
+    dated = _undated_event([UNDATED, LATER])
+    assert (dated["people"], dated["operation"]) == (52, "Mehr")
+    assert (dated["date_from"], dated["date_to"], dated["date_precision"]) == (date(2022, 2, 5), date(2022, 2, 6),
+                                                                               "day")
+
+
+@pytest.mark.parametrize("texts", [[UNDATED, LATER, OTHER_YEAR], [UNDATED, OTHER_MONTH]],
+                         ids=["two-years-disagree", "another-month"])
+def test_passing_mentions_that_disagree_or_tell_another_month_give_no_year(texts) -> None:
+    assert pd.isna(_undated_event(texts)["date_from"])
+
+
+@PROPERTY_SETTINGS
+@given(order=st.permutations(range(3)), duplicate=st.booleans())
+def test_the_year_from_passing_mentions_does_not_depend_on_order_or_duplicates(order, duplicate) -> None:
+    texts = [[UNDATED, LATER, OTHER_MONTH][i] for i in order]
+    if duplicate:
+        texts.append(("uz_later_copy", *LATER[1:]))
+    # OTHER_MONTH's March mention does not fit the February return; LATER's does, alone
+    assert _undated_event(texts)["date_from"] == date(2022, 2, 5)

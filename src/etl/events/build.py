@@ -24,6 +24,7 @@ from itertools import combinations
 import pandas as pd
 
 from etl.events.mentions import SUBGROUPS, Mention, date_range, document_mentions
+from etl.events.passing import passing_mentions, year_from_passing
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,9 @@ def build_events(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.D
     """
     mentions = mentions_of(repatriations, facts, stories, documents)
     clusters = merge_mentions(mentions)
-    return events_frames(clusters)
+    undated = {(c[0].country, _operation(c)) for c in clusters if c[0].kind == "return" and _undated(c)}
+    passing = passing_mentions(_with_evidence(repatriations, facts), documents, undated)
+    return events_frames(clusters, passing)
 
 
 def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.DataFrame | None = None,
@@ -296,10 +299,26 @@ def _event_row(cluster: list[Mention], year: int | None) -> dict:
     return row
 
 
-def event_years(clusters: list[list[Mention]]) -> list[int | None]:
+def _operation(cluster: list[Mention]) -> str | None:
+    return next((m.operation for m in cluster if m.operation is not None), None)
+
+
+def _undated(cluster: list[Mention]) -> bool:
+    return all(m.year is None and m.year_hint is None for m in cluster)
+
+
+def _with_evidence(repatriations: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """The repatriations rows with their facts' evidence sentence (for `passing_mentions`)."""
+    if repatriations is None or "evidence" in repatriations.columns or "evidence" not in facts.columns:
+        return repatriations if repatriations is not None else pd.DataFrame()
+    return repatriations.merge(facts[["fact_id", "evidence"]].drop_duplicates("fact_id"), on="fact_id", how="inner")
+
+
+def event_years(clusters: list[list[Mention]], passing: pd.DataFrame | None = None) -> list[int | None]:
     """The year of each event: stated by a text; else, for a month-dated return, the year of a dated return of
     the same document at or after that month ("in August" beside the October return of 2023); else the
-    publication year of the earliest report of a just-reported return."""
+    publication year of the earliest report of a just-reported return; else, for a return of a named operation,
+    the one year that other documents' passing mentions give it (`etl.events.passing`)."""
     stated = [next((m.year for m in c if m.year is not None), None) for c in clusters]
     month = [next((m.month for m in c if m.month is not None), None) for c in clusters]
     dated_in_doc: dict[str, list[tuple[int, int]]] = {}
@@ -316,14 +335,21 @@ def event_years(clusters: list[list[Mention]]) -> list[int | None]:
         if year is None:
             hinted = sorted((m.published_date, m.year_hint) for m in cluster if m.year_hint is not None)
             year = hinted[0][1] if hinted else None
+        if year is None and passing is not None and cluster[0].kind == "return":
+            year = year_from_passing(
+                country=cluster[0].country, operation=_operation(cluster),
+                stage=next((m.stage for m in cluster if m.stage), None), month=month[index],
+                people={m.people for m in cluster if m.people is not None}, doc_ids={m.doc_id for m in cluster},
+                passing=passing)
         years.append(year)
     return years
 
 
-def events_frames(clusters: list[list[Mention]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(events, event_sources) frames of merged mentions, sorted by event_id."""
+def events_frames(clusters: list[list[Mention]], passing: pd.DataFrame | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events, event_sources) frames of merged mentions, sorted by event_id; `passing` as in `event_years`."""
     rows, sources = [], []
-    for cluster, year in zip(clusters, event_years(clusters)):
+    for cluster, year in zip(clusters, event_years(clusters, passing)):
         row = _event_row(cluster, year if cluster[0].kind != "total" else None)
         rows.append(row)
         sources += [{"event_id": row["event_id"], "doc_id": m.doc_id, "fact_id": fact_id}

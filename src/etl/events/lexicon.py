@@ -153,3 +153,18 @@ ORIGIN_NAMES = {
     "AF": r"afghan\w*|афган\w*|ауған\w*|afg.on\w*|афғон\w*|афғонистон\w*|ооган\w*",
 }
 ORIGIN_RES = {code: re.compile(rf"(?<![\w'])(?:{names})", re.IGNORECASE) for code, names in ORIGIN_NAMES.items()}
+
+# --- an operation told as done, without a figure ----------------------------------------------------------------
+
+# A verb that tells an operation was carried out ("launched in January", "успешно проведена", "сәтті өткізілген",
+# "ишке ашкан", "amalga oshirilgan", "гузаронида шуд"); with a return verb it makes a passing mention of a done
+# return that may date an undated event (see `etl.events.passing`).
+DONE_RE = re.compile(
+    r"(?<![\w'])(?:launched|conducted|carried\s+out|completed|took\s+place|held|"
+    r"провед[её]н\w*|провел\w*|осуществл[её]н\w*|осуществил\w*|заверш[её]н\w*|завершил\w*|состоял\w*|"
+    r"өткізіл\w*|жүргізіл\w*|жүзеге\s+асыр\w*|жүзеге\s+асқан|аяқтал\w*|"
+    r"өткөрүл\w*|ишке\s+аш\w*|жүргүзүл\w*|аяктал\w*|"
+    r"o'tkazil\w*|o‘tkazil\w*|ўтказил\w*|amalga\s+oshiril\w*|амалга\s+оширил\w*|yakunlan\w*|якунлан\w*|"
+    r"гузаронида\s+шуд\w*|анҷом\s+дода\s+шуд\w*|амалӣ\s+гардид\w*|ба\s+анҷом\s+расид\w*)(?![\w'])",
+    re.IGNORECASE,
+)

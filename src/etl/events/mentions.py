@@ -195,14 +195,14 @@ def _new_mention(head: dict, member_ids: list[str], by_id: dict, body: str | Non
     cumulative = (bool(CUMULATIVE_RE.search(scope)) or span is not None
                   or (year_from is not None and (year_to is None or year_to != year_from))
                   or ((bool(head.get("is_total")) or bool(TOTAL_MARKER_RE.search(scope))) and not parts))
-    month, days, date_year = _date(scope) if _date(scope)[0] is not None else _date(part)
-    stage = _stage(scope, _canonical_operation(head.get("operation"))) or _stage(part, None)
+    month, days, date_year = first_date(scope) if first_date(scope)[0] is not None else first_date(part)
+    stage = stated_stage(scope, operation_name(head.get("operation"))) or stated_stage(part, None)
     cumulative = (cumulative or bool(MULTI_STAGE_RE.search(scope))
                   # "more than 700 were brought back": a rounded figure with no date and no stage sums returns
                   or (str(head.get("qualifier")) == "more_than" and month is None and stage is None))
     kind = "planned" if planned else "total" if cumulative else "return"
     year = year_from if year_from is not None and year_from == year_to else date_year
-    operation = _canonical_operation(head.get("operation"))
+    operation = operation_name(head.get("operation"))
     country = head.get("country") if isinstance(head.get("country"), str) else None
     published = head.get("published_date")
     published = None if published is None or pd.isna(published) else pd.Timestamp(published).date()
@@ -265,7 +265,7 @@ def _scopes(head: dict, body: str | None) -> tuple[str, str]:
     return part, part
 
 
-def _date(text: str) -> tuple[int | None, tuple[int, int] | None, int | None]:
+def first_date(text: str) -> tuple[int | None, tuple[int, int] | None, int | None]:
     """(month, (first day, last day) or None, year or None) of the first date in `text`."""
     for match in DATE_RE.finditer(text):
         month_word = match.group("month") or match.group("month2") or match.group("month3")
@@ -285,7 +285,7 @@ def _date(text: str) -> tuple[int | None, tuple[int, int] | None, int | None]:
     return None, None, None
 
 
-def _stage(text: str, operation: str | None) -> str | None:
+def stated_stage(text: str, operation: str | None) -> str | None:
     """The stage or group number the figure's clause gives: "Жусан-3", "the fourth group", "3-этап"."""
     for match in NAMED_STAGE_RE.finditer(text):
         name, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
@@ -309,7 +309,8 @@ def _origin(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _canonical_operation(value: object) -> str | None:
+def operation_name(value: object) -> str | None:
+    """The canonical Latin name of an operation as written ("Жусан-3" -> "Zhusan"); None for none."""
     if not isinstance(value, str) or not value.strip():
         return None
     base = re.sub(r"[\s\-–_]*\d+$", "", value.strip())

@@ -1,0 +1,100 @@
+"""Passing mentions of a done return that give no count, and the year they give an undated event.
+
+"The Zhusan operation, launched in January of this year" in a report dated May 2019 mentions a return of
+Zhusan in January 2019 without a figure. When an event of kind 'return' states no year, and other documents
+dated year Y mention its home country and operation (and its month, when both state one) as done, without a
+figure or with one of the event's figures, and Y is the only such year, the event is of year Y.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from etl.entities.extract import named_operations
+from etl.events.lexicon import DONE_RE, NOT_A_RETURN_RE, PLANNED_RE
+from etl.events.mentions import first_date, operation_name, stated_stage
+from etl.facts.lexicon import has_return_cue
+from etl.facts.reading import sentence_spans
+
+PASSING_COLUMNS = ["doc_id", "country", "operation", "stage", "month", "year", "figures"]
+
+
+def passing_mentions(
+    repatriations: pd.DataFrame, documents: pd.DataFrame | None, wanted: Iterable[tuple[str, str]]
+) -> pd.DataFrame:
+    """Sentences telling a done return of a (country, operation) of `wanted`, one row each (PASSING_COLUMNS).
+
+    Read in the dated documents whose repatriations rows name that country and operation; `year` is the year the
+    sentence states, else its document's published year; `figures` the repatriations figures of the sentence.
+    """
+    wanted = set(wanted)
+    if not wanted or documents is None or "body" not in documents.columns or not len(repatriations):
+        return pd.DataFrame(columns=PASSING_COLUMNS)
+    rows = repatriations[repatriations["published_date"].notna()]
+    pairs = {
+        (doc_id, country, operation)
+        for doc_id, country, operation in zip(rows["doc_id"], rows["country"], rows["operation"].map(operation_name))
+        if (country, operation) in wanted
+    }
+    published = dict(zip(rows["doc_id"], rows["published_date"]))
+    figures: dict[tuple[str, str], set[int]] = {}
+    for doc_id, evidence, value in zip(repatriations["doc_id"], repatriations["evidence"], repatriations["value"]):
+        figures.setdefault((doc_id, str(evidence)), set()).add(int(value))
+    bodies = dict(zip(documents["doc_id"], documents["body"]))
+    out = []
+    for doc_id, country, operation in sorted(pairs):
+        body = bodies.get(doc_id)
+        if not isinstance(body, str):
+            continue
+        for start, end in sentence_spans(body):
+            sentence = body[start:end]
+            if operation not in named_operations(sentence) or not _tells_a_done_return(sentence):
+                continue
+            month, _, year = first_date(sentence)
+            out.append(
+                {
+                    "doc_id": doc_id,
+                    "country": country,
+                    "operation": operation,
+                    "stage": stated_stage(sentence, operation),
+                    "month": month,
+                    "year": year if year is not None else pd.Timestamp(published[doc_id]).year,
+                    "figures": tuple(sorted(figures.get((doc_id, sentence), ()))),
+                }
+            )
+    return pd.DataFrame(out, columns=PASSING_COLUMNS)
+
+
+def year_from_passing(
+    country: str | None,
+    operation: str | None,
+    stage: str | None,
+    month: int | None,
+    people: set[int],
+    doc_ids: set[str],
+    passing: pd.DataFrame,
+) -> int | None:
+    """The one year that other documents' passing mentions give an undated return (module docstring), else None."""
+    if country is None or operation is None or not len(passing):
+        return None
+    years = {
+        int(row.year)
+        for row in passing.itertuples(index=False)
+        if row.country == country
+        and row.operation == operation
+        and row.doc_id not in doc_ids
+        and (row.month is None or pd.isna(row.month) or month is None or int(row.month) == month)
+        and (not isinstance(row.stage, str) or stage is None or row.stage == stage)
+        and (not row.figures or bool(people & set(row.figures)))
+    }
+    return years.pop() if len(years) == 1 else None
+
+
+def _tells_a_done_return(sentence: str) -> bool:
+    return (
+        (has_return_cue(sentence) or bool(DONE_RE.search(sentence)))
+        and not PLANNED_RE.search(sentence)
+        and not NOT_A_RETURN_RE.search(sentence)
+    )
