@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from etl.entities.canonical import (
     canonical_operation,
@@ -13,7 +14,7 @@ from etl.entities.canonical import (
     qualified_org_name,
 )
 from etl.entities.gazetteer import gazetteer
-from etl.entities.lexicon import CAPS_RUN_WORD, QUOTE_PAIRS, rule_words
+from etl.entities.lexicon import CAPS_RUN_WORD, QUOTE_PAIRS, gazetteer_data, rule_words
 from etl.entities.matcher import GazetteerHit
 from etl.entities.models import nominative_ru
 from etl.entities.thresholds import (
@@ -222,20 +223,57 @@ def all_countries(body: str, candidate: Candidate, hits: list[GazetteerHit]) -> 
 
 # ---------------------------------------------------------------- operations
 
+# a stage written onto an operation's name: 'Айкөл-3', 'Mehr - 4'
+_OPERATION_STAGE = re.compile(r"[ \t]*[-–][ \t]*\d{1,2}(?![\d\w])")
+
+
+@lru_cache(maxsize=1)
+def _operation_words() -> dict[str, str]:
+    """Folded one-word operation aliases -> gazetteer key ('mehr' -> 'mehr', 'жусан' -> 'zhusan')."""
+    return {normalize_token(alias): operation["id"] for operation in gazetteer_data()["operations"]
+            for alias in operation["aliases"] if re.fullmatch(r"[^\W\d_]+", alias)}
+
+
+def _lowercase_operation_hits(body: str) -> list[GazetteerHit]:
+    """Known operation names written in lower case ('"mehr operasiyasi"', 'операции «жусан»'), which the
+    gazetteer matcher leaves out because as common words they mean 'kindness' or 'wormwood'."""
+    words = _operation_words()
+    return [GazetteerHit(m.start(), m.end(), "op", words[normalize_token(m.group())], "name", m.group())
+            for m in re.finditer(r"(?<![\w-])[^\W\d_]+(?![\w])", body)
+            if m.group().islower() and normalize_token(m.group()) in words]
+
+
+def _next_to_facility(body: str, start: int, end: int) -> bool:
+    """True when a prison, camp or city word stands right before or after body[start:end] ('"Русафа" түрмөсүндө',
+    'Rusafa prison', 'тюрьма «Русафа»'): the name is that place's."""
+    facility_words = rule_words().facility_words
+    after = re.match(r"[»”“\"'\s]*([^\W\d_]+)", body[end:end + 40])
+    before = re.search(r"([^\W\d_]+)[«“„\"'\s]*$", body[max(0, start - 40):start])
+    return any(m is not None and normalize_token(m.group(1)).startswith(facility_words) for m in (after, before))
+
+
 def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]:
-    """Named operations: a quoted name next to an operation word, or a gazetteer name in that context."""
+    """Named operations: a quoted name next to an operation word, or a gazetteer name in that context.
+
+    A known name in lower case counts only next to an operation word; a stage written onto the name is part of
+    the mention ('Айкөл-3'); a name next to a prison, camp or city word is that place (LOC), not the operation."""
     cue_pattern = "|".join(re.escape(cue) for cue in rule_words().operation_cues)
     quoted = r"([«“„\"'])\s*([^\W\d_][\w’'ʻ\- ]{1,40}?)\s*([»”“\"'])"
     out: list[Candidate] = []
     seen: set[tuple[int, int]] = set()
 
-    def add(start: int, end: int, extractor: str, confidence: float) -> None:
+    def add(start: int, end: int, extractor: str, confidence: float, known: str | None = None) -> None:
         name = body[start:end]
-        if (start, end) in seen or not name[:1].isupper():
+        if (start, end) in seen or not (name[:1].isupper() or known):
             return
-        known = canonical_operation(name)
+        known = known or canonical_operation(name)
         canonical = known or transliterate_to_latin(name).strip()
         seen.add((start, end))
+        if _next_to_facility(body, start, end):
+            out.append(Candidate(start=start, end=end, entity_type="LOC", canonical_name=canonical,
+                                 canonical_id=f"loc:{slugify(canonical)}", confidence=confidence,
+                                 extractor="rule:facility", priority=OPERATION_PRIORITY))
+            return
         out.append(Candidate(start=start, end=end, entity_type="OPERATION", canonical_name=canonical,
                              canonical_id=f"op:{slugify(canonical)}", confidence=confidence, extractor=extractor,
                              priority=OPERATION_PRIORITY))
@@ -253,8 +291,8 @@ def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
     for match in re.finditer(r"\bOperation\s+([A-Z][\w’'\-]+)", body):
         add(match.start(1), match.end(1), "rule:operation", OPERATION_CAPITALISED_CONFIDENCE)
     # gazetteer names: quoted, near a cue, or already confirmed elsewhere in the document
-    confirmed = {c.canonical_name for c in out}
-    for hit in hits:
+    confirmed = {c.canonical_name for c in out if c.entity_type == "OPERATION"}
+    for hit in hits + _lowercase_operation_hits(body):
         if hit.kind != "op":
             continue
         name = gazetteer().names[("op", hit.key)]
@@ -262,6 +300,9 @@ def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
         is_quoted = before.rstrip().endswith(tuple(QUOTE_PAIRS)) and after.lstrip()[:1] in "»”“\"'"
         near_cue = (re.search(rf"(?i)(?:{cue_pattern})\W*$", before)
                     or re.search(rf"(?i)^\W*(?:\w+\s+)?(?:{cue_pattern})", after))
-        if is_quoted or near_cue or name in confirmed:
-            add(hit.start, hit.end, "gazetteer:operation", GAZETTEER_OPERATION_CONFIDENCE)
+        lower_case = body[hit.start:hit.end].islower()
+        stage = _OPERATION_STAGE.match(body, hit.end)
+        end = stage.end() if stage else hit.end
+        if near_cue or (not lower_case and (is_quoted or name in confirmed or _next_to_facility(body, hit.start, end))):
+            add(hit.start, end, "gazetteer:operation", GAZETTEER_OPERATION_CONFIDENCE, known=name)
     return out
