@@ -257,7 +257,8 @@ def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
 
     A known name in lower case counts only next to an operation word; a stage written onto the name is part of
     the mention ('Айкөл-3'); a name next to a prison, camp or city word is that place (LOC), not the operation."""
-    cue_pattern = "|".join(re.escape(cue) for cue in rule_words().operation_cues)
+    # the cues are folded (ё as е): the pattern takes either letter, so 'амалиёти' matches too
+    cue_pattern = "|".join(re.escape(cue).replace("е", "[её]") for cue in rule_words().operation_cues)
     quoted = r"([«“„\"'])\s*([^\W\d_][\w’'ʻ\- ]{1,40}?)\s*([»”“\"'])"
     out: list[Candidate] = []
     seen: set[tuple[int, int]] = set()
