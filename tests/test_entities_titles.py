@@ -3,9 +3,12 @@ names that name a prison or a city, persons and operations of the headline, phot
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
-from etl.entities.extract import extract_entities
+from etl.entities.extract import ENTITY_COLUMNS, entities_frame, extract_entities
+from etl.facts.reading import entity_spans
+from etl.quality.checks import with_entity_check_columns
 
 
 def _found(text: str, lang: str, entity_type: str) -> list[tuple[str, str]]:
@@ -21,6 +24,8 @@ def _found(text: str, lang: str, entity_type: str) -> list[tuple[str, str]]:
         ("Балалар «жұсан» операциясы аясында елге жеткізілді.", "kk", ("жұсан", "Zhusan")),
         ("Аялдар «мээрим» операциясынын алкагында мекенине кайтарылды.", "ky", ("мээрим", "Meerim")),
         ("Занону кӯдакон дар доираи операцияи «мехр» ба Тоҷикистон оварда шуданд.", "tg", ("мехр", "Mehr")),
+        # the operation word spelled with ё ('амалиёти'), unquoted name
+        ("Меҳр амалиёти доирасида 50 нафар аёл ва бола юртига қайтарилди.", "uz", ("Меҳр", "Mehr")),
         # the stage written onto the name is part of it
         ("Спецоперация «Жусан-4» по возвращению граждан завершилась.", "ru", ("Жусан-4", "Zhusan")),
         ("The Aikol-2 mission brought the women home from Syria.", "en", ("Aikol-2", "Aikol")),
@@ -63,3 +68,87 @@ def test_operation_and_prison_of_the_same_name_in_one_text() -> None:
     places = [e for e in extract_entities("d", text, "kk") if e.entity_type == "LOC" and e.text == "Русафа"]
     assert [(e.text, e.start) for e in operations] == [("Русафа", 1)]
     assert [e.start for e in places] == [text.rindex("Русафа")]
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "lang", "expected"),
+    [
+        (
+            "Interview with the Foreign Minister of Uzbekistan, Bakhtiyor Saidov",
+            "The minister said that the fifth group of citizens had returned from Syria.",
+            "en",
+            ("PERSON", "Bakhtiyor Saidov"),
+        ),
+        (
+            "Заявление Генерального прокурора Берика Асылова",
+            "Прокуратура сообщила о возвращении детей из Ирака.",
+            "ru",
+            ("PERSON", "Берика Асылова"),
+        ),
+        ("Меҳр амалиёти-2", "Ватандошларимиз Сурия ва Ироқдан юртимизга қайтарилди.", "uz", ("OPERATION", "Меҳр")),
+        (
+            "«Жусан» операциясы: балалар мектепке барды",
+            "Ирактан оралған балалар биыл мектепке барды.",
+            "kk",
+            ("OPERATION", "Жусан"),
+        ),
+    ],
+)
+def test_entity_named_only_in_the_headline(title: str, body: str, lang: str, expected: tuple[str, str]) -> None:
+    found = extract_entities("d", body, lang, title)
+    in_title = [e for e in found if e.in_title]
+    assert expected in [(e.entity_type, e.text) for e in in_title]
+    assert all(title[e.start : e.end] == e.text for e in in_title)
+    assert all(body[e.start : e.end] == e.text for e in found if not e.in_title)
+
+
+def test_headline_entity_the_body_names_again_has_only_its_body_rows() -> None:
+    title = "Kazakhstan brings home 40 citizens under Operation Zhusan"
+    body = "Forty citizens of Kazakhstan returned from Syria on Monday under Operation Zhusan, the ministry said."
+    found = extract_entities("d", body, "en", title)
+    assert not [e for e in found if e.in_title]
+    assert {"KZ", "op:zhusan"} <= {e.canonical_id for e in found}
+
+
+def test_frame_marks_headline_rows_and_the_offset_check_reads_the_title() -> None:
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["a"],
+            "title": ["Mehr amaliyoti-3: bolalar uyiga qaytdi"],
+            "body": ["Bolalar Suriyadan Toshkentga olib kelindi."],
+            "lang": ["uz"],
+        }
+    )
+    frame = entities_frame(docs)
+    assert list(frame.columns) == ENTITY_COLUMNS
+    headline = frame[frame["in_title"]]
+    assert list(headline["canonical_id"]) == ["op:mehr"]
+    checked = with_entity_check_columns(frame, docs)
+    assert checked["offset_ok"].all()
+    assert checked["row_key"].is_unique
+
+
+def test_facts_read_no_headline_entity_as_a_body_mention() -> None:
+    entities = pd.DataFrame(
+        {
+            "doc_id": ["a", "a"],
+            "entity_type": ["OPERATION", "LOC"],
+            "start": [0, 5],
+            "end": [4, 10],
+            "canonical_name": ["Mehr", "Syria"],
+            "canonical_id": ["op:mehr", "SY"],
+            "text": ["Mehr", "Syria"],
+            "in_title": [True, False],
+        }
+    )
+    countries, operations = entity_spans(entities, "a")
+    assert countries == [(5, 10, "SY")]
+    assert operations == []
+
+
+def test_bare_institution_of_the_headline_is_the_body_s_qualified_one() -> None:
+    title = "Из Ирака вернули 14 детей — МИД"
+    body = "Об этом сообщили в Министерстве иностранных дел Казахстана. Дети прошли медицинское обследование."
+    assert [
+        e.canonical_id for e in extract_entities("d", body, "ru", title) if e.in_title and e.entity_type == "ORG"
+    ] == []

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -33,7 +33,7 @@ TABLES: dict[str, pa.Schema] = {
     "entities": pa.schema([
         ("entity_id", pa.string()), ("doc_id", pa.string()), ("entity_type", pa.string()), ("text", pa.string()),
         ("start", pa.int64()), ("end", pa.int64()), ("canonical_name", pa.string()), ("canonical_id", pa.string()),
-        ("confidence", pa.float64()), ("extractor", pa.string()),
+        ("confidence", pa.float64()), ("extractor", pa.string()), ("in_title", pa.bool_()),
     ]),
     "facts": pa.schema([
         ("fact_id", pa.string()), ("doc_id", pa.string()), ("value", pa.int64()), ("subject", pa.string()),
@@ -120,13 +120,15 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "entity_id": "stable id of the canonical entity (same person, country, org or operation in every document and run)",
         "doc_id": "document (join documents.doc_id)",
         "entity_type": "PERSON, ORG, LOC or OPERATION",
-        "text": "the mention as written; documents.body[start:end] == text",
-        "start": "character offset of the mention in documents.body",
-        "end": "end offset (exclusive) in documents.body",
+        "text": "the mention as written; documents.body[start:end] == text (documents.title[start:end] when in_title)",
+        "start": "character offset of the mention in documents.body (documents.title when in_title)",
+        "end": "end offset (exclusive) in documents.body (documents.title when in_title)",
         "canonical_name": "one Latin name for every variant, script and case form",
         "canonical_id": "countries: ISO 3166 alpha-2; others: a stable slug such as person:yerzhan-ashikbayev",
         "confidence": "0..1",
         "extractor": "model or rule that found it (natasha, gazetteer:country, rule:operation, ...)",
+        "in_title": "true for an entity only the headline names (start/end then point into documents.title); one "
+                    "the body also names has only its body rows",
     },
     "facts": {
         "fact_id": "stable id of the counted fact",

@@ -3,7 +3,8 @@
 Extractors, strongest first: domain gazetteer + CLDR country names (all languages, ``candidates``), operation
 rules, natasha NER for Russian paragraphs (``russian``), capitalisation / morphology rules for English,
 Kazakh, Kyrgyz and Uzbek paragraphs (``latin``, ``turkic``); ``persons`` and ``resolve`` settle ids and overlaps.
-Every mention keeps ``body[start:end] == text``.
+Every mention keeps ``body[start:end] == text``; a mention of the headline that the body does not repeat keeps
+``title[start:end] == text`` and ``in_title``.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ log = logging.getLogger(__name__)
 
 
 ENTITY_COLUMNS = ["entity_id", "doc_id", "entity_type", "text", "start", "end", "canonical_name", "canonical_id",
-                  "confidence", "extractor"]
+                  "confidence", "extractor", "in_title"]
 ENTITY_TYPES = ("PERSON", "ORG", "LOC", "OPERATION")
 
 
 @dataclass(frozen=True)
 class Entity:
-    """One entity mention; body[start:end] == text."""
+    """One entity mention; body[start:end] == text (title[start:end] when in_title)."""
 
     entity_id: str
     doc_id: str
@@ -54,6 +55,7 @@ class Entity:
     canonical_id: str
     confidence: float
     extractor: str
+    in_title: bool = False  # start/end point into the document's title, not its body
 
 
 def entity_id_for(entity_type: str, canonical_id: str) -> str:
@@ -68,8 +70,25 @@ def load_models() -> None:
     gazetteer()
 
 
-def extract_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
-    """PERSON / ORG / LOC / OPERATION mentions of one document, each with offsets into body."""
+def extract_entities(doc_id: str, body: str, lang: str | None, title: str | None = None) -> list[Entity]:
+    """PERSON / ORG / LOC / OPERATION mentions of one document, each with offsets into body; then the title's
+    entities that the body does not name (same type and canonical id; a per-country institution of the body also
+    names the title's bare one: 'МИД' after 'МИД КР'), with offsets into title and in_title."""
+    found = _text_entities(doc_id, body, lang)
+    if not title or not title.strip():
+        return found
+    named = {(entity.entity_type, entity.canonical_id) for entity in found}
+    named |= {(kind, qualified.group(1)) for kind, canonical_id in named
+              if (qualified := re.fullmatch(r"(org:.+)-[a-z]{2}", canonical_id))}
+    for entity in _text_entities(doc_id, title, lang):
+        if (entity.entity_type, entity.canonical_id) not in named:
+            named.add((entity.entity_type, entity.canonical_id))
+            found.append(replace(entity, in_title=True))
+    return found
+
+
+def _text_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
+    """PERSON / ORG / LOC / OPERATION mentions of one text (a body or a title), each with offsets into it."""
     if not body or not body.strip():
         return []
     tokens = tokenize(body)
@@ -121,21 +140,23 @@ def _platform(body: str, start: int, end: int) -> bool:
 
 
 def entities_frame(docs: pd.DataFrame) -> pd.DataFrame:
-    """Entity mentions of every document (columns ENTITY_COLUMNS); docs needs doc_id, body, lang."""
+    """Entity mentions of every document (columns ENTITY_COLUMNS); docs needs doc_id, body, lang (title when
+    it has one: the headline's entities the body does not name are added with in_title)."""
     rows: list[dict] = []
-    for doc in docs[["doc_id", "body", "lang"]].itertuples(index=False):
+    titles = docs["title"] if "title" in docs.columns else pd.Series(None, index=docs.index, dtype=object)
+    for doc, title in zip(docs[["doc_id", "body", "lang"]].itertuples(index=False), titles, strict=True):
         body = doc.body if isinstance(doc.body, str) else ""
         lang = doc.lang if isinstance(doc.lang, str) else None
-        rows.extend(entity.__dict__ for entity in extract_entities(str(doc.doc_id), body, lang))
+        title = title if isinstance(title, str) else None
+        rows.extend(entity.__dict__ for entity in extract_entities(str(doc.doc_id), body, lang, title))
     frame = pd.DataFrame(rows, columns=ENTITY_COLUMNS)
-    frame = frame.astype({"start": "int64", "end": "int64", "confidence": "float64"})
+    frame = frame.astype({"start": "int64", "end": "int64", "confidence": "float64", "in_title": "bool"})
     log.info("entities: %d mentions in %d documents", len(frame), len(docs))
     return frame
 
 
 def named_operations(text: str) -> list[str]:
-    """Canonical names of the operations `text` names ("Mehr operasiyasi-4" -> ["Mehr"]), in text order; for a
-    headline, which entity offsets (into the body) do not cover."""
+    """Canonical names of the operations `text` names ("Mehr operasiyasi-4" -> ["Mehr"]), in text order."""
     if not text or not text.strip():
         return []
     candidates = operation_candidates(text, find_gazetteer_hits(text, tokenize(text)))

@@ -322,10 +322,13 @@ def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
 # --- country, operation, years ---------------------------------------------------------------------------
 
 def entity_spans(entities: pd.DataFrame | None, doc_id: str) -> tuple[list[Mention], list[Mention]]:
-    """(start, end, ISO2) of country mentions and (start, end, name) of operations in one document."""
+    """(start, end, ISO2) of country mentions and (start, end, name) of operations in one document's body (the
+    headline's mentions, in_title, point into the title and are left out)."""
     if entities is None or len(entities) == 0:
         return [], []
     mine = entities[entities["doc_id"] == doc_id] if "doc_id" in entities.columns else entities
+    if "in_title" in mine.columns:
+        mine = mine[~mine["in_title"].fillna(False).astype(bool)]
     countries, operations = [], []
     for row in mine.itertuples(index=False):
         kind = str(getattr(row, "entity_type", "") or "").upper()

@@ -20,7 +20,7 @@ def with_entity_check_columns(entities: pd.DataFrame, documents: pd.DataFrame) -
         r"[A-Z]{2}").fillna(False).astype(bool)
     entities = entities.assign(
         row_key=entities["doc_id"] + ":" + entities["start"].astype(str) + ":" + entities["end"].astype(str)
-        + ":" + entities["entity_type"],
+        + ":" + entities["entity_type"] + _title_marks(entities),
         country_code=entities["canonical_id"].where(looks_like_country, None))
     return mark_offsets(entities, documents, "text")
 
@@ -51,6 +51,14 @@ def with_event_source_check_columns(event_sources: pd.DataFrame, events: pd.Data
                                 row_key=event_sources["event_id"] + ":" + event_sources["fact_id"].fillna(""))
 
 
+def _title_marks(rows: pd.DataFrame) -> pd.Series:
+    """':title' for rows whose offsets point into the title (in_title), '' otherwise: a headline's mention and a
+    body mention at the same offsets are different rows."""
+    if "in_title" not in rows.columns:
+        return pd.Series("", index=rows.index)
+    return rows["in_title"].fillna(False).astype(bool).map({True: ":title", False: ""})
+
+
 def mark_offsets(rows: pd.DataFrame, documents: pd.DataFrame, expected_column: str | None) -> pd.DataFrame:
     """Add `offset_ok`: body[start:end] (title[start:end] for rows with in_title) is non-empty and equals
     rows[expected_column] (or lies in `evidence` when None).
@@ -62,7 +70,7 @@ def mark_offsets(rows: pd.DataFrame, documents: pd.DataFrame, expected_column: s
     titles = dict(zip(documents["doc_id"], documents["title"])) if "title" in documents else {}
     marks = []
     for row in rows.itertuples(index=False):
-        # a headline's figure points into the title (facts.in_title)
+        # a headline's figure or entity points into the title (facts.in_title, entities.in_title)
         in_title = getattr(row, "in_title", False)
         body = titles.get(row.doc_id) if in_title is not pd.NA and bool(in_title) else bodies.get(row.doc_id)
         start, end = int(row.start), int(row.end)
