@@ -8,6 +8,8 @@ import pytest
 
 from etl.entities.extract import ENTITY_COLUMNS, entities_frame, extract_entities
 from etl.facts.reading import entity_spans
+from etl.fields.body import extract_body
+from etl.fields.boilerplate import credited_persons
 from etl.quality.checks import with_entity_check_columns
 
 
@@ -152,3 +154,50 @@ def test_bare_institution_of_the_headline_is_the_body_s_qualified_one() -> None:
     assert [
         e.canonical_id for e in extract_entities("d", body, "ru", title) if e.in_title and e.entity_type == "ORG"
     ] == []
+
+
+@pytest.mark.parametrize(
+    ("credit", "lang", "photographer"),
+    [
+        ("© Reuters / Maya Alleruzzo", "en", "Maya Alleruzzo"),
+        ("Фото: РИА Новости / Алексей Куденко", "ru", "Алексей Куденко"),
+        ("Сурет: Kazinform / Ерлан Омаров", "kk", "Ерлан Омаров"),
+        ("Сүрөт: Азаттык / Нурлан Абдыкадыров", "ky", "Нурлан Абдыкадыров"),
+        ("Surat: Kun.uz / Jasur Karimov", "uz", "Jasur Karimov"),
+        ("Акс: Asia-Plus / Далер Назаров", "tg", "Далер Назаров"),
+        ("© Sputnik / Игорь МихалевЖенщины и дети в лагере", "ru", "Игорь Михалев"),
+    ],
+)
+def test_photographer_of_a_photo_credit_is_a_person(credit: str, lang: str, photographer: str) -> None:
+    lines = [
+        "Заголовок статьи",
+        "",
+        "The ministry said the group had returned home safely after years in the camps.",
+        "",
+        credit,
+        "",
+        "The children will go to school in September, the ministry added in its statement.",
+    ]
+    body = extract_body(lines, start=1)
+    assert credit in body
+    persons = [(e.text, e.extractor) for e in extract_entities("d", body, lang) if e.entity_type == "PERSON"]
+    assert (photographer, "rule:credit") in persons
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "Photo: Akorda",
+        "Фото: kursiv.media",
+        "Сурет: ҚР СІМ баспасөз қызметі",
+        "© Getty Images",
+        "Photo: Associated Press",
+        "Фото: пресс-служба президента Узбекистана",
+        "© 2021 Orda.kz",
+    ],
+)
+def test_credit_without_a_photographer_is_dropped_and_names_no_person(credit: str) -> None:
+    lines = ["Title", "", "The ministry said the group had returned home safely after years in the camps.", "", credit]
+    body = extract_body(lines, start=1)
+    assert credit not in body
+    assert credited_persons(credit) == []

@@ -26,7 +26,7 @@ from etl.entities.latin import latin_candidates
 from etl.entities.lexicon import rule_words
 from etl.entities.models import natasha_models
 from etl.entities.outlets import outlet_candidates, read_us_line
-from etl.entities.persons import particle_person_candidates, resolve_persons
+from etl.entities.persons import credit_person_candidates, particle_person_candidates, resolve_persons
 from etl.entities.resolve import org_vs_org, resolve_orgs, select_non_overlapping
 from etl.entities.routing import route_at, route_chunks
 from etl.entities.russian import russian_candidates
@@ -112,6 +112,7 @@ def _text_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
         except Exception:  # one bad paragraph must not lose the document's other entities
             log.exception("entity extraction failed on doc %s [%d:%d] (%s)", doc_id, start, end, route)
     candidates += particle_person_candidates(body, chunks, candidates, strong)
+    candidates += credit_person_candidates(body, chunks, strong)
     candidates = [c for c in candidates if c.entity_type != "ORG" or not (all_countries(body, c, hits)
                                                                         or _platform(body, c.start, c.end))]
     candidates = org_vs_org(candidates)

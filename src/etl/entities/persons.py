@@ -18,8 +18,9 @@ from etl.entities.lexicon import (
     rule_words,
 )
 from etl.entities.models import nominative_ru
-from etl.entities.routing import Chunk
+from etl.entities.routing import Chunk, route_at
 from etl.entities.thresholds import (
+    CREDIT_PERSON_PRIORITY,
     FOUND_NAME_PRIORITY,
     GAZETTEER_PLACE_PRIORITY,
     GIVEN_NAME_PREFIX_LETTERS,
@@ -31,6 +32,7 @@ from etl.entities.thresholds import (
 from etl.entities.tokens import is_cyrillic, normalize_token, tokenize
 from etl.entities.transliteration import transliterate_to_latin
 from etl.entities.turkic import case_marked_word
+from etl.fields.boilerplate import credited_persons
 
 
 def particle_person_candidates(body: str, chunks: list[Chunk], candidates: list[Candidate],
@@ -57,6 +59,25 @@ def particle_person_candidates(body: str, chunks: list[Chunk], candidates: list[
             out.append(Candidate(start=name_start, end=name_end, entity_type="PERSON", canonical_name="",
                                  canonical_id="", confidence=RULE_PERSON_CONFIDENCE, extractor="rule:person",
                                  priority=FOUND_NAME_PRIORITY, lang=route))
+    return out
+
+
+def credit_person_candidates(body: str, chunks: list[Chunk], covered: list[Span]) -> list[Candidate]:
+    """Photographers of the photo credits the body keeps ('© Sputnik / Дмитрий Виноградов', 'Сурет: Kazinform /
+    Тұрар Қазанғапов'), whatever the line's language rules make of them; never over a gazetteer organization,
+    place or operation, nor a name with an organization keyword ('Photo: Kazakh Foreign Ministry')."""
+    rules = rule_words()
+    out = []
+    for line in re.finditer(r"[^\n]+", body):
+        for start, end in credited_persons(line.group()):
+            start, end = line.start() + start, line.start() + end
+            words = [normalize_token(word) for word in body[start:end].split()]
+            if overlaps(start, end, covered) or any(
+                    word in rules.en_org_keywords or word.startswith(rules.turkic_org_stems) for word in words):
+                continue
+            out.append(Candidate(start=start, end=end, entity_type="PERSON", canonical_name="", canonical_id="",
+                                 confidence=RULE_PERSON_CONFIDENCE, extractor="rule:credit",
+                                 priority=CREDIT_PERSON_PRIORITY, lang=route_at(chunks, start)))
     return out
 
 

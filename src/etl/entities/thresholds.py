@@ -37,9 +37,10 @@ SURNAME_ECHO_CONFIDENCE = 0.7  # a bare surname of a full name found elsewhere i
 OPERATION_PRIORITY = 0
 GAZETTEER_ORG_PRIORITY = 1  # also every organization kept by org_vs_org
 GAZETTEER_PLACE_PRIORITY = 2  # countries, regions, cities, camps
-FOUND_ORG_PRIORITY = 3  # NER and rule organizations, acronyms
-FOUND_NAME_PRIORITY = 4  # persons, NER places, surname echoes
-DEMONYM_PRIORITY = 5
+CREDIT_PERSON_PRIORITY = 3  # a photographer of a photo credit: the credit's shape says it is a person
+FOUND_ORG_PRIORITY = 4  # NER and rule organizations, acronyms
+FOUND_NAME_PRIORITY = 5  # persons, NER places, surname echoes
+DEMONYM_PRIORITY = 6
 
 # ---------------------------------------------------------------- cut-offs
 

@@ -1,4 +1,5 @@
-"""Article body: the lines after the headline without boilerplate, captions and story lists, as paragraphs."""
+"""Article body: the lines after the headline without boilerplate, captions and story lists, as paragraphs (a photo
+credit that names its photographer is kept: the photographer is one of the story's persons)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from etl.fields.agency import is_agency_only
 from etl.fields.boilerplate import (
     MAX_BOILERPLATE_CHARS,
     READ_ALSO_RE,
+    credited_persons,
     is_boilerplate_line,
     is_end_marker,
     is_photo_credit,
@@ -60,7 +62,8 @@ def _removed_lines(stripped: Sequence[str], start: int) -> set[int]:
             index += 1
             continue
         if is_boilerplate_line(line) or is_agency_only(line):
-            removed.add(index)
+            if not credited_persons(line):  # a credit naming its photographer stays: the photographer is a person
+                removed.add(index)
         elif index + 1 < count and is_photo_credit(stripped[index + 1]) and _is_caption(line, starts_block):
             removed.add(index)  # caption printed right above its photo credit
         index += 1

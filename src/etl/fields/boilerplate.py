@@ -72,6 +72,45 @@ def is_photo_credit(line: str) -> bool:
             and not SENTENCE_END_RE.search(text))
 
 
+_PHOTO_BANKS = phrase_keys("photo_banks")
+_AGENCY_ALIASES = frozenset(phrase_key(alias) for agency in PHRASES["agencies"] for alias in agency["aliases"])
+_PHOTO_WORDS = phrase_keys("photo_keywords") | phrase_keys("photo_modifiers")
+# the parts of a credit: '© Sputnik / Дмитрий Виноградов / Медиабанк', 'Photo: AP, Gabriel Chaim'
+_CREDIT_PART = re.compile(r"[^:©/|,;()\[\]]+")
+
+
+def _name_word(word: str) -> bool:
+    """'Дмитрий', 'Kassym-Jomart': a capitalised word of letters (hyphen-joined parts each capitalised or small)."""
+    pieces = re.split(r"[-'’]", word)
+    return len(word) >= 2 and word[0].isupper() and all(p.isalpha() and (p.istitle() or p.islower()) for p in pieces)
+
+
+def credited_persons(line: str) -> list[tuple[int, int]]:
+    """(start, end) in `line` of the persons a photo credit names ('© Sputnik / Дмитрий Виноградов', 'Фото: Тұрар
+    Қазанғапов', 'Photo by Gabriel Chaim'): two or three capitalised words standing alone between the credit's
+    separators, not an agency, a photo bank or a domain. Empty for a line that is not a photo credit."""
+    text = strip_line(line)
+    if not text or not (is_photo_credit(text) or _COPYRIGHT.match(fold(text))):
+        return []
+    found = []
+    for part in _CREDIT_PART.finditer(line):
+        start, value = part.start(), part.group()
+        # a caption glued on without a space ('Gabriel ChaimЖенщина несет...'): cut at a capital after a small letter
+        glued = next((i for i in range(1, len(value)) if value[i - 1].islower() and value[i].isupper()), None)
+        value = value[:glued] if glued is not None else value
+        words = list(re.finditer(r"\S+", value))
+        # 'Photo by X', 'Фото автора X': the credit's own words before the name
+        while words and (fold(words[0].group()) in _PHOTO_WORDS or fold(words[0].group()) in ("by", "credit")):
+            words = words[1:]
+        if not 2 <= len(words) <= 3 or not all(_name_word(word.group()) for word in words):
+            continue
+        name = value[words[0].start():words[-1].end()]
+        if phrase_key(name) in _PHOTO_BANKS or phrase_key(name) in _AGENCY_ALIASES or "." in name:
+            continue
+        found.append((start + words[0].start(), start + words[-1].end()))
+    return found
+
+
 def _is_section_label(line: str) -> bool:
     """True for a rubric naming a news feed ("Қазақстан жаңалықтары", "Новости Казахстана", "World news")."""
     words = phrase_key(line).split()
