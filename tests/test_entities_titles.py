@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from etl.entities.extract import ENTITY_COLUMNS, entities_frame, extract_entities
 from etl.facts.reading import entity_spans
@@ -201,3 +203,32 @@ def test_credit_without_a_photographer_is_dropped_and_names_no_person(credit: st
     body = extract_body(lines, start=1)
     assert credit not in body
     assert credited_persons(credit) == []
+
+
+_PIECES = [
+    *"abcXYZ АБВгде «»\"'-.,:\n",
+    "Mehr",
+    "mehr operasiyasi",
+    "Жусан",
+    "операции «жусан»",
+    "«Русафа» түрмесі",
+    "Kassym-Jomart Tokayev",
+    "Сирии",
+    "МИД",
+    "МИД РК",
+    "© AP / ",
+    "Gabriel Chaim",
+    "Фото: ",
+    "Дмитрий Виноградов",
+]
+_TEXT = st.lists(st.sampled_from(_PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=_TEXT, body=_TEXT, lang=st.sampled_from(["en", "ru", "kk", "ky", "uz", "tg", None]))
+def test_offsets_point_into_the_title_or_the_body(title: str, body: str, lang: str | None) -> None:
+    docs = pd.DataFrame({"doc_id": ["h"], "title": [title], "body": [body], "lang": [lang]})
+    frame = entities_frame(docs)
+    for row in frame.itertuples():
+        assert (title if row.in_title else body)[row.start : row.end] == row.text
+    assert with_entity_check_columns(frame, docs)["row_key"].is_unique

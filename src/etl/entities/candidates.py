@@ -228,19 +228,21 @@ _OPERATION_STAGE = re.compile(r"[ \t]*[-–][ \t]*\d{1,2}(?![\d\w])")
 
 
 @lru_cache(maxsize=1)
-def _operation_words() -> dict[str, str]:
-    """Folded one-word operation aliases -> gazetteer key ('mehr' -> 'mehr', 'жусан' -> 'zhusan')."""
-    return {normalize_token(alias): operation["id"] for operation in gazetteer_data()["operations"]
-            for alias in operation["aliases"] if re.fullmatch(r"[^\W\d_]+", alias)}
+def _operation_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern of the one-word operation aliases (any case) and their folded forms -> gazetteer key
+    ('mehr' -> 'mehr', 'жусан' -> 'zhusan')."""
+    words = {normalize_token(alias): operation["id"] for operation in gazetteer_data()["operations"]
+             for alias in operation["aliases"] if re.fullmatch(r"[^\W\d_]+", alias)}
+    alternation = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?!\w)", re.IGNORECASE), words
 
 
 def _lowercase_operation_hits(body: str) -> list[GazetteerHit]:
     """Known operation names written in lower case ('"mehr operasiyasi"', 'операции «жусан»'), which the
     gazetteer matcher leaves out because as common words they mean 'kindness' or 'wormwood'."""
-    words = _operation_words()
+    pattern, words = _operation_words()
     return [GazetteerHit(m.start(), m.end(), "op", words[normalize_token(m.group())], "name", m.group())
-            for m in re.finditer(r"(?<![\w-])[^\W\d_]+(?![\w])", body)
-            if m.group().islower() and normalize_token(m.group()) in words]
+            for m in pattern.finditer(body) if m.group().islower() and normalize_token(m.group()) in words]
 
 
 def _next_to_facility(body: str, start: int, end: int) -> bool:

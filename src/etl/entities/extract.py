@@ -74,21 +74,30 @@ def extract_entities(doc_id: str, body: str, lang: str | None, title: str | None
     """PERSON / ORG / LOC / OPERATION mentions of one document, each with offsets into body; then the title's
     entities that the body does not name (same type and canonical id; a per-country institution of the body also
     names the title's bare one: 'МИД' after 'МИД КР'), with offsets into title and in_title."""
-    found = _text_entities(doc_id, body, lang)
     if not title or not title.strip():
-        return found
+        return _text_entities(doc_id, body, lang)
+    # Headline and body are read as one text, so that a surname in the body joins the headline's full name; the
+    # headline is a paragraph of its own to the rules and models (natasha reads a body sentence that repeats the
+    # headline differently when it follows it).
+    offset = len(title) + 2
+    both = _text_entities(doc_id, f"{title}\n\n{body}", lang, own_paragraph=len(title))
+    found = [replace(entity, start=entity.start - offset, end=entity.end - offset) for entity in both
+             if entity.start >= offset]
     named = {(entity.entity_type, entity.canonical_id) for entity in found}
     named |= {(kind, qualified.group(1)) for kind, canonical_id in named
               if (qualified := re.fullmatch(r"(org:.+)-[a-z]{2}", canonical_id))}
-    for entity in _text_entities(doc_id, title, lang):
+    for entity in both:
+        if entity.end > len(title):
+            continue
         if (entity.entity_type, entity.canonical_id) not in named:
             named.add((entity.entity_type, entity.canonical_id))
             found.append(replace(entity, in_title=True))
     return found
 
 
-def _text_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
-    """PERSON / ORG / LOC / OPERATION mentions of one text (a body or a title), each with offsets into it."""
+def _text_entities(doc_id: str, body: str, lang: str | None, own_paragraph: int = 0) -> list[Entity]:
+    """PERSON / ORG / LOC / OPERATION mentions of one text, each with offsets into it; body[:own_paragraph] (a
+    headline) is read as a paragraph of its own."""
     if not body or not body.strip():
         return []
     tokens = tokenize(body)
@@ -96,7 +105,9 @@ def _text_entities(doc_id: str, body: str, lang: str | None) -> list[Entity]:
     candidates = operation_candidates(body, hits)
     candidates += gazetteer_candidates(body, hits)
     candidates += outlet_candidates(body, lang)
-    chunks = route_chunks(body, lang)
+    chunks = [piece for route, start, end in route_chunks(body, lang)
+              for piece in ((route, start, min(end, own_paragraph)), (route, max(start, own_paragraph), end))
+              if piece[1] < piece[2]]
     candidates = [replace(c, lang=route_at(chunks, c.start)) for c in candidates]
     gazetteer_places_and_orgs = [(c.start, c.end) for c in candidates if c.entity_type in ("LOC", "ORG")]
     strong = [(c.start, c.end) for c in candidates]  # gazetteer and operation spans: rules do not cross them

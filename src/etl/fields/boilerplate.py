@@ -90,7 +90,7 @@ def credited_persons(line: str) -> list[tuple[int, int]]:
     Қазанғапов', 'Photo by Gabriel Chaim'): two or three capitalised words standing alone between the credit's
     separators, not an agency, a photo bank or a domain. Empty for a line that is not a photo credit."""
     text = strip_line(line)
-    if not text or not (is_photo_credit(text) or _COPYRIGHT.match(fold(text))):
+    if not text or len(text) > MAX_BOILERPLATE_CHARS or not (is_photo_credit(text) or _COPYRIGHT.match(fold(text))):
         return []
     found = []
     for part in _CREDIT_PART.finditer(line):
