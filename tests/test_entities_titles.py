@@ -232,3 +232,10 @@ def test_offsets_point_into_the_title_or_the_body(title: str, body: str, lang: s
     for row in frame.itertuples():
         assert (title if row.in_title else body)[row.start : row.end] == row.text
     assert with_entity_check_columns(frame, docs)["row_key"].is_unique
+
+
+def test_a_campaign_is_no_camp() -> None:
+    text = "The Zhusan campaign brought home 600 people; Operation Zhusan ended in 2021."
+    found = extract_entities("d", text, "en")
+    assert [e.text for e in found if e.entity_type == "LOC" and e.text == "Zhusan"] == []
+    assert "Zhusan" in [e.text for e in found if e.entity_type == "OPERATION"]

@@ -248,10 +248,11 @@ def _lowercase_operation_hits(body: str) -> list[GazetteerHit]:
 def _next_to_facility(body: str, start: int, end: int) -> bool:
     """True when a prison, camp or city word stands right before or after body[start:end] ('"Русафа" түрмөсүндө',
     'Rusafa prison', 'тюрьма «Русафа»'): the name is that place's."""
-    facility_words = rule_words().facility_words
+    rules = rule_words()
     after = re.match(r"[»”“\"'\s]*([^\W\d_]+)", body[end:end + 40])
     before = re.search(r"([^\W\d_]+)[«“„\"'\s]*$", body[max(0, start - 40):start])
-    return any(m is not None and normalize_token(m.group(1)).startswith(facility_words) for m in (after, before))
+    words = [normalize_token(m.group(1)) for m in (after, before) if m is not None]
+    return any(word.startswith(rules.facility_words) and word not in rules.not_facility_words for word in words)
 
 
 def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]:

@@ -132,6 +132,7 @@ class RuleWords:
     not_org_words: frozenset[str]  # press-service, locative and 'authorities' words: never in a keyword organization
     operation_cues: tuple[str, ...]  # "operation" in every language, longest first (regex alternation order)
     facility_words: tuple[str, ...]  # prison / camp / city word prefixes: a name next to one is a place
+    not_facility_words: frozenset[str]  # words those prefixes begin that name no place ('campaign')
     platforms: frozenset[str]  # social networks and messengers: never an organization
     person_titles: frozenset[str]  # kk / ky / uz / tg job titles written right before a name
     outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
@@ -159,6 +160,7 @@ def rule_words() -> RuleWords:
                                 + data["authority_words"]),
         operation_cues=tuple(sorted({normalize_token(c) for c in data["operation_cues"]}, key=len, reverse=True)),
         facility_words=tuple(normalize_token(w) for w in data["facility_words"]),
+        not_facility_words=frozenset(normalize_token(w) for w in data["not_facility_words"]),
         platforms=frozenset(normalize_token(w) for w in data["platforms"]),
         person_titles=frozenset(normalize_token(w) for w in data["person_title_words"]),
         outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
