@@ -20,7 +20,7 @@ DATA = Path(__file__).with_name("data")
 CORPUS = DATA / "realistic"
 GOLD = json.loads((DATA / "realistic_gold.json").read_text(encoding="utf-8"))
 FLOORS = {
-    "lang": 1.0, "title": 1.0, "published": 1.0, "source_agency": 1.0, "persons": 0.95, "organizations": 0.95,
+    "lang": 1.0, "title": 1.0, "published": 1.0, "source_agency": 1.0, "persons": 1.0, "organizations": 1.0,
     "countries": 0.95, "operations": 1.0, "counts": 1.0, "counts_qualified": 1.0,
 }
 
