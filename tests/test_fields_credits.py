@@ -28,8 +28,17 @@ def test_a_date_below_the_first_sentences_is_not_the_published_date():
 @pytest.mark.parametrize("lang, line, expected", [
     ("ky", "Коом , Жаңылыктар | 3 марта 2021 | 1204 | 2", dt.date(2021, 3, 3)),
     ("ru", "Политика | 17.06.2020 | 355 просмотров", dt.date(2020, 6, 17)),
+    # one bar, a counter with a lower-case or apostrophe label beside the date
+    ("uz", "14.02.2022 | Ko'rishlar: 845", dt.date(2022, 2, 14)),
+    ("ky", "05.03.2021 | көрүүлөр: 1 024", dt.date(2021, 3, 5)),
+    ("ru", "17 июня 2020 | просмотров 355", dt.date(2020, 6, 17)),
+    # a byline: the author's name, a few words, the date
+    ("en", "By Bruce Pannier on March 4, 2021", dt.date(2021, 3, 4)),
+    ("en", "by Joanna Lillis, 2020-11-12 08:40", dt.date(2020, 11, 12)),
+    ("ru", "Автор: Дина Аманова, 12.03.2020", dt.date(2020, 3, 12)),
+    ("uz", "Muallif: Dilnoza Rahimova | 2022-yil 14-fevral", dt.date(2022, 2, 14)),
 ])
-def test_a_bar_separated_meta_line_gives_its_date(lang, line, expected):
+def test_a_meta_or_byline_line_gives_its_date(lang, line, expected):
     text = f"Заголовок новости о возвращении граждан\n{line}\n{PARAGRAPH}\n"
     assert extract_fields(text, lang).published_date == expected
 

@@ -104,20 +104,27 @@ _CAPS_DATELINE_PAREN_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-Z
 _PAREN_DASH_AFTER = re.compile(r"^\s*\)\s*[—–-]")
 # Title-case datelines: "Москва. 10 февраля. INTERFAX.RU - ...", "Бишкек, 26.12.24. /Кабар/. ...",
 # "Бишкек, "Саясат.kg". ...": a city opening the line, an optional date, the agency, then a dash or a full stop.
+# "Бишкек, 5 марта /Кабар/.", "ДУШАНБЕ, 19.07.2022 /АМИТ «Ховар»/.", "Toshkent, Kun.uz. ...": a date without a full
+# stop before a slash, an agency-kind word inside the slashes, or no date and a full stop after the agency.
 _CITY_DATELINE_BEFORE = re.compile(
-    r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][^\W\d_][\w-]{0,24}[.,]\s*(?:[^\n/«\"“]{1,20}?[.,]\s*)?[/«\"“]?\s*$")
-_CITY_DATELINE_AFTER = re.compile(r"\s*(?:[/»\"”]\s*[.,—–-]|[—–-]\s)")
+    r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҶҲ][^\W\d_][\w-]{0,24}[.,]\s*"
+    rf"(?:[^\n/«\"“]{{1,20}}?(?:[.,]\s*[/«\"“]?|\s/\s*(?:(?i:{_FILLER})\s+)?[«\"“]?)|[/«\"“])?\s*$")
+_CITY_DATELINE_AFTER = re.compile(r"\s*(?:[»\"”]?\s*/\s*[.,—–-]?|[»\"”]\s*[.,—–-]|[—–-]\s|\.\s)")
 # "Душанбе, 12 марта - Sputnik. ...": the agency after a dash, then a full stop
 _CITY_DATELINE_DASH_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][^\W\d_][\w-]{0,24},\s*[^\n—–-]{1,20}\s[—–-]\s*$")
 _STOP_AFTER = re.compile(r"\s*[.,]")
 # "© AP / Gabriel Chaim": a photographer's credit, not a publisher
 _PHOTO_CREDIT_AFTER = re.compile(r"^\s*/\s*[^\W\d_]")
-# "Copyright © 2017 Maral FM": the site's own notice names its publisher
-_COPYRIGHT_NOTICE = re.compile(
-    r"^[ \t]*(?:copyright[ \t]*)?(?:©|\(c\))[ \t]*\d{4}(?:[ \t]*[-–][ \t]*\d{4})?[ \t]*[,.]?[ \t]*"
-    r"([^\W\d_][\w&'’ -]{1,38}?(?:\.[a-z]{2,6})?)[ \t]*(?:[.,;|][^\n]*)?$",
-    re.IGNORECASE | re.MULTILINE,
+# "Copyright © 2017 Maral FM", "© 2019 «Egemen Qazaqstan» республикалық газеті", "© «24.kg» маалымат агенттиги,
+# 2021.": the site's own notice names its publisher. The year before or after the name tells it from "© AP / X".
+_COPYRIGHT_LINE = re.compile(r"^[ \t]*(?:copyright[ \t]*)?(?:©|\(c\))[ \t]*([^\n]*)$", re.IGNORECASE | re.MULTILINE)
+_COPYRIGHT_YEARS = r"(?:19|20)\d{2}(?:[ \t]*[-–][ \t]*(?:19|20)\d{2})?(?!\d)"
+_COPYRIGHT_YEAR_FIRST = re.compile(rf"{_COPYRIGHT_YEARS}[ \t]*[,.]?[ \t]*")
+_COPYRIGHT_QUOTED_NAME = re.compile(r"[«\"“„]([^»\"”“\n]{2,40})[»\"”“]")
+_COPYRIGHT_BARE_NAME = re.compile(
+    rf"([^\W\d_][\w&'’ -]{{1,38}}?(?:\.[a-z]{{2,6}})?)(?=[ \t]*(?:[.,;|]|$)|[ \t]+{_COPYRIGHT_YEARS})", re.IGNORECASE
 )
+_COPYRIGHT_YEAR_AFTER = re.compile(rf"(?<!\d){_COPYRIGHT_YEARS}")
 _DASH_AFTER = re.compile(r"^\s*[—–-]")
 _SEPARATOR_AFTER = re.compile(r"\s*[—–|:-]")
 
@@ -130,6 +137,20 @@ def _is_institution_domain(domain: str) -> bool:
     """Government, UN and social-network sites are sources of information, not publishing agencies."""
     labels = domain.casefold().split(".")
     return ".".join(labels) in _INSTITUTION_DOMAINS or any(label in _INSTITUTION_LABELS for label in labels[:-1])
+
+
+def _copyright_names(text: str) -> list[tuple[int, int]]:
+    """Spans of the publisher names in the text's copyright notices (lines opening with "©", "(c)", "Copyright ©")."""
+    spans = []
+    for line in _COPYRIGHT_LINE.finditer(text):
+        rest, offset = line.group(1), line.start(1)
+        year_first = _COPYRIGHT_YEAR_FIRST.match(rest)
+        position = year_first.end() if year_first else 0
+        name = _COPYRIGHT_QUOTED_NAME.match(rest, position) or _COPYRIGHT_BARE_NAME.match(rest, position)
+        if name is None or not (year_first or _COPYRIGHT_YEAR_AFTER.search(rest[name.end() :])):
+            continue
+        spans.append((offset + name.start(1), offset + name.end(1)))
+    return spans
 
 
 def agency_mentions(text: str) -> list[Mention]:
@@ -150,8 +171,8 @@ def agency_mentions(text: str) -> list[Mention]:
         found.append((quoted.start(group), 2, quoted.end(group), quoted.group(group).strip()))
     for named in _NAMED_NEWS_AGENCY.finditer(text):
         found.append((named.start(1), 2, named.end(1), named.group(1).strip()))
-    for notice in _COPYRIGHT_NOTICE.finditer(text):
-        found.append((notice.start(1), 3, notice.end(1), notice.group(1).strip()))
+    for start, end in _copyright_names(text):
+        found.append((start, 3, end, text[start:end].strip()))
     mentions: list[Mention] = []
     for start, _, end, name in sorted(found, key=lambda candidate: (candidate[1], candidate[0], -candidate[2])):
         if not any(start < mention.end and mention.start < end for mention in mentions):
@@ -169,8 +190,7 @@ def _attribution_strength(text: str, mention: Mention) -> int:
     after = fold(text[mention.end : min(line_end, mention.end + CUE_CHARS_AFTER)])
     if _BEFORE_CITED.search(before) or ("©" in raw_before and _PHOTO_CREDIT_AFTER.match(after)):
         return NO_ATTRIBUTION
-    notice = _COPYRIGHT_NOTICE.match(text, line_start)
-    if notice and notice.start(1) == mention.start:
+    if any(line_start + start == mention.start for start, _ in _copyright_names(text[line_start:line_end])):
         return PUBLISHER
     if (
         _BEFORE_PUBLISHER.search(before)

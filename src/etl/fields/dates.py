@@ -33,6 +33,7 @@ HEADER_MAX_LINES = 40  # below the top window, short date lines above the first 
 PARAGRAPH_MIN_WORDS = 12  # a line this long is the article's text
 MAX_DATELINE_CHARS = 100
 MAX_DATELINE_OTHER_WORDS = 2  # capitalized words beside the date: a city, the agency ("ASTANA, 21 September 2016")
+MAX_BYLINE_OTHER_WORDS = 2  # words between an author's name and the date ("By X in Nation on 2019-05-29")
 MAX_DATEPARSER_LINE_CHARS = 60  # longer lines are not given to dateparser
 MAX_DATEPARSER_LINE_WORDS = 5
 MAX_DATEISH_CHARS = 60  # a date or time stamp line ("21.09.2016", "Вчера, 14:35") is at most this long
@@ -155,6 +156,18 @@ def _dateparser_date(line: str, lang: str | None) -> dt.date | None:
     return _plausible(parsed.date())
 
 
+_CAPITAL_WORD = r"[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҶҲӢӮ][^\W\d_]*(?:['’-][^\W\d_]+)*"
+# "By Assel Satubaldina", "Автор: Дина Аманова": a byline label and an author's name of capitalized words
+_BYLINE = re.compile(
+    rf"^(?i:{alternation(PHRASES['byline_labels'])})(?:\s*[:—–-]\s*|\s+){_CAPITAL_WORD}(?:\s+{_CAPITAL_WORD}){{0,3}}"
+)
+
+
+def is_byline(line: str) -> bool:
+    """True for a line opening with a byline label and an author's name ("By Assel Satubaldina in Nation on ...")."""
+    return _BYLINE.match(strip_line(line)) is not None
+
+
 # The dateline opening a paragraph: "Бишкек, 26.12.24. /Кабар/. ..." (a city, a numeric date, a full stop).
 _LEADING_DATELINE = re.compile(
     r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][^\W\d_][\w-]{0,24}[.,]\s*(\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))\.?(?:\s|$)")
@@ -169,19 +182,36 @@ def parse_dateline(line: str, lang: str | None = None) -> dt.date | None:
 
 
 def _plain_dateline(text: str, lang: str | None) -> dt.date | None:
-    if text.count("|") >= 2:  # a meta line: "Дүйнө , Кыска кабар | 11 мая 2019 | 647 | 0"
+    if "|" in text:  # a meta line: "Дүйнө , Кыска кабар | 11 мая 2019 | 647 | 0", "30.04.2020 | Ko'rildi: 1 920"
         return next((date for date in (_plain_dateline(segment.strip(), lang) for segment in text.split("|")
                                        if segment.strip()) if date is not None), None)
+    byline = _BYLINE.match(text)
+    if byline:  # "By Assel Satubaldina in Nation on 2019-05-29": the author's name is no sentence
+        return _byline_date(text[byline.end() :])
     matches = _date_matches(text)
     if not matches:
         return _dateparser_date(text, lang)
+    unknown = _other_words(text, matches)
+    # A dateline may name a city or the agency ("ASTANA, 21 September 2016"); lower-case words mean a sentence.
+    if len(unknown) > MAX_DATELINE_OTHER_WORDS or any(not word[0].isupper() for word in unknown):
+        return None
+    return next((date for _, _, date in matches if date is not None), None)
+
+
+def _other_words(text: str, matches: list[tuple[int, int, dt.date | None]]) -> list[str]:
+    """The words of `text` outside its dates and clock times that are not date words ("on", "Published")."""
     rest = text
     for start, end, _ in reversed(matches):
         rest = rest[:start] + " " + rest[end:]
     rest = _TIME.sub(" ", rest)
-    unknown = [word for word in WORD_RE.findall(rest) if fold(word) not in _DATE_WORDS]
-    # A dateline may name a city or the agency ("ASTANA, 21 September 2016"); lower-case words mean a sentence.
-    if len(unknown) > MAX_DATELINE_OTHER_WORDS or any(not word[0].isupper() for word in unknown):
+    return [word for word in WORD_RE.findall(rest) if fold(word) not in _DATE_WORDS]
+
+
+def _byline_date(after_name: str) -> dt.date | None:
+    """The date that follows an author's name on a byline line, with at most MAX_BYLINE_OTHER_WORDS other words
+    beside it ("in Nation on"); a longer tail means the line is text, not a byline."""
+    matches = _date_matches(after_name)
+    if not matches or len(_other_words(after_name, matches)) > MAX_BYLINE_OTHER_WORDS:
         return None
     return next((date for _, _, date in matches if date is not None), None)
 

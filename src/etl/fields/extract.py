@@ -18,7 +18,7 @@ import pandas as pd
 
 from etl.fields.agency import extract_source_agency
 from etl.fields.body import extract_body
-from etl.fields.dates import leading_dateline, locate_dateline
+from etl.fields.dates import is_byline, leading_dateline, locate_dateline
 from etl.fields.phrases import strip_line
 from etl.fields.title import clean_title, locate_title
 
@@ -56,7 +56,7 @@ def extract_fields(text: str, lang: str | None) -> DocumentFields:
     title = None if title_index is None else clean_title(strip_line(lines[title_index]))
     dateline = locate_dateline(lines, lang, title_index=title_index)
     skip = {title_index} if title_index is not None else set()
-    if dateline is not None:
+    if dateline is not None and not is_byline(lines[dateline[0]]):  # a byline's author stays for the entities
         skip.add(dateline[0])
     if title is not None:
         skip.update(index for index, raw in enumerate(lines) if " ".join(raw.split()) == title)
