@@ -82,3 +82,36 @@ def test_other_dateline_forms_credit_their_agency(text, expected):
 
 def test_a_sentence_naming_a_city_and_outlets_is_no_dateline():
     assert extract_source_agency("Москва, Reuters и AFP в тот день сообщили о возвращении детей.") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Tajik past-tense cues
+    ("Дар ин бора «Азия-Плюс» хабар дод.", "Азия-Плюс"),
+    ("Ин хабарро «Ховар» иттилоъ дод.", "Ховар"),
+    # "prepared from X's publication", "по материалам X": the whole report comes from X
+    ("Мақола «Дунё» АА нашри асосида тайёрланди.", "Дунё"),
+    ("Подготовлено по материалам Kun.uz.", "Kun.uz"),
+    # an outlet-kind noun between the name and the cue
+    ("Бул тууралуу Азаттык радиосу кабарлады.", "Азаттык"),
+    ("Bu haqda Daryo sayti xabar berdi.", "Daryo"),
+    # an outlet the agency list lacks, quoted and followed by an outlet-kind noun or after a source label
+    ("Бу ҳақда «Халқ сўзи» газетаси нашри хабар берди.", "Халқ сўзи"),
+    ("Бұл туралы «Ана тілі» газеті хабарлады.", "Ана тілі"),
+    (f"{PARAGRAPH}\n\nИсточник: «Азаттык Азия»", "Азаттык Азия"),
+    (f"{PARAGRAPH}\n\nМанбаъ: «Фараж»", "Фараж"),
+    # a dateline with a title-case city, a date and the agency in brackets
+    ("Душанбе, 5.03.2021 (АМИТ «Ховар»). Аз Ироқ 40 кӯдак баргардонида шуд.", "Ховар"),
+])
+def test_more_credit_forms_name_the_publisher(text, expected):
+    assert extract_source_agency(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # a quoted name with an outlet noun but no cue, and an operation's name, are no credit
+    "Журналисты «Ана тілі» газеті мен басқа басылымдардың өкілдері әуежайда болды.",
+    "«Жусан» операциясы аясында 24 азамат елге оралды, деп хабарлады министрлік.",
+    # a source label before a press service stays no publisher
+    f"{PARAGRAPH}\n\nИсточник: пресс-служба МИД",
+])
+def test_quoted_names_without_a_credit_are_no_publisher(text):
+    assert extract_source_agency(text) is None

@@ -61,6 +61,19 @@ _QUOTED_AGENCY = re.compile(
     r"(?<!\w)(?:агентств[оауе]|информагентств[оауе]|МИА|ИА|IA)\s+"
     r"(?:[«\"“„]([^»\"”“\n]{2,40})[»\"”“]|([A-Z][\w.-]+(?:\s[A-Z][\w.-]+)?))"
 )
+# «Халқ сўзи» газетаси, «Ана тілі» газеті: a quoted outlet the agency list lacks, named by the outlet word after it
+_OUTLET_WORDS = "|".join(
+    sorted((re.escape(word) for word in PHRASES["agency_cues"]["filler"] if word not in ("of", "the")),
+           key=len, reverse=True)
+)
+_SOURCE_LABELS = r"(?:source|sources|источник|источники|дереккөз|булак|manba|манба|манбаъ)"
+_QUOTED_OUTLET = re.compile(rf"[«\"“„]([^»\"”“\n]{{2,40}})[»\"”“]\s+(?=(?i:{_OUTLET_WORDS})(?![^\W\d_]))")
+# "Источник: «Азаттык Азия»": a quoted name under a source label
+_LABELLED_QUOTED_NAME = re.compile(
+    rf"^[ \t]*{_SOURCE_LABELS}[ \t]*:[ \t]*"
+    r"[«\"“„]([^»\"”“\n]{2,40})[»\"”“][ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _NAMED_NEWS_AGENCY = re.compile(r"\b((?:[A-Z][\w.'-]*\s+){0,2}[A-Z][\w.'-]*)\s+(?:News|Information)\s+Agency\b")
 
 
@@ -75,10 +88,10 @@ _CUE_TAIL = rf"\s*[:,]?\s*(?:(?:{_FILLER})\s+){{0,3}}[«\"“„']?\s*$"
 _BEFORE_PUBLISHER = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('publisher_before')}){_CUE_TAIL}")
 _BEFORE_WEAK = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('weak_before')}){_CUE_TAIL}")
 _BEFORE_CITED = re.compile(rf"(?:^|[\s,.(—–-])(?:{_cue_regex('cited_before')}){_CUE_TAIL}")
+# "X reports", "X news agency reported", "Азаттык радиосу кабарлады", "«Дунё» АА нашри асосида": up to three outlet
+# words between the name and the cue
 _AFTER_PUBLISHER = re.compile(
-    r"^[»\"”']?\s*(?:(?:news\s+)?agency|(?:(?:ақпарат|маалымат|axborot|ахборот)\s+)?"
-    r"(?:агенттігі|агенттиги|agentligi|агентлиги))?\s*,?\s*"
-    rf"(?:{_cue_regex('publisher_after')})(?![^\W\d_])"
+    rf"^[»\"”']?\s*,?\s*(?:(?:{_FILLER})\s*,?\s+){{0,3}}(?:{_cue_regex('publisher_after')})(?![^\W\d_])"
 )
 # "Stan.kz ақпарат агенттігі мемлекет басшысының баспасөз хатшысына сілтеме жасап хабарлағандай": the agency word,
 # a few words, then the cue
@@ -91,8 +104,8 @@ _AGENCY_THEN_CUE = re.compile(
 _SIGN_OFF_BEFORE = re.compile(r"(?:^|\s)[—–|-]\s*$")
 _LINE_END_AFTER = re.compile(r"^[»\"”']?\s*[.)]?\s*$")
 _SOURCE_LABEL_BEFORE = re.compile(
-    r"^\s*(?:©|\(c\)|(?:source|sources|источник|источники|дереккөз|булак|manba|манба)\s*[:—–-])?"
-    r"\s*[«\"“']?$"
+    rf"^\s*(?:©|\(c\)|{_SOURCE_LABELS}\s*[:—–-])?"
+    r"\s*[«\"“']?\s*$"
 )
 _HAS_LABEL = re.compile(r"[©\w]")
 _CAPS_CITY = r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ \-]{1,30}[.,]\s*"
@@ -104,12 +117,13 @@ _CAPS_DATELINE_PAREN_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][A-Z
 _PAREN_DASH_AFTER = re.compile(r"^\s*\)\s*[—–-]")
 # Title-case datelines: "Москва. 10 февраля. INTERFAX.RU - ...", "Бишкек, 26.12.24. /Кабар/. ...",
 # "Бишкек, "Саясат.kg". ...": a city opening the line, an optional date, the agency, then a dash or a full stop.
-# "Бишкек, 5 марта /Кабар/.", "ДУШАНБЕ, 19.07.2022 /АМИТ «Ховар»/.", "Toshkent, Kun.uz. ...": a date without a full
-# stop before a slash, an agency-kind word inside the slashes, or no date and a full stop after the agency.
+# "Бишкек, 5 марта /Кабар/.", "ДУШАНБЕ, 19.07.2022 /АМИТ «Ховар»/.", "Душанбе, 5.03.2021 (АМИТ «Ховар»).",
+# "Toshkent, Kun.uz. ...": a date without a full stop before a slash or bracket, an agency-kind word inside them, or
+# no date and a full stop after the agency.
 _CITY_DATELINE_BEFORE = re.compile(
     r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎҶҲ][^\W\d_][\w-]{0,24}[.,]\s*"
-    rf"(?:[^\n/«\"“]{{1,20}}?(?:[.,]\s*[/«\"“]?|\s/\s*(?:(?i:{_FILLER})\s+)?[«\"“]?)|[/«\"“])?\s*$")
-_CITY_DATELINE_AFTER = re.compile(r"\s*(?:[»\"”]?\s*/\s*[.,—–-]?|[»\"”]\s*[.,—–-]|[—–-]\s|\.\s)")
+    rf"(?:[^\n/(«\"“]{{1,20}}?(?:[.,]\s*[/«\"“]?|\s[/(]\s*(?:(?i:{_FILLER})\s+)?[«\"“]?)|[/«\"“])?\s*$")
+_CITY_DATELINE_AFTER = re.compile(r"\s*(?:[»\"”]?\s*[/)]\s*[.,—–-]?|[»\"”]\s*[.,—–-]|[—–-]\s|\.\s)")
 # "Душанбе, 12 марта - Sputnik. ...": the agency after a dash, then a full stop
 _CITY_DATELINE_DASH_BEFORE = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІЎ][^\W\d_][\w-]{0,24},\s*[^\n—–-]{1,20}\s[—–-]\s*$")
 _STOP_AFTER = re.compile(r"\s*[.,]")
@@ -169,8 +183,11 @@ def agency_mentions(text: str) -> list[Mention]:
     for quoted in _QUOTED_AGENCY.finditer(text):
         group = 1 if quoted.group(1) else 2
         found.append((quoted.start(group), 2, quoted.end(group), quoted.group(group).strip()))
-    for named in _NAMED_NEWS_AGENCY.finditer(text):
-        found.append((named.start(1), 2, named.end(1), named.group(1).strip()))
+    for named in _LABELLED_QUOTED_NAME.finditer(text):  # the whole quoted name, over a known alias inside it
+        found.append((named.start(1), 0, named.end(1), named.group(1).strip()))
+    for pattern in (_NAMED_NEWS_AGENCY, _QUOTED_OUTLET):
+        for named in pattern.finditer(text):
+            found.append((named.start(1), 2, named.end(1), named.group(1).strip()))
     for start, end in _copyright_names(text):
         found.append((start, 3, end, text[start:end].strip()))
     mentions: list[Mention] = []
