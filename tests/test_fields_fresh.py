@@ -115,3 +115,18 @@ def test_more_credit_forms_name_the_publisher(text, expected):
 ])
 def test_quoted_names_without_a_credit_are_no_publisher(text):
     assert extract_source_agency(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an interview the outlet held is its report
+    ("Как рассказал в интервью Vlast.kz представитель МИД, в лагерях остаются 40 граждан.", "Vlast.kz"),
+    ("The deputy minister said in an interview with Eurasianet that 40 citizens were still in Syria.", "Eurasianet"),
+    # one outlet cited twice is still that outlet
+    ("According to Kazinform, 40 people returned. The minister later told Kazinform that more would follow.",
+     "Kazinform"),
+    # two outlets cited for a quote and a figure are sources, not the publisher
+    ("According to Reuters, 40 people returned. The minister told AFP that more would follow.", None),
+    ("По данным ТАСС, вернулись 40 человек. Министр в интервью РИА Новости сказал, что это не последний рейс.", None),
+])
+def test_a_weak_credit_names_the_publisher_only_when_one_outlet_has_it(text, expected):
+    assert extract_source_agency(text) == expected

@@ -256,17 +256,18 @@ def canonical_agency(name: str) -> str:
 def extract_source_agency(text: str) -> str | None:
     """Publishing agency named by an attribution ("передает X", "X reports", "Source: X", "— X"), else None.
 
-    Order: the first mention with a publisher cue, then the first with a weak cue ("according to X").
+    Order: the first mention with a publisher cue, then the one outlet with a weak cue ("according to X", "told X",
+    "в интервью X"). Two different outlets with weak cues are sources the text quotes, and neither is its publisher.
     Only gazetteer agencies, domains and explicitly labelled agencies count, so press services never do.
     """
-    weak: str | None = None
+    weak: dict[str, str] = {}  # canonical name -> the first weakly attributed mention as written
     for mention in agency_mentions(text):
         strength = _attribution_strength(text, mention)
         if strength == PUBLISHER:
             return mention.name
-        if strength == WEAK and weak is None:
-            weak = mention.name
-    return weak
+        if strength == WEAK:
+            weak.setdefault(canonical_agency(mention.name), mention.name)
+    return next(iter(weak.values())) if len(weak) == 1 else None
 
 
 def is_agency_only(line: str) -> bool:
