@@ -11,14 +11,19 @@ and prints one JSON line: docs, wall_s and docs_per_s (the W-worker run), bare_w
 the nothing-changed check), rerun_forced_ratio (re-run with --force: through Prefect, every task's result
 reused), same_tables (every run published the same rows, run ids aside), peak_rss_mb and
 peak_pss_mb of the whole process tree (Prefect's server and the workers included; RSS counts pages shared
-between processes once per process, PSS splits them), and per-stage compute seconds of every run.
-With --repeat K the bare, 1-worker and W-worker runs go K rounds, interleaved; each wall_s is then the
-median of its rounds (the rounds are in `walls`) and the peaks the highest.
+between processes once per process, PSS splits them), per-stage compute seconds of every run, and the
+fixed costs: `phases` of the W-worker run and `phases_1w` (and each run's own): seconds from the command to
+the flow and to its first shard task, of the shard tasks, of the serial tail (stories, events, publish) and
+of the exit, from the timeline the run journals (etl.run.summary.TIMELINE_MARKS); the `etl` process's CPU
+seconds before the flow and in the tail; and workers_busy, the share of the shard phase the workers spent
+computing. The peaks and `rss_at_peak_mb` are RSS (pages the forked worker shares with the `etl` process
+counted in both) and PSS (shared pages split between them).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -45,7 +50,8 @@ from etl.config import Settings
 from etl.run.baseline import run_in_process
 summary = run_in_process(Settings(input_dir=Path(sys.argv[1]), warehouse_dir=Path(sys.argv[2]),
                                   state_dir=Path(sys.argv[3]), shard_size=int(sys.argv[4])))
-print(json.dumps({"published": summary.published, "stage_seconds": summary.stage_seconds}))
+print(json.dumps({"published": summary.published, "stage_seconds": summary.stage_seconds,
+                  "timeline": summary.timeline, "timeline_cpu": summary.timeline_cpu}))
 """
 
 
@@ -117,7 +123,7 @@ def _tree_memory(root: int, cpu: dict[int, tuple[str, float]] | None = None) -> 
 
 def measured(command: list[str], env: dict | None = None) -> dict:
     """Run `command`, sampling the memory of its process tree; wall seconds, peaks in MB, stdout, exit code."""
-    started = time.perf_counter()
+    started, launched_at = time.perf_counter(), time.time()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, **SHARED_ENV, **(env or {})}, cwd=ROOT)
     peaks, at_peak, samples, cpu = [0, 0], {}, [], {}
@@ -144,13 +150,43 @@ def measured(command: list[str], env: dict | None = None) -> dict:
         (folder / f"{name}.memory.json").write_text(json.dumps(samples), encoding="utf-8")
     done.set()
     sampler.join()
-    wall = time.perf_counter() - started
+    wall, ended_at = time.perf_counter() - started, time.time()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{out[-2000:]}\n{err[-4000:]}")
     return {"wall_s": round(wall, 2), "peak_rss_mb": round(peaks[0] / 1024), "peak_pss_mb": round(peaks[1] / 1024),
             "rss_at_peak_mb": {role: round(kb / 1024) for role, kb in sorted(at_peak.items())},
             "cpu_s": {role: round(sum(s for r, s in cpu.values() if r == role), 1) for role in sorted({r for r, _ in cpu.values()})},
-            "stdout": out}
+            "stdout": out, "launched_at": launched_at, "ended_at": ended_at}
+
+
+def phases(timeline: dict, launched_at: float, ended_at: float, cpu: dict | None = None) -> dict:
+    """Seconds per phase of one run, from its timeline (etl.run.summary.TIMELINE_MARKS) and the command's start
+    and end: to_flow_s (command to the flow's start), to_first_task_s (command to the first shard task),
+    shards_s (first shard task to the last: ingest, plan and extraction, the part the workers share), the
+    serial tail stories_s, events_s, publish_s and their sum tail_s, and exit_s (publish done to the process's
+    end). A phase the run did not reach (nothing new: no stories or events) is 0. With `cpu` (the run's CPU
+    seconds at the same marks), to_flow_cpu_s and tail_cpu_s: CPU seconds of the `etl` process in those phases,
+    the figures to compare on a busy machine."""
+    if not timeline:
+        return {}
+    marks = {"launched": launched_at, **timeline, "ended": ended_at}
+    order = ["launched", "flow_started", "first_task_started", "shards_done", "stories_done", "events_done",
+             "published", "ended"]
+    for previous, mark in itertools.pairwise(order):  # a phase not reached ends where the one before it ended
+        marks.setdefault(mark, marks[previous])
+    out = {"to_flow_s": marks["flow_started"] - launched_at, "to_first_task_s": marks["first_task_started"] - launched_at,
+           "shards_s": marks["shards_done"] - marks["first_task_started"],
+           "stories_s": marks["stories_done"] - marks["shards_done"],
+           "events_s": marks["events_done"] - marks["stories_done"],
+           "publish_s": marks["published"] - marks["events_done"], "exit_s": ended_at - marks["published"]}
+    out["tail_s"] = out["stories_s"] + out["events_s"] + out["publish_s"]
+    if cpu:  # the `etl` process's own CPU seconds: before the flow (imports, models) and in the serial tail
+        cpu = dict(cpu)
+        for previous, mark in itertools.pairwise(["flow_started", "shards_done", "stories_done", "events_done",
+                                                  "published"]):
+            cpu.setdefault(mark, cpu[previous])
+        out.update(to_flow_cpu_s=cpu["flow_started"], tail_cpu_s=cpu["published"] - cpu["shards_done"])
+    return {name: round(value, 2) for name, value in out.items()}
 
 
 def _digests(warehouse: Path) -> dict:
@@ -176,9 +212,25 @@ def etl_run(corpus: Path, work: Path, name: str, workers: int, task_runner: str,
     result.update(digests=_digests(work / name),
                   published=entry["counts"]["published"], skipped=entry["counts"]["skipped_unchanged"],
                   flow_s=round(entry["duration_s"] or 0, 2),
+                  phases=phases(entry.get("timeline") or {}, result.pop("launched_at"), result.pop("ended_at"),
+                                entry.get("timeline_cpu")),
                   stage_seconds={k: round(v, 2) for k, v in entry["stage_seconds"].items()})
+    _add_workers_busy(result, workers)
     result.pop("stdout")
     return result
+
+
+SHARD_STAGES = ("ingest", "language", "fields", "validate", "entities", "facts")
+
+
+def _add_workers_busy(result: dict, workers: int) -> None:
+    """phases.workers_busy: the shard tasks' seconds over `workers` x shards_s, 1.0 when every worker was busy from
+    the first shard task to the last (the rest went to waiting: the plan between ingest and the other stages, a
+    last task running alone)."""
+    span = result["phases"].get("shards_s")
+    if span:
+        busy = sum(seconds for stage, seconds in result["stage_seconds"].items() if stage in SHARD_STAGES)
+        result["phases"]["workers_busy"] = round(busy / (workers * span), 3)
 
 
 def bare_run(corpus: Path, work: Path, shard_size: int) -> dict:
@@ -186,7 +238,10 @@ def bare_run(corpus: Path, work: Path, shard_size: int) -> dict:
                        str(shard_size)])
     outcome = json.loads(result.pop("stdout").strip().splitlines()[-1])
     result.update(published=outcome["published"], digests=_digests(work / "bare"),
+                  phases=phases(outcome.get("timeline") or {}, result.pop("launched_at"), result.pop("ended_at"),
+                                outcome.get("timeline_cpu")),
                   stage_seconds={k: round(v, 2) for k, v in outcome["stage_seconds"].items()})
+    _add_workers_busy(result, 1)
     return result
 
 
@@ -213,11 +268,15 @@ def benchmark(docs: int, workers: int, task_runner: str, shard_size: int, work: 
                 shutil.rmtree(fresh, ignore_errors=True)
             result = run()
             result["walls"] = runs.get(name, {}).get("walls", []) + [result["wall_s"]]
+            result["phase_rounds"] = runs.get(name, {}).get("phase_rounds", []) + [result["phases"]]
             for peak in ("peak_rss_mb", "peak_pss_mb"):  # the highest of the rounds
                 result[peak] = max(result[peak], runs.get(name, {}).get(peak, 0))
             runs[name] = result
     for result in runs.values():  # the median round stands for the configuration
         result["wall_s"] = round(statistics.median(result["walls"]), 2)
+        rounds = result.pop("phase_rounds")
+        result["phases"] = {phase: round(statistics.median(r.get(phase, 0.0) for r in rounds), 2)
+                            for phase in rounds[-1]}
     if not skip_one_worker:  # the re-runs use the state of the last round's first run
         runs["1w_rerun"] = etl_run(corpus, work, "w1", 1, task_runner, shard_size, work / "w1-state")
         # through the flow although nothing changed: every task's result reused
@@ -243,7 +302,8 @@ def benchmark(docs: int, workers: int, task_runner: str, shard_size: int, work: 
         "rerun_ratio": round(rerun["wall_s"] / first["wall_s"], 4) if rerun else None,
         "rerun_forced_ratio": round(forced["wall_s"] / first["wall_s"], 4) if forced else None,
         "same_tables": len({json.dumps(run["digests"]) for run in runs.values() if "digests" in run}) == 1,
-        "stage_seconds": main["stage_seconds"], "runs": runs,
+        "stage_seconds": main["stage_seconds"], "phases": main["phases"],
+        "phases_1w": runs["1w"]["phases"] if "1w" in runs else None, "runs": runs,
     }
     for name, run in runs.items():
         if run["published"] + run.get("skipped", 0) == 0:

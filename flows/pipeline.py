@@ -321,6 +321,7 @@ def etl_pipeline(input_dir: str = "seeds", warehouse_dir: str = "warehouse", sha
     started_at = datetime.now(timezone.utc)
     flow_run = get_run_context().flow_run
     summary = RunSummary(run_id=new_run_id(started_at), flow_run_id=str(flow_run.id) if flow_run else None)
+    summary.mark("flow_started")
     parameters = RunParameters(input_dir=input_dir, warehouse_dir=warehouse_dir, shard_size=shard_size,
                                max_bytes=max_bytes, expectations_dir=expectations_dir, state_dir=state_dir)
     results: list[StageOutput] = []
@@ -403,6 +404,8 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
         results += [o for o in stage_outputs if o is not None]
     del language, fields, validated, entities, facts, stages  # the futures: each keeps its pickled result
     _retire_workers()
+    summary.mark_first_task(results)
+    summary.mark("shards_done")
     _fail_if_any(summary)
     documents = [o.path for o in outputs["validate"] if o.path]
     published = sum(o.rows for o in outputs["validate"])
@@ -418,6 +421,7 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
         replaced["stories"] = stories_task.submit(parameters.warehouse_dir, staged["story_signals"], superseded,
                                                   staging, load_settings().stories_memory).result()
         summary.stage_seconds["stories"] = time.perf_counter() - clock_stories
+        summary.mark("stories_done")
         clock_events = time.perf_counter()
         event_outputs = events_task.submit(parameters.warehouse_dir, staged, documents, replaced["stories"],
                                            superseded, {stage: suites[stage] for stage in ("events", "event_sources")},
@@ -426,6 +430,7 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
         for output in event_outputs:
             replaced[output.stage] = output.read()
         summary.stage_seconds["events"] = time.perf_counter() - clock_events
+        summary.mark("events_done")
     summary.duration_s = time.monotonic() - clock
     clock_publish = time.perf_counter()
     counts = publish_task(RunPublication(
@@ -436,6 +441,7 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
         provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION}))
     summary.record_publication(counts)
     summary.stage_seconds["publish"] = time.perf_counter() - clock_publish
+    summary.mark("published")
     summary.duration_s = time.monotonic() - clock
 
 

@@ -42,8 +42,27 @@ def test_benchmark_reports_every_figure_on_200_documents(tmp_path: Path) -> None
     assert report["docs_per_s"] == pytest.approx(200 / report["wall_s"], rel=0.01)
     assert report["overhead_ratio"] == pytest.approx(runs["1w"]["wall_s"] / runs["bare"]["wall_s"], rel=0.01)
     assert report["speedup_2w"] == pytest.approx(runs["1w"]["wall_s"] / runs["2w"]["wall_s"], rel=0.01)
-    assert 0 < report["rerun_ratio"] < report["rerun_forced_ratio"] < 1
+    # both re-runs are reported; which is faster is a matter of the machine's load, not of the code (the forced
+    # re-run of 200 documents is mostly start-up, and once took 1.25 times the first run on a busy machine)
+    assert report["rerun_ratio"] > 0 and report["rerun_forced_ratio"] > 0
+    assert runs["1w_rerun_forced"]["phases"]["shards_s"] >= 0 and runs["1w_rerun"]["stage_seconds"] == {}
     assert 100 < report["peak_pss_mb"] <= report["peak_rss_mb"]
+    # the fixed costs: the run's timeline cut into phases that add up to the command's wall time
+    for name in ("bare", "1w", "2w"):
+        phases = runs[name]["phases"]
+        assert set(phases) == {"to_flow_s", "to_first_task_s", "shards_s", "stories_s", "events_s", "publish_s",
+                               "exit_s", "tail_s", "to_flow_cpu_s", "tail_cpu_s", "workers_busy"}, name
+        assert min(phases.values()) >= 0, (name, phases)
+        # `etl run` loads the libraries and models before the flow; the plain loop loads its models in the stages
+        assert phases["to_flow_cpu_s"] > (1 if name != "bare" else 0), (name, phases)
+        assert 0 < phases["workers_busy"] <= 1.05, (name, phases)  # task seconds end before their phase
+        assert phases["to_flow_s"] <= phases["to_first_task_s"], name
+        assert phases["tail_s"] == pytest.approx(phases["stories_s"] + phases["events_s"] + phases["publish_s"],
+                                                 abs=0.02)
+        total = phases["to_first_task_s"] + phases["shards_s"] + phases["tail_s"] + phases["exit_s"]
+        assert total == pytest.approx(runs[name]["wall_s"], abs=0.1), name
+    assert report["phases"] == runs["2w"]["phases"] and report["phases_1w"] == runs["1w"]["phases"]
+    assert runs["1w_rerun"]["phases"] == {}  # stopped before the flow: no timeline
 
 
 def test_profile_puts_each_steps_time_in_the_packages_that_spend_it(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ def run_in_process(settings: Settings) -> RunSummary:
     started_at = datetime.now(timezone.utc)
     settings = settings.resolved()
     summary = RunSummary(run_id=new_run_id(started_at))
+    summary.mark("flow_started")
     suites = load_suites(settings.expectations_dir or default_expectations_dir())
     files = discover_files(settings.input_dir, exclude=(settings.warehouse_dir, settings.state_dir))
     summary.files_seen = len(files)
@@ -69,6 +70,8 @@ def run_in_process(settings: Settings) -> RunSummary:
             validated.append(output)
             entities.append(found)
             facts.append(counted)
+        summary.mark_first_task(results)
+        summary.mark("shards_done")
         staged = staged_tables(entities, facts)
         published = sum(o.rows for o in validated)
         replaced = {}
@@ -78,6 +81,7 @@ def run_in_process(settings: Settings) -> RunSummary:
                                            + staged["story_signals"], settings.stories_memory)
             replaced["stories"] = stories[~stories["doc_id"].isin(superseded)].reset_index(drop=True)
             seconds["stories"] = time.perf_counter() - clock_stories
+            summary.mark("stories_done")
             clock_events = time.perf_counter()
             documents = [o.path for o in validated if o.path]
             for output in events_step(settings.warehouse_dir, staged, documents, replaced["stories"], superseded,
@@ -85,6 +89,7 @@ def run_in_process(settings: Settings) -> RunSummary:
                 results.append(output)
                 replaced[output.stage] = output.read()
             seconds["events"] = time.perf_counter() - clock_events
+            summary.mark("events_done")
         clock_publish = time.perf_counter()
         parameters = run_parameters(settings)
         summary.record_publication(publish_run(RunPublication(
@@ -97,5 +102,6 @@ def run_in_process(settings: Settings) -> RunSummary:
             extra_tables=staged, replaced_tables=replaced, superseded=frozenset(superseded),
             provenance={"code_version": code_version(), "pipeline_version": PIPELINE_VERSION})))
         seconds["publish"] = time.perf_counter() - clock_publish
+        summary.mark("published")
     summary.duration_s = time.monotonic() - clock
     return summary

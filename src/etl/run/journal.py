@@ -32,6 +32,7 @@ def record_run(state_dir: Path, parameters: RunParameters, status: str, summary:
         "tasks": summary.get("tasks", {}),
         "counts": {k: summary.get(k) for k in ("files_seen", "published", "quarantined", "skipped_unchanged")},
         "duration_s": summary.get("duration_s"), "stage_seconds": summary.get("stage_seconds", {}),
+        "timeline": summary.get("timeline", {}), "timeline_cpu": summary.get("timeline_cpu", {}),
         # A blocked run publishes nothing, so its failing gate results are kept here (and in the run's artifact).
         "failed_gates": [g for g in summary.get("gates", []) if not g.get("success", True)],
         "inputs": inputs or {},

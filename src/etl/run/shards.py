@@ -74,6 +74,7 @@ class StageOutput:
     index: pd.DataFrame | None = None  # ingest: doc_id, source_path, content_sha256 of the documents read
     seconds: float = 0.0
     quarantined_count: int = 0
+    started_at: float = 0.0  # when the stage began on this shard (epoch seconds): the run's timeline uses it
 
     def read(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The staged rows (all columns, or `columns`); an empty frame when none passed."""
@@ -105,7 +106,8 @@ def read_staged(path: str | None, columns: list[str] | None = None) -> pd.DataFr
 
 def _nothing(stage: str, shard: int, key: str, clock: float) -> StageOutput:
     """The output of a stage whose input shard has no rows: nothing to run, nothing to gate."""
-    return StageOutput(stage, shard, key, None, 0, seconds=time.perf_counter() - clock)
+    seconds = time.perf_counter() - clock
+    return StageOutput(stage, shard, key, None, 0, seconds=seconds, started_at=time.time() - seconds)
 
 
 def write_staged(frame: pd.DataFrame, staging: Path, stage: str, key: str, table: str | None = None) -> str | None:
@@ -130,11 +132,14 @@ def write_staged(frame: pd.DataFrame, staging: Path, stage: str, key: str, table
 
 def stage_output(stage: str, shard: int, key: str, staging: Path, result, clock: float, **extra) -> StageOutput:
     """The StageOutput of a gated shard: passed rows, quarantine rows and dq rows staged under `key`."""
-    return StageOutput(stage, shard, key, write_staged(result.passed, staging, stage, key), len(result.passed),
-                       quarantined_path=write_staged(result.quarantined, staging, stage, f"{key}.quarantine"),
-                       dq_path=write_staged(result.dq_results, staging, stage, f"{key}.dq"),
-                       validation_json=_for_data_docs(result, shard), quarantined_count=len(result.quarantined),
-                       seconds=time.perf_counter() - clock, **extra)
+    output = StageOutput(stage, shard, key, write_staged(result.passed, staging, stage, key), len(result.passed),
+                         quarantined_path=write_staged(result.quarantined, staging, stage, f"{key}.quarantine"),
+                         dq_path=write_staged(result.dq_results, staging, stage, f"{key}.dq"),
+                         validation_json=_for_data_docs(result, shard), quarantined_count=len(result.quarantined),
+                         **extra)
+    output.seconds = time.perf_counter() - clock
+    output.started_at = time.time() - output.seconds
+    return output
 
 
 def gate(frame: pd.DataFrame, suite: SuiteSpec, quarantined: pd.DataFrame | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,11 @@ def shard(items: Sequence, size: int) -> list[list]:
     return [list(items[start:start + size]) for start in range(0, len(items), size)]
 
 
+# The run's timeline: when it reached each of these, in epoch seconds (RunSummary.timeline). Everything before
+# first_task_started, and from shards_done on, runs in one process whatever the number of workers.
+TIMELINE_MARKS = ("flow_started", "first_task_started", "shards_done", "stories_done", "events_done", "published")
+
+
 @dataclass
 class RunSummary:
     """What a run did, file by file accounted for."""
@@ -43,6 +49,10 @@ class RunSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)  # compute time per stage, summed over shards
     failures: list[str] = field(default_factory=list)  # "stage shard N: error" of the tasks that failed
     duration_s: float = 0.0
+    # when the run's phases ended, in epoch seconds (see TIMELINE_MARKS): where the fixed costs go
+    timeline: dict[str, float] = field(default_factory=dict)
+    # this process's CPU seconds at the same marks (first_task_started aside: it may have run in another process)
+    timeline_cpu: dict[str, float] = field(default_factory=dict)
     status: str = "running"
     reason: str | None = None
 
@@ -52,6 +62,19 @@ class RunSummary:
         self.quarantined_by_reason, self.quarantine_rows = counts.quarantined_by_reason, counts.quarantine_rows
         if completed:
             self.gates, self.status = counts.gates, "completed"
+
+    def mark(self, phase: str, at: float | None = None) -> None:
+        """Note that the run reached `phase` (one of TIMELINE_MARKS) now, or at `at` (epoch seconds)."""
+        self.timeline[phase] = round(time.time() if at is None else at, 3)
+        if at is None:
+            self.timeline_cpu[phase] = round(time.process_time(), 3)
+
+    def mark_first_task(self, outputs: Sequence) -> None:
+        """first_task_started: the earliest start of a shard task this run executed (not reused from earlier runs);
+        the flow's start when it executed none."""
+        since = self.timeline.get("flow_started", 0.0)
+        starts = [o.started_at for o in outputs if o is not None and o.started_at >= since]
+        self.mark("first_task_started", min(starts) if starts else since)
 
     @property
     def conserved(self) -> bool:
