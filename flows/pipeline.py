@@ -349,6 +349,16 @@ def _retire_workers() -> None:
         runner.retire_workers()
 
 
+def _parallel_tasks() -> int:
+    """How many tasks the flow's task runner runs at once (1 where it cannot tell: a Dask cluster)."""
+    runner = FlowRunContext.get().task_runner
+    if isinstance(runner, FlowAndProcessPoolTaskRunner):
+        return runner.parallel
+    if isinstance(runner, ThreadPoolTaskRunner):
+        return runner._max_workers  # Prefect keeps the count under this name only
+    return 1
+
+
 def _fail_if_any(summary: RunSummary) -> None:
     if summary.failures:
         raise RunFailed("stage failed: " + " | ".join(summary.failures))
@@ -361,7 +371,8 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
     staging = str(results_folder(Path(parameters.state_dir)) / "staged")
     expectations = parameters.expectations_dir
     suites = load_suites(Path(expectations) if expectations else default_expectations_dir())
-    file_shards = shard(discover_files(parameters.input_dir, exclude=parameters.pipeline_folders()), shard_size)
+    file_shards = shard(discover_files(parameters.input_dir, exclude=parameters.pipeline_folders()), shard_size,
+                        _parallel_tasks())
     summary.files_seen = sum(len(files) for files in file_shards)
     logger.info("run %s: %d files in %d shard(s)", summary.run_id, summary.files_seen, len(file_shards))
 

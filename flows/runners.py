@@ -150,6 +150,11 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
         self._worker_env_settings: object | None = None
 
     @property
+    def parallel(self) -> int:
+        """Tasks run at once: the flow process's one and the worker processes'."""
+        return self._parallel
+
+    @property
     def worker_processes(self) -> int:
         """Worker processes besides the flow's own."""
         return self._max_workers

@@ -22,9 +22,22 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
 
 
-def shard(items: Sequence, size: int) -> list[list]:
-    """Cut `items` into consecutive batches of at most `size`."""
-    return [list(items[start:start + size]) for start in range(0, len(items), size)]
+def shard(items: Sequence, size: int, parallel: int = 1) -> list[list]:
+    """Cut `items` into consecutive batches of at most `size`, for `parallel` workers.
+
+    Whole rounds (`parallel` batches of `size`) come first; what is left after them is cut into `parallel`
+    near-equal batches, so that the last round keeps every worker busy: 3,000 items by 1,000 for 2 workers
+    are 1,000, 1,000, 500, 500 (three batches of 1,000 would leave one worker idle for a third of the run).
+    With one worker this is the plain cut. The batches of the whole rounds do not depend on the length of
+    the list, so a longer list (new files at the end) keeps them, and their tasks' stored results.
+    """
+    parallel = max(1, parallel)
+    whole = len(items) - len(items) % (size * parallel)
+    batches = [list(items[start:start + size]) for start in range(0, whole, size)]
+    rest = len(items) - whole
+    parts = min(parallel, rest)
+    batches += [list(items[whole + rest * n // parts:whole + rest * (n + 1) // parts]) for n in range(parts)]
+    return batches
 
 
 # The run's timeline: when it reached each of these, in epoch seconds (RunSummary.timeline). Everything before
