@@ -82,6 +82,31 @@ def test_seed_links_explain_the_merge():
     assert ("002", "003") not in links or not links[("002", "003")].linked
 
 
+def test_candidate_pairs_compared_chunk_by_chunk_are_those_compared_at_once(monkeypatch) -> None:
+    """The cross-language candidates are compared a bounded batch at a time (their signals loaded per batch):
+    the same links, evidence and stories whatever the batch size."""
+    from etl import stories
+
+    rows = []
+    for k in range(8):  # report k in English and in Russian (figure, two names, day: one story), each sharing a
+        for lang in ("en", "ru"):  # figure and a name with the other language's report k + 1 (a weaker candidate)
+            chained = k + 1 if lang == "en" else k + 2
+            rows.append({"doc_id": f"{lang}{k}", "lang": lang, "published_date": None, "persons": [],
+                         "person_blocks": [], "numbers": [1000 + k, 3000 + chained],
+                         "names": [f"FUND{k}", f"ORG{k}", f"LINK{chained}"], "countries": ["KZ"], "orgs": [],
+                         "operations": [], "years": [], "sketch": [], "facts": [], "event_days": [f"05-{k + 1:02d}"],
+                         "stages": [], "places": []})
+    signals = pd.DataFrame(rows)
+    at_once = stories.links_from_signals(signals)
+    grouped = stories.stories_from_signals(signals)
+    monkeypatch.setattr(stories, "COMPARED_PAIRS_PER_CHUNK", 2)
+    in_pairs = stories.links_from_signals(signals)
+    assert sum(link.linked for link in at_once[0]) == 8 and len(at_once[0]) > 8  # several chunks, some unlinked
+    assert grouped["story_id"].nunique() == 8  # en k with ru k, the weaker candidates not linked
+    assert in_pairs == at_once
+    assert stories.stories_from_signals(signals).equals(grouped)
+
+
 def _pair(lang_a: str, body_a: str, lang_b: str, body_b: str, dates: tuple[str | None, str | None] = (None, None)):
     return [{"doc_id": "a", "lang": lang_a, "body": body_a, "published_date": dates[0]},
             {"doc_id": "b", "lang": lang_b, "body": body_b, "published_date": dates[1]}]
@@ -235,7 +260,7 @@ def test_near_duplicates_scored_chunk_by_chunk_are_those_scored_at_once(monkeypa
 
     def near_pairs() -> list[tuple[int, int, float]]:
         found: list[tuple[int, int, float]] = []
-        stories._scan(signals, lambda i, j, similarity: found.append((i, j, similarity)))
+        stories._scan(signals, lambda i, j, similarity: found.append((i, j, similarity)), lambda i, j, link: None)
         return found
 
     at_once = near_pairs()

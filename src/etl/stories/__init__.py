@@ -176,11 +176,17 @@ def _load_signals(con, signals: pd.DataFrame | list[str]) -> None:
                 con.execute(f"ALTER TABLE sig ADD COLUMN {column} VARCHAR[] DEFAULT []")
 
 
+# candidate pairs compared in Python per batch: the pairs and their documents' signals, never all in memory
+COMPARED_PAIRS_PER_CHUNK = 20_000
+
+
 def _scan(signals: pd.DataFrame | list[str], on_near_duplicate: Callable[[int, int, float], None],
-          memory_limit: str = DEFAULT_STORIES_MEMORY) -> tuple[list[tuple[int, int, StoryLink]], list[str], list]:
-    """Find story links among `signals`; return the compared cross-language pairs (row numbers and evidence) and
-    every doc_id and lang in input order. Same-language near-duplicates go to `on_near_duplicate(i, j, similarity)`
-    in batches, never all in memory: reposts of one text can be millions of pairs.
+          on_compared: Callable[[int, int, StoryLink], None],
+          memory_limit: str = DEFAULT_STORIES_MEMORY) -> tuple[list[str], list]:
+    """Find story links among `signals`; return every doc_id and lang in input order. Each compared candidate pair
+    goes to `on_compared(i, j, link)` (row numbers and evidence), same-language near-duplicates to
+    `on_near_duplicate(i, j, similarity)`, in batches, never all in memory: candidate pairs grow faster than the
+    documents, and reposts of one text can be millions of pairs.
 
     Candidate pairs come from DuckDB (shared non-routine strong items of two kinds across languages, or a
     shared sketch hash within one language, dates at most LINK_MAX_DAYS apart), within DuckDB's `memory_limit`
@@ -198,31 +204,36 @@ def _scan(signals: pd.DataFrame | list[str], on_near_duplicate: Callable[[int, i
             doc_ids.append(doc_id)
             langs.append(lang)
         if not doc_ids:
-            return [], [], []
+            return [], []
         routine_limit = max(3, int(0.02 * len(doc_ids)))
         routine = {(kind, int(item) if kind == "number" else item)
                    for kind, item in con.execute(_ROUTINE_SQL.format(routine_limit=routine_limit)).fetchall()}
         dates_close = DATES_CLOSE_SQL.format(max_days=LINK_MAX_DAYS)
-        pairs = con.execute(_CANDIDATES_SQL.format(
-            block_max=BLOCK_MAX_MEMBERS, routine_limit=routine_limit, dates_close=dates_close,
-            routine_kinds=str(_ROUTINE_KINDS))).fetchall()
-        needed = sorted({i for pair in pairs for i in pair})
-        cache: dict[int, DocSignals] = {}
-        if needed:
-            con.register("needed", pd.DataFrame({"idx": needed}))
-            frame = con.execute(f"SELECT idx, {', '.join(SIGNAL_COLUMNS)} FROM sig JOIN needed USING (idx)").df()
-            cache = {int(row["idx"]): signals_from_row(row) for row in frame.to_dict("records")}
-        compared = [(i, j, _compare(cache[i], cache[j], routine)) for i, j in pairs]
+        con.execute("CREATE TEMP TABLE candidates AS SELECT row_number() OVER (ORDER BY i, j) - 1 AS n, i, j FROM ("
+                    + _CANDIDATES_SQL.format(block_max=BLOCK_MAX_MEMBERS, routine_limit=routine_limit,
+                                             dates_close=dates_close, routine_kinds=str(_ROUTINE_KINDS)) + ")")
+        total = con.execute("SELECT count(*) FROM candidates").fetchone()[0]
+        for lo in range(0, total, COMPARED_PAIRS_PER_CHUNK):
+            chunk = {"lo": lo, "hi": lo + COMPARED_PAIRS_PER_CHUNK}
+            pairs = con.execute("SELECT i, j FROM candidates WHERE n >= $lo AND n < $hi ORDER BY n", chunk).fetchall()
+            frame = con.execute(f"SELECT idx, {', '.join(SIGNAL_COLUMNS)} FROM sig WHERE idx IN ("
+                                "SELECT i FROM candidates WHERE n >= $lo AND n < $hi UNION "
+                                "SELECT j FROM candidates WHERE n >= $lo AND n < $hi)", chunk).df()
+            cache: dict[int, DocSignals] = {int(row["idx"]): signals_from_row(row)
+                                            for row in frame.to_dict("records")}
+            for i, j in pairs:
+                on_compared(i, j, _compare(cache[i], cache[j], routine))
         near_duplicates(con, on_near_duplicate, LINK_MAX_DAYS)
-    return compared, doc_ids, langs
+    return doc_ids, langs
 
 
 def links_from_signals(signals: pd.DataFrame | list[str], memory_limit: str = DEFAULT_STORIES_MEMORY,
                        ) -> tuple[list[StoryLink], list[str], list[str | None]]:
     """Every compared pair with its evidence (near-duplicates included), plus every doc_id and lang in input order."""
     near: list[tuple[int, int, float]] = []
-    compared, doc_ids, langs = _scan(signals, lambda i, j, sim: near.append((i, j, sim)), memory_limit)
-    links = [link for _, _, link in compared]
+    links: list[StoryLink] = []
+    doc_ids, langs = _scan(signals, lambda i, j, sim: near.append((i, j, sim)),
+                           lambda i, j, link: links.append(link), memory_limit)
     links += [StoryLink(doc_ids[i], doc_ids[j], 0.0, 0, {"near_duplicate": True, "similarity": round(sim, 3)}, True)
               for i, j, sim in near]
     return links, doc_ids, langs
@@ -265,18 +276,15 @@ def stories_from_signals(signals: pd.DataFrame | list[str], memory_limit: str = 
 
     links = 0
 
-    def near_duplicate(i: int, j: int, _similarity: float) -> None:
+    def link(i: int, j: int) -> None:
         nonlocal links
         links += 1
         union(i, j)
 
-    compared, doc_ids, langs = _scan(signals, near_duplicate, memory_limit)
+    doc_ids, langs = _scan(signals, lambda i, j, _similarity: link(i, j),
+                           lambda i, j, found: link(i, j) if found.linked else None, memory_limit)
     if not doc_ids:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in STORY_COLUMNS})
-    for i, j, link in compared:
-        if link.linked:
-            links += 1
-            union(i, j)
     groups: dict[int, list[str]] = {}
     for member in parent:
         groups.setdefault(find(member), []).append(doc_ids[member])
