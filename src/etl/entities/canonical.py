@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import pycountry
 
@@ -19,6 +20,8 @@ from etl.entities.lexicon import (
 )
 from etl.entities.tokens import APOSTROPHES, is_cyrillic, normalize_token
 from etl.entities.transliteration import transliterate_to_latin
+
+PERSON_KEY_CACHE_NAMES = 50_000  # distinct (name, language) pairs whose person key is kept
 
 # ---------------------------------------------------------------- countries
 
@@ -86,8 +89,10 @@ def name_tokens(name: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=PERSON_KEY_CACHE_NAMES)
 def person_key(name: str, lang: str | None = None) -> str:
-    """Slug shared by a person's spellings and case forms: 'Ержан Ашикбаев' and 'Yerzhan Ashikbayev' agree."""
+    """Slug shared by a person's spellings and case forms: 'Ержан Ашикбаев' and 'Yerzhan Ashikbayev' agree
+    (cached: each surname-like word of a document is looked up)."""
     parts = name_tokens(name)
     if not parts:
         return ""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from etl.entities.candidates import (
+    Span,
     all_countries,
     gazetteer_candidates,
     operation_candidates,
@@ -24,11 +25,11 @@ from etl.entities.candidates import (
 from etl.entities.gazetteer import find_gazetteer_hits, gazetteer
 from etl.entities.latin import latin_candidates
 from etl.entities.lexicon import rule_words
-from etl.entities.models import natasha_models
+from etl.entities.models import NerSpan, natasha_models, natasha_spans_many
 from etl.entities.outlets import outlet_candidates, read_us_line
 from etl.entities.persons import credit_person_candidates, particle_person_candidates, resolve_persons
 from etl.entities.resolve import org_vs_org, resolve_orgs, select_non_overlapping
-from etl.entities.routing import route_at, route_chunks
+from etl.entities.routing import Chunk, route_at, route_chunks
 from etl.entities.russian import russian_candidates
 from etl.entities.tokens import normalize_token, tokenize
 from etl.entities.turkic import turkic_candidates
@@ -74,13 +75,48 @@ def extract_entities(doc_id: str, body: str, lang: str | None, title: str | None
     """PERSON / ORG / LOC / OPERATION mentions of one document, each with offsets into body; then the title's
     entities that the body does not name (same type and canonical id; a per-country institution of the body also
     names the title's bare one: 'МИД' after 'МИД КР'), with offsets into title and in_title."""
+    text, own_paragraph = _read_text(body, title)
+    chunks = _chunks(text, lang, own_paragraph)
+    return _document_entities(doc_id, body, lang, title, chunks, _russian_ner([text], [chunks])[0])
+
+
+def _read_text(body: str, title: str | None) -> tuple[str, int]:
+    """The text the extractors read and how much of it is the headline, a paragraph of its own: headline and body
+    are read as one text, so that a surname in the body joins the headline's full name (natasha reads a body
+    sentence that repeats the headline differently when it follows it)."""
     if not title or not title.strip():
-        return _text_entities(doc_id, body, lang)
-    # Headline and body are read as one text, so that a surname in the body joins the headline's full name; the
-    # headline is a paragraph of its own to the rules and models (natasha reads a body sentence that repeats the
-    # headline differently when it follows it).
-    offset = len(title) + 2
-    both = _text_entities(doc_id, f"{title}\n\n{body}", lang, own_paragraph=len(title))
+        return body, 0
+    return f"{title}\n\n{body}", len(title)
+
+
+def _chunks(text: str, lang: str | None, own_paragraph: int) -> list[Chunk]:
+    """The routed chunks of text (``routing.route_chunks``), text[:own_paragraph] kept apart from the rest."""
+    if not text or not text.strip():
+        return []
+    return [piece for route, start, end in route_chunks(text, lang)
+            for piece in ((route, start, min(end, own_paragraph)), (route, max(start, own_paragraph), end))
+            if piece[1] < piece[2]]
+
+
+def _russian_ner(texts: list[str], chunks_of: list[list[Chunk]]) -> list[dict[Span, list[NerSpan]]]:
+    """natasha's spans of every Russian chunk of the texts, per text keyed by the chunk's (start, end): one
+    batched tagger call for them all."""
+    keys = [(index, start, end) for index, chunks in enumerate(chunks_of) for route, start, end in chunks if route == "ru"]
+    spans = natasha_spans_many([texts[index][start:end] for index, start, end in keys])
+    found: list[dict[Span, list[NerSpan]]] = [{} for _ in texts]
+    for (index, start, end), chunk_spans in zip(keys, spans):
+        found[index][(start, end)] = chunk_spans
+    return found
+
+
+def _document_entities(doc_id: str, body: str, lang: str | None, title: str | None, chunks: list[Chunk],
+                       russian_ner: dict[Span, list[NerSpan]]) -> list[Entity]:
+    """extract_entities, given the chunks of _read_text(body, title) and natasha's spans of its Russian chunks."""
+    if not title or not title.strip():
+        return _text_entities(doc_id, body, lang, chunks, russian_ner)
+    text, offset = _read_text(body, title)
+    offset += 2  # the blank line after the headline
+    both = _text_entities(doc_id, text, lang, chunks, russian_ner)
     found = [replace(entity, start=entity.start - offset, end=entity.end - offset) for entity in both
              if entity.start >= offset]
     named = {(entity.entity_type, entity.canonical_id) for entity in found}
@@ -95,9 +131,10 @@ def extract_entities(doc_id: str, body: str, lang: str | None, title: str | None
     return found
 
 
-def _text_entities(doc_id: str, body: str, lang: str | None, own_paragraph: int = 0) -> list[Entity]:
-    """PERSON / ORG / LOC / OPERATION mentions of one text, each with offsets into it; body[:own_paragraph] (a
-    headline) is read as a paragraph of its own."""
+def _text_entities(doc_id: str, body: str, lang: str | None, chunks: list[Chunk],
+                   russian_ner: dict[Span, list[NerSpan]]) -> list[Entity]:
+    """PERSON / ORG / LOC / OPERATION mentions of one text, each with offsets into it, given its chunks
+    (``_chunks``) and natasha's spans of the Russian ones."""
     if not body or not body.strip():
         return []
     tokens = tokenize(body)
@@ -105,9 +142,6 @@ def _text_entities(doc_id: str, body: str, lang: str | None, own_paragraph: int 
     candidates = operation_candidates(body, hits)
     candidates += gazetteer_candidates(body, hits)
     candidates += outlet_candidates(body, lang)
-    chunks = [piece for route, start, end in route_chunks(body, lang)
-              for piece in ((route, start, min(end, own_paragraph)), (route, max(start, own_paragraph), end))
-              if piece[1] < piece[2]]
     candidates = [replace(c, lang=route_at(chunks, c.start)) for c in candidates]
     gazetteer_places_and_orgs = [(c.start, c.end) for c in candidates if c.entity_type in ("LOC", "ORG")]
     strong = [(c.start, c.end) for c in candidates]  # gazetteer and operation spans: rules do not cross them
@@ -115,7 +149,7 @@ def _text_entities(doc_id: str, body: str, lang: str | None, own_paragraph: int 
     for route, start, end in chunks:
         try:
             if route == "ru":
-                candidates += russian_candidates(body, start, end, gazetteer_places_and_orgs)
+                candidates += russian_candidates(body, start, end, russian_ner[(start, end)], gazetteer_places_and_orgs)
             elif route in ("en", "uz-latn"):
                 candidates += latin_candidates(body, start, end, route, strong, gazetteer_orgs)
             else:
@@ -154,13 +188,18 @@ def _platform(body: str, start: int, end: int) -> bool:
 def entities_frame(docs: pd.DataFrame) -> pd.DataFrame:
     """Entity mentions of every document (columns ENTITY_COLUMNS); docs needs doc_id, body, lang (title when
     it has one: the headline's entities the body does not name are added with in_title)."""
+    title_column = docs["title"] if "title" in docs.columns else pd.Series(None, index=docs.index, dtype=object)
+    doc_ids = [str(doc_id) for doc_id in docs["doc_id"]]
+    bodies = [body if isinstance(body, str) else "" for body in docs["body"]]
+    langs = [lang if isinstance(lang, str) else None for lang in docs["lang"]]
+    titles = [title if isinstance(title, str) else None for title in title_column]
+    texts = [_read_text(body, title) for body, title in zip(bodies, titles, strict=True)]
+    chunks_of = [_chunks(text, lang, own_paragraph) for (text, own_paragraph), lang in zip(texts, langs)]
+    # the NER model's work for the whole shard at once
+    russian_ner = _russian_ner([text for text, _ in texts], chunks_of)
     rows: list[dict] = []
-    titles = docs["title"] if "title" in docs.columns else pd.Series(None, index=docs.index, dtype=object)
-    for doc, title in zip(docs[["doc_id", "body", "lang"]].itertuples(index=False), titles, strict=True):
-        body = doc.body if isinstance(doc.body, str) else ""
-        lang = doc.lang if isinstance(doc.lang, str) else None
-        title = title if isinstance(title, str) else None
-        rows.extend(entity.__dict__ for entity in extract_entities(str(doc.doc_id), body, lang, title))
+    for doc_id, body, lang, title, chunks, ner in zip(doc_ids, bodies, langs, titles, chunks_of, russian_ner):
+        rows.extend(entity.__dict__ for entity in _document_entities(doc_id, body, lang, title, chunks, ner))
     frame = pd.DataFrame(rows, columns=ENTITY_COLUMNS)
     frame = frame.astype({"start": "int64", "end": "int64", "confidence": "float64", "in_title": "bool"})
     log.info("entities: %d mentions in %d documents", len(frame), len(docs))

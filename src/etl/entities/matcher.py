@@ -43,6 +43,11 @@ class GazetteerHit:
     alias: str = ""  # the gazetteer spelling that matched, in its dictionary (nominative) form
 
 
+def _first_upper(alias: Alias) -> bool:
+    """Whether a mention of alias must open with a capital, as the alias does (a qualified org's does not)."""
+    return alias.raw[0].isupper() and alias.kind != "qorg"
+
+
 def gap_class(gap: str) -> str | None:
     if "\n" in gap:
         return None
@@ -133,7 +138,7 @@ class AliasMatcher:
         return hits
 
     def _surface_lookup(self, surface: str) -> tuple[tuple[Alias, ...], tuple[Alias, ...], str | None]:
-        """The acronyms a token is, the aliases that may start at it, and the country its demonym names: functions
+        """The acronyms a token is, the aliases whose first word it is, and the country its demonym names: functions
         of the surface alone, so looked up once per distinct word (news repeats its words; this was a quarter of
         the entities stage's time)."""
         lookup = self.__dict__.get("_lookup_cache")
@@ -151,7 +156,8 @@ class AliasMatcher:
             for alias, _inflected in self._by_stem.get(prefix, ()):
                 if id(alias) not in tried:
                     tried.add(id(alias))
-                    candidates.append(alias)
+                    if self._token_matches(surface, alias.tokens[0], True, _first_upper(alias)):
+                        candidates.append(alias)
         return self._acronyms_of(surface), tuple(candidates), self._demonym(surface, norm)
 
     def _acronym_hits(self, text: str, toks: list[tuple[int, int, str]], i: int,
@@ -180,18 +186,18 @@ class AliasMatcher:
         return tuple(found)
 
     def _match_from(self, text: str, toks: list[tuple[int, int, str]], i: int, alias: Alias) -> GazetteerHit | None:
+        """The hit of alias starting at token i, whose first word _surface_lookup has already matched."""
         n = len(alias.tokens)
         if i + n > len(toks):
             return None
-        first_upper = alias.raw[0].isupper() and alias.kind != "qorg"
-        for j in range(n):
+        first_upper = _first_upper(alias)
+        for j in range(1, n):
             surface = toks[i + j][2]
-            if not self._token_matches(surface, alias.tokens[j], j == 0, first_upper):
+            if not self._token_matches(surface, alias.tokens[j], False, first_upper):
                 return None
-            if j:
-                gap = gap_class(text[toks[i + j - 1][1]:toks[i + j][0]])
-                if gap is None or gap != alias.gaps[j - 1]:
-                    return None
+            gap = gap_class(text[toks[i + j - 1][1]:toks[i + j][0]])
+            if gap is None or gap != alias.gaps[j - 1]:
+                return None
         return GazetteerHit(toks[i][0], toks[i + n - 1][1], alias.kind, alias.key, "name", alias.raw)
 
     def _demonym(self, surface: str, norm: str) -> str | None:

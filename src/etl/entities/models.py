@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+
+import numpy as np
+
+NerSpan = tuple[int, int, str]  # (start, end, PER | ORG | LOC) in the tagged text
+
+# texts whose NER tag sequences are decoded together; the padded emissions are small (texts x words x 7 tags)
+NER_DECODE_BATCH = 64
+
+# distinct (word form, mode) pairs whose nominative is kept: a news archive's names and organization words
+NOMINATIVE_CACHE_WORDS = 50_000
 
 
 @lru_cache(maxsize=1)
@@ -21,48 +32,83 @@ def morph_analyzer():
     return natasha_models()[2]
 
 
-def natasha_spans(text: str) -> list[tuple[int, int, str]]:
+def natasha_spans(text: str) -> list[NerSpan]:
     """natasha's NER spans of text as (start, end, PER | ORG | LOC)."""
-    # The tagger alone gives character spans; natasha's Doc would also segment the text, which we do not use.
-    _, ner_tagger, _ = natasha_models()
-    return [(span.start, span.stop, span.type) for span in ner_tagger(text).spans]
+    return natasha_spans_many([text])[0]
+
+
+def natasha_spans_many(texts: Sequence[str]) -> list[list[NerSpan]]:
+    """natasha's NER spans of each text, exactly as its tagger gives them one text at a time.
+
+    The tagger's network reads each text alone (batched texts would be padded to the longest, which costs more than
+    it saves), and the tag sequences of up to NER_DECODE_BATCH texts of similar length are decoded together: the
+    CRF's Viterbi decoding loops in Python over the word positions of a batch, so one loop serves many texts (it was
+    a quarter of the NER's time). The steps are slovnet's own (``NERInfer.__call__``), only regrouped; the
+    pin of slovnet in pyproject.toml and tests/test_entities_ner.py guard that."""
+    # slovnet's internals, imported on first use like the models themselves
+    from slovnet.exec.infer import text_words
+    from slovnet.markup import BIOMarkup
+
+    infer = natasha_models()[1].infer
+    words = [text_words(text) for text in texts]
+    emissions: dict[int, np.ndarray] = {}
+    for index, text_words_ in enumerate(words):
+        if text_words_:
+            encoded = infer.encoder.input([infer.encoder.item(text_words_)])
+            emissions[index] = infer.model(encoded.word_id, encoded.shape_id, encoded.pad_mask)[0]
+    spans: list[list[NerSpan]] = [[] for _ in texts]
+    by_length = sorted(emissions, key=lambda index: len(words[index]))
+    for first in range(0, len(by_length), NER_DECODE_BATCH):
+        batch = by_length[first:first + NER_DECODE_BATCH]
+        longest = len(words[batch[-1]])
+        padded = np.zeros((len(batch), longest, emissions[batch[0]].shape[-1]), dtype=emissions[batch[0]].dtype)
+        mask = np.zeros((len(batch), longest), dtype=bool)
+        for row, index in enumerate(batch):
+            padded[row, :len(words[index])] = emissions[index]
+            mask[row, :len(words[index])] = True
+        for index, tags in zip(batch, infer.decoder(infer.model.head.crf.decode(padded, mask))):
+            markup = BIOMarkup.from_tuples(zip(words[index], tags)).to_span(texts[index])
+            spans[index] = [(span.start, span.stop, span.type) for span in markup.spans]
+    return spans
 
 
 def nominative_ru(words: list[str], mode: str) -> list[str]:
     """Words put in the nominative. mode 'org': the head phrase up to its first noun (the rest stays as
     written, so 'Министерства иностранных дел' -> 'Министерство иностранных дел'); 'name' and 'place': every
     word that cannot already be read as a nominative."""
-    morph = morph_analyzer()
-    wanted = {"name": {"Name", "Surn", "Patr"}, "place": {"Geox"}}.get(mode)
     out = []
     for i, word in enumerate(words):
-        if not re.fullmatch(r"[А-Яа-яЁё\-]+", word) or word.isupper():
-            out.append(word)
-            if mode == "org":
-                return out + words[i + 1:]
-            continue
-        if mode == "name" and re.search(r"(?:ов|ев|ёв|ин|ын)а?$", word):
-            out.append(word)  # surnames in -ов/-ин: pymorphy may read them as plural genitives
-            continue
-        if mode == "name" and (surname := re.fullmatch(r"(.+(?:ов|ев|ёв|ин|ын))(у|ым|ом|е)", word)):
-            out.append(surname.group(1))
-            continue
-        parses = morph.parse(word)
-        best = parses[0]
-        if mode == "org":
-            nominative = any(p.tag.case == "nomn" and p.tag.POS == best.tag.POS and p.tag.number == best.tag.number
-                             for p in parses)
-        else:
-            nominative = any(p.tag.case == "nomn" for p in parses)
-            best = next((p for p in parses if wanted & set(p.tag.grammemes)), best if mode == "place" else None)
-        new = word
-        if not nominative and best is not None and best.tag.POS in ("NOUN", "ADJF", "PRTF"):
-            plural = best.tag.number == "plur" and mode != "name"
-            inflected = best.inflect({"Nom"} | ({"Plur"} if plural else {"Sing"}))
-            if inflected is not None:
-                new = inflected.word
-                new = new[:1].upper() + new[1:] if word[0].isupper() else new
-        out.append(new)
-        if mode == "org" and best.tag.POS == "NOUN":
+        nominative, ends_head = _nominative_word(word, mode)
+        out.append(nominative)
+        if ends_head:
             return out + words[i + 1:]
     return out
+
+
+@lru_cache(maxsize=NOMINATIVE_CACHE_WORDS)
+def _nominative_word(word: str, mode: str) -> tuple[str, bool]:
+    """One word of nominative_ru: its nominative form, and whether it ends an organization's head phrase ('org'
+    only). A pure function of the word form, so each form is parsed and inflected by pymorphy once per process."""
+    if not re.fullmatch(r"[А-Яа-яЁё\-]+", word) or word.isupper():
+        return word, mode == "org"
+    if mode == "name" and re.search(r"(?:ов|ев|ёв|ин|ын)а?$", word):
+        return word, False  # surnames in -ов/-ин: pymorphy may read them as plural genitives
+    if mode == "name" and (surname := re.fullmatch(r"(.+(?:ов|ев|ёв|ин|ын))(у|ым|ом|е)", word)):
+        return surname.group(1), False
+    wanted = {"name": {"Name", "Surn", "Patr"}, "place": {"Geox"}}.get(mode)
+    parses = morph_analyzer().parse(word)
+    best = parses[0]
+    if mode == "org":
+        nominative = any(p.tag.case == "nomn" and p.tag.POS == best.tag.POS and p.tag.number == best.tag.number
+                         for p in parses)
+    else:
+        nominative = any(p.tag.case == "nomn" for p in parses)
+        best = next((p for p in parses if wanted & set(p.tag.grammemes)), best if mode == "place" else None)
+    new = word
+    if not nominative and best is not None and best.tag.POS in ("NOUN", "ADJF", "PRTF"):
+        plural = best.tag.number == "plur" and mode != "name"
+        inflected = best.inflect({"Nom"} | ({"Plur"} if plural else {"Sing"}))
+        if inflected is not None:
+            new = inflected.word
+            new = new[:1].upper() + new[1:] if word[0].isupper() else new
+    return new, mode == "org" and best.tag.POS == "NOUN"

@@ -6,7 +6,7 @@ import re
 
 from etl.entities.candidates import Candidate, Span, org_candidate
 from etl.entities.lexicon import DOMAIN_RE, rule_words
-from etl.entities.models import morph_analyzer, natasha_spans, nominative_ru
+from etl.entities.models import NerSpan, morph_analyzer, nominative_ru
 from etl.entities.thresholds import (
     FOUND_NAME_PRIORITY,
     FOUND_ORG_PRIORITY,
@@ -51,11 +51,12 @@ def _ru_org_extension(body: str, start: int, end: int, next_spans: list[Span]) -
         return end
 
 
-def russian_candidates(body: str, start: int, end: int, gaz_spans: list[Span]) -> list[Candidate]:
-    """Persons, organizations and places natasha tags in the Russian paragraph body[start:end]."""
-    text = body[start:end]
+def russian_candidates(body: str, start: int, end: int, ner_spans: list[NerSpan],
+                       gaz_spans: list[Span]) -> list[Candidate]:
+    """Persons, organizations and places natasha tags in the Russian paragraph body[start:end]; ner_spans are
+    natasha's spans of that paragraph (``models.natasha_spans_many``), offsets into it."""
     rules = rule_words()
-    spans = [(span_start + start, span_end + start, kind) for span_start, span_end, kind in natasha_spans(text)]
+    spans = [(span_start + start, span_end + start, kind) for span_start, span_end, kind in ner_spans]
     joinable = sorted({(span_start, span_end) for span_start, span_end, kind in spans if kind in ("LOC", "ORG")}
                       | set(gaz_spans))
     out = []
