@@ -74,6 +74,9 @@ def is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
+_RUN_GAP = re.compile(r"[ \t]*(?:[-–][ \t]*)?")  # what may join two words of a capitalised run
+
+
 def caps_runs(text: str, offset: int, connectors: Collection[str]) -> list[list[Word]]:
     """Runs of capitalised words, joined by spaces/hyphens and lower-case connectors (of, the, for...).
 
@@ -86,7 +89,7 @@ def caps_runs(text: str, offset: int, connectors: Collection[str]) -> list[list[
     for word in words:
         word_start, word_end, surface = word
         gap = text[prev_end - offset:word_start - offset] if prev_end is not None else " "
-        joined = re.fullmatch(r"[ \t]*(?:[-–][ \t]*)?", gap) is not None
+        joined = _RUN_GAP.fullmatch(gap) is not None
         if not joined:
             if current:
                 runs.append(current)

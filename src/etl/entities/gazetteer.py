@@ -11,6 +11,7 @@ import gettext
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -188,7 +189,7 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(matcher, names, acronyms, requires, {k: frozenset(v) for k, v in countries.items()})
 
 
-def find_gazetteer_hits(text: str, tokens: list[tuple[int, int, str]] | None = None) -> list[GazetteerHit]:
+def find_gazetteer_hits(text: str, tokens: Sequence[tuple[int, int, str]] | None = None) -> list[GazetteerHit]:
     """Every gazetteer / CLDR mention in text, overlapping hits included."""
     return gazetteer().matcher.find(text, tokens)
 

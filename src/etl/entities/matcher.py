@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -122,13 +122,15 @@ class AliasMatcher:
                     return True
         return False
 
-    def find(self, text: str, tokens: list[tuple[int, int, str]] | None = None) -> list[GazetteerHit]:
+    def find(self, text: str, tokens: Sequence[tuple[int, int, str]] | None = None) -> list[GazetteerHit]:
         """All alias hits in text (overlapping hits of different entries are all returned)."""
         toks = tokens if tokens is not None else tokenize(text)
         hits: list[GazetteerHit] = []
+        surface_lookup = self._surface_lookup()
         for i, (start, end, surface) in enumerate(toks):
-            acronyms, candidates, demonym = self._surface_lookup(surface)
-            hits.extend(self._acronym_hits(text, toks, i, acronyms))
+            acronyms, candidates, demonym = surface_lookup(surface)
+            if acronyms or (i + 1 < len(toks) and text[end:toks[i + 1][0]] == "."):  # else no acronym starts here
+                hits.extend(self._acronym_hits(text, toks, i, acronyms))
             for alias in candidates:
                 hit = self._match_from(text, toks, i, alias)
                 if hit is not None:
@@ -137,15 +139,15 @@ class AliasMatcher:
                 hits.append(GazetteerHit(start, end, "country", demonym, "demonym", surface))
         return hits
 
-    def _surface_lookup(self, surface: str) -> tuple[tuple[Alias, ...], tuple[Alias, ...], str | None]:
-        """The acronyms a token is, the aliases whose first word it is, and the country its demonym names: functions
-        of the surface alone, so looked up once per distinct word (news repeats its words; this was a quarter of
-        the entities stage's time)."""
+    def _surface_lookup(self) -> Callable[[str], tuple[tuple[Alias, ...], tuple[Alias, ...], str | None]]:
+        """surface -> the acronyms a token is, the aliases whose first word it is, and the country its demonym names:
+        functions of the surface alone, so looked up once per distinct word (news repeats its words; this was a
+        quarter of the entities stage's time)."""
         lookup = self.__dict__.get("_lookup_cache")
         if lookup is None:  # built on first use: aliases are all added by then (gazetteer() builds them at once)
             # bounded: an archive's vocabulary keeps growing; 30,000 words served 89 % of look-ups on 2,000 news texts
             lookup = self.__dict__["_lookup_cache"] = lru_cache(maxsize=30_000)(self._surface_lookup_uncached)
-        return lookup(surface)
+        return lookup
 
     def _surface_lookup_uncached(self, surface: str) -> tuple[tuple[Alias, ...], tuple[Alias, ...], str | None]:
         norm = normalize_token(surface)
@@ -160,7 +162,7 @@ class AliasMatcher:
                         candidates.append(alias)
         return self._acronyms_of(surface), tuple(candidates), self._demonym(surface, norm)
 
-    def _acronym_hits(self, text: str, toks: list[tuple[int, int, str]], i: int,
+    def _acronym_hits(self, text: str, toks: Sequence[tuple[int, int, str]], i: int,
                       acronyms: tuple[Alias, ...]) -> Iterator[GazetteerHit]:
         """Hits of a dotted acronym starting at token i (U.S., U.N.), then of `acronyms`, the token's own."""
         start, end, surface = toks[i]
@@ -185,7 +187,7 @@ class AliasMatcher:
             found += self._acronyms.get(glued.group(1).translate(APOSTROPHE_TABLE), ())
         return tuple(found)
 
-    def _match_from(self, text: str, toks: list[tuple[int, int, str]], i: int, alias: Alias) -> GazetteerHit | None:
+    def _match_from(self, text: str, toks: Sequence[tuple[int, int, str]], i: int, alias: Alias) -> GazetteerHit | None:
         """The hit of alias starting at token i, whose first word _surface_lookup has already matched."""
         n = len(alias.tokens)
         if i + n > len(toks):

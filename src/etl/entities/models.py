@@ -12,6 +12,7 @@ NerSpan = tuple[int, int, str]  # (start, end, PER | ORG | LOC) in the tagged te
 
 # texts whose NER tag sequences are decoded together; the padded emissions are small (texts x words x 7 tags)
 NER_DECODE_BATCH = 64
+NER_CACHE_WORDS = 100_000  # distinct word forms whose NER encoding is kept
 
 # distinct (word form, mode) pairs whose nominative is kept: a news archive's names and organization words
 NOMINATIVE_CACHE_WORDS = 50_000
@@ -40,36 +41,46 @@ def natasha_spans(text: str) -> list[NerSpan]:
 def natasha_spans_many(texts: Sequence[str]) -> list[list[NerSpan]]:
     """natasha's NER spans of each text, exactly as its tagger gives them one text at a time.
 
-    The tagger's network reads each text alone (batched texts would be padded to the longest, which costs more than
-    it saves), and the tag sequences of up to NER_DECODE_BATCH texts of similar length are decoded together: the
-    CRF's Viterbi decoding loops in Python over the word positions of a batch, so one loop serves many texts (it was
-    a quarter of the NER's time). The steps are slovnet's own (``NERInfer.__call__``), only regrouped; the
-    pin of slovnet in pyproject.toml and tests/test_entities_ner.py guard that."""
-    # slovnet's internals, imported on first use like the models themselves
-    from slovnet.exec.infer import text_words
-    from slovnet.markup import BIOMarkup
+    The steps are slovnet's own (``NERInfer.__call__``), regrouped: the network reads each text alone (batched
+    texts would be padded to the longest, which costs more than it saves), and the tag sequences of up to
+    NER_DECODE_BATCH texts of similar length are decoded together: the CRF's Viterbi decoding loops in Python over
+    the word positions of a batch, so one loop serves many texts (it was a quarter of the NER's time). Words are
+    encoded once per word form, and the spans come from razdel's token offsets, which slovnet would find again.
+    The pin of slovnet in pyproject.toml and tests/test_entities_batch.py guard the equality."""
+    # slovnet's and razdel's internals, imported on first use like the models themselves
+    from razdel import tokenize as razdel_tokenize
+    from slovnet.bio import bio_spans
 
     infer = natasha_models()[1].infer
-    words = [text_words(text) for text in texts]
+    tokens = [list(razdel_tokenize(text)) for text in texts]
     emissions: dict[int, np.ndarray] = {}
-    for index, text_words_ in enumerate(words):
-        if text_words_:
-            encoded = infer.encoder.input([infer.encoder.item(text_words_)])
+    for index, text_tokens in enumerate(tokens):
+        if text_tokens:
+            word_ids, shape_ids = zip(*(_encoded_word(token.text) for token in text_tokens))
+            encoded = infer.encoder.input([(word_ids, shape_ids)])
             emissions[index] = infer.model(encoded.word_id, encoded.shape_id, encoded.pad_mask)[0]
     spans: list[list[NerSpan]] = [[] for _ in texts]
-    by_length = sorted(emissions, key=lambda index: len(words[index]))
+    by_length = sorted(emissions, key=lambda index: len(tokens[index]))
     for first in range(0, len(by_length), NER_DECODE_BATCH):
         batch = by_length[first:first + NER_DECODE_BATCH]
-        longest = len(words[batch[-1]])
+        longest = len(tokens[batch[-1]])
         padded = np.zeros((len(batch), longest, emissions[batch[0]].shape[-1]), dtype=emissions[batch[0]].dtype)
         mask = np.zeros((len(batch), longest), dtype=bool)
         for row, index in enumerate(batch):
-            padded[row, :len(words[index])] = emissions[index]
-            mask[row, :len(words[index])] = True
+            padded[row, :len(tokens[index])] = emissions[index]
+            mask[row, :len(tokens[index])] = True
         for index, tags in zip(batch, infer.decoder(infer.model.head.crf.decode(padded, mask))):
-            markup = BIOMarkup.from_tuples(zip(words[index], tags)).to_span(texts[index])
-            spans[index] = [(span.start, span.stop, span.type) for span in markup.spans]
+            spans[index] = [(span.start, span.stop, span.type) for span in bio_spans(tokens[index], tags)]
     return spans
+
+
+@lru_cache(maxsize=NER_CACHE_WORDS)
+def _encoded_word(word: str) -> tuple[int, int]:
+    """The NER encoder's (word id, shape id) of a word form (slovnet's ``WordShapeEncoder.item``, one word)."""
+    from slovnet.shape import word_shape
+
+    encoder = natasha_models()[1].infer.encoder
+    return encoder.words_vocab.encode(word.lower()), encoder.shapes_vocab.encode(word_shape(word))
 
 
 def nominative_ru(words: list[str], mode: str) -> list[str]:

@@ -216,11 +216,11 @@ def _surname_echoes(body: str, clusters: list[_PersonCluster], persons: list[Can
              + [(p.start, p.end) for p in persons])
     out = []
     for word_start, word_end, word in tokenize(body):
-        if not word[:1].isupper() or word.isupper() or overlaps(word_start, word_end, taken):
+        if not word[:1].isupper() or word.isupper():
             continue
         lang = "ru" if is_cyrillic(word) else "en"
         cluster = full.get(person_key(word, lang))
-        if cluster is None:
+        if cluster is None or overlaps(word_start, word_end, taken):
             continue
         out.append(Candidate(start=word_start, end=word_end, entity_type="PERSON",
                              canonical_name=_latin_display(cluster), canonical_id=f"person:{cluster.key}",

@@ -16,6 +16,7 @@ CYRILLIC_RE = re.compile(r"[\u0400-\u04FF]")
 
 # distinct tokens whose folded form is kept; a shard of news repeats most of its words
 NORMALIZED_CACHE_TOKENS = 100_000
+TOKENIZED_CACHE_TEXTS = 8  # a document's body and its paragraphs
 
 
 @lru_cache(maxsize=NORMALIZED_CACHE_TOKENS)
@@ -24,9 +25,11 @@ def normalize_token(token: str) -> str:
     return unicodedata.normalize("NFC", token).translate(APOSTROPHE_TABLE).lower().replace("ё", "е")
 
 
-def tokenize(text: str) -> list[tuple[int, int, str]]:
-    """Word tokens of text as (start, end, surface)."""
-    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)]
+@lru_cache(maxsize=TOKENIZED_CACHE_TEXTS)
+def tokenize(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Word tokens of text as (start, end, surface); the last few texts' are kept, as several rules read the same
+    document body or paragraph."""
+    return tuple((m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text))
 
 
 def is_cyrillic(text: str) -> bool:

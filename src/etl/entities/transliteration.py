@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 CYRILLIC_TO_LATIN = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z",
@@ -26,6 +27,8 @@ CYRILLIC_TO_UZBEK_LATIN = dict(CYRILLIC_TO_LATIN) | {
 
 _CYR_VOWELS = set("аеёиоуыэюяәөұүіўӯӣ")
 
+TRANSLITERATED_CACHE_TEXTS = 50_000  # distinct (name, language) pairs whose Latin form is kept
+
 
 def _word_case(source: str, prev: str, nxt: str, latin: str) -> str:
     if not source.isupper() or not latin:
@@ -36,8 +39,9 @@ def _word_case(source: str, prev: str, nxt: str, latin: str) -> str:
     return latin[0].upper() + latin[1:]
 
 
+@lru_cache(maxsize=TRANSLITERATED_CACHE_TEXTS)
 def transliterate_to_latin(text: str, lang: str | None = None) -> str:
-    """Cyrillic (ru/kk/ky/uz) -> Latin; Latin characters pass through unchanged."""
+    """Cyrillic (ru/kk/ky/uz) -> Latin; Latin characters pass through unchanged (cached: names recur)."""
     uzbek = lang == "uz" or (lang is None and re.search(r"[ўҳЎҲ]", text) is not None)
     table = CYRILLIC_TO_UZBEK_LATIN if uzbek else CYRILLIC_TO_LATIN
     out: list[str] = []
