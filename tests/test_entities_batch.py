@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl.entities.extract import entities_frame, extract_entities
-from etl.entities.models import natasha_models, natasha_spans, natasha_spans_many
+from etl.entities.models import NER_GROUP_TEXTS, natasha_models, natasha_spans, natasha_spans_many
 
 REALISTIC = Path(__file__).with_name("data") / "realistic"
 
@@ -27,12 +27,19 @@ def _tagger_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def test_batched_ner_equals_the_tagger_one_text_at_a_time() -> None:
-    # every paragraph of every realistic file (Russian and not, long and one-word) in one batch: lengths differ, so
-    # the decoding pads; texts without a word give no spans
-    paragraphs = [
-        paragraph for _, body, _ in _realistic_documents() for paragraph in body.split("\n\n") if paragraph.strip()
+    # every line of every realistic file (Russian and not, long and one-word), as written and in capitals (a
+    # headline's case), in one call: lengths differ, so the decoding pads; more texts than one group holds; texts
+    # without a word give no spans
+    lines = [line for _, body, _ in _realistic_documents() for line in body.splitlines() if line.strip()]
+    texts = [
+        *lines,
+        *(line.upper() for line in lines),
+        "Москва",
+        "…",
+        "   ",
+        "Глава МИД России Сергей Лавров прибыл в Астану.\n" * 40,
     ]
-    texts = [*paragraphs, "Москва", "…", "   ", "Глава МИД России Сергей Лавров прибыл в Астану.\n" * 40]
+    assert len(texts) > NER_GROUP_TEXTS
     batched = natasha_spans_many(texts)
     expected = [_tagger_spans(text) if any(ch.isalnum() for ch in text) else [] for text in texts]
     assert batched == expected

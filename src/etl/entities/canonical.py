@@ -21,7 +21,8 @@ from etl.entities.lexicon import (
 from etl.entities.tokens import APOSTROPHES, is_cyrillic, normalize_token
 from etl.entities.transliteration import transliterate_to_latin
 
-PERSON_KEY_CACHE_NAMES = 50_000  # distinct (name, language) pairs whose person key is kept
+PERSON_KEY_CACHE_NAMES = 20_000  # distinct (name, language) pairs whose person key is kept
+CANONICAL_CACHE_NAMES = 5_000  # distinct organization / operation names whose canonical identity is kept
 
 # ---------------------------------------------------------------- countries
 
@@ -127,8 +128,10 @@ def qualified_org_name(org_id: str, country: str | None) -> tuple[str, str]:
     return f"{base} of {country_name(country)}", f"{org_id}-{country.lower()}"
 
 
+@lru_cache(maxsize=CANONICAL_CACHE_NAMES)
 def canonical_org(name: str, lang: str | None = None) -> tuple[str, str] | None:
-    """(canonical English name, id) for a gazetteer organization or per-country institution; None when unknown.
+    """(canonical English name, id) for a gazetteer organization or per-country institution; None when unknown
+    (cached: the same organizations recur across documents).
 
     The name must be the organization itself, optionally qualified by a country ('МИД РК', 'Kazakh MFA'); a
     per-country institution may carry a complement ('... при Отделении ООН', '... to the UNOG')."""
@@ -159,8 +162,9 @@ def canonical_org(name: str, lang: str | None = None) -> tuple[str, str] | None:
     return qualified_org_name(head.key, country.key if country else None)
 
 
+@lru_cache(maxsize=CANONICAL_CACHE_NAMES)
 def canonical_operation(name: str) -> str | None:
-    """Canonical Latin name of a known operation ('Жұсан' -> 'Zhusan'); None when not in the gazetteer."""
+    """Canonical Latin name of a known operation ('Жұсан' -> 'Zhusan'); None when not in the gazetteer (cached)."""
     if not name:
         return None
     for hit in find_gazetteer_hits(name):

@@ -12,10 +12,11 @@ NerSpan = tuple[int, int, str]  # (start, end, PER | ORG | LOC) in the tagged te
 
 # texts whose NER tag sequences are decoded together; the padded emissions are small (texts x words x 7 tags)
 NER_DECODE_BATCH = 64
-NER_CACHE_WORDS = 100_000  # distinct word forms whose NER encoding is kept
+NER_GROUP_TEXTS = 256  # texts tokenized and tagged together (their razdel tokens, ~250 bytes a word, held at once)
+NER_CACHE_WORDS = 50_000  # distinct word forms whose NER encoding is kept
 
 # distinct (word form, mode) pairs whose nominative is kept: a news archive's names and organization words
-NOMINATIVE_CACHE_WORDS = 50_000
+NOMINATIVE_CACHE_WORDS = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +48,14 @@ def natasha_spans_many(texts: Sequence[str]) -> list[list[NerSpan]]:
     the word positions of a batch, so one loop serves many texts (it was a quarter of the NER's time). Words are
     encoded once per word form, and the spans come from razdel's token offsets, which slovnet would find again.
     The pin of slovnet in pyproject.toml and tests/test_entities_batch.py guard the equality."""
+    spans: list[list[NerSpan]] = []
+    for first in range(0, len(texts), NER_GROUP_TEXTS):  # a group's tokens are held at once: memory stays bounded
+        spans += _group_spans(texts[first:first + NER_GROUP_TEXTS])
+    return spans
+
+
+def _group_spans(texts: Sequence[str]) -> list[list[NerSpan]]:
+    """natasha_spans_many of up to NER_GROUP_TEXTS texts."""
     # slovnet's and razdel's internals, imported on first use like the models themselves
     from razdel import tokenize as razdel_tokenize
     from slovnet.bio import bio_spans

@@ -15,7 +15,7 @@ TOKEN_RE = re.compile(r"[^\W\d_]+(?:[" + APOSTROPHES + r"][^\W\d_]+)*|\d+")
 CYRILLIC_RE = re.compile(r"[\u0400-\u04FF]")
 
 # distinct tokens whose folded form is kept; a shard of news repeats most of its words
-NORMALIZED_CACHE_TOKENS = 100_000
+NORMALIZED_CACHE_TOKENS = 50_000
 TOKENIZED_CACHE_TEXTS = 8  # a document's body and its paragraphs
 
 

@@ -27,7 +27,7 @@ CYRILLIC_TO_UZBEK_LATIN = dict(CYRILLIC_TO_LATIN) | {
 
 _CYR_VOWELS = set("аеёиоуыэюяәөұүіўӯӣ")
 
-TRANSLITERATED_CACHE_TEXTS = 50_000  # distinct (name, language) pairs whose Latin form is kept
+TRANSLITERATED_CACHE_TEXTS = 20_000  # distinct (name, language) pairs whose Latin form is kept
 
 
 def _word_case(source: str, prev: str, nxt: str, latin: str) -> str:
