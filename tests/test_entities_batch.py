@@ -48,12 +48,23 @@ def test_batched_ner_equals_the_tagger_one_text_at_a_time() -> None:
 
 
 def test_entities_frame_of_a_shard_equals_documents_one_by_one() -> None:
-    documents = _realistic_documents()
-    frame = entities_frame(pd.DataFrame(documents, columns=["doc_id", "body", "lang"]))
+    # every other document with its first line as a headline (read with the body, its own paragraph), the others
+    # without one; a blank body with a headline
+    documents = [
+        (doc_id, *text.split("\n", 1), lang) if index % 2 else (doc_id, None, text, lang)
+        for index, (doc_id, text, lang) in enumerate(_realistic_documents())
+    ]
+    documents.append(("blank", "Посольство России в Дамаске вывезло детей", "", "ru"))
+    frame = entities_frame(pd.DataFrame(documents, columns=["doc_id", "title", "body", "lang"]))
     one_by_one = pd.DataFrame(
-        [entity.__dict__ for doc_id, body, lang in documents for entity in extract_entities(doc_id, body, lang)],
+        [
+            entity.__dict__
+            for doc_id, title, body, lang in documents
+            for entity in extract_entities(doc_id, body, lang, title)
+        ],
         columns=frame.columns,
     )
     assert frame.to_dict("records") == one_by_one.astype(frame.dtypes.to_dict()).to_dict("records")
     assert {"natasha", "gazetteer:country"} <= set(frame["extractor"])
+    assert frame["in_title"].any() and "blank" in set(frame["doc_id"])
     assert frame["doc_id"].nunique() == len(documents)
