@@ -86,6 +86,15 @@ def test_find_numbers(text, lang, expected):
     assert [(text[s.start:s.end], s.value) for s in find_numbers(text, lang)] == expected
 
 
+
+def test_a_word_reads_as_a_number_only_in_the_languages_that_have_it():
+    """Number words are looked up once per (word, languages) and remembered: Kazakh "он" (ten) is Russian "он"
+    (he), so the order in which texts come must not carry one language's reading into another's."""
+    readings = [(lang, [(s.value, s.kind) for s in find_numbers(text, lang)])
+                for text, lang in [("он адам келді", "kk"), ("он пришёл один", "ru"), ("он бала", "kk"),
+                                   ("бир он эки", "ru")]]
+    assert readings == [("kk", [(10, "words")]), ("ru", []), ("kk", [(10, "words")]), ("ru", [])]
+
 # --- one sentence, one fact ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang, text, expected", [
@@ -261,6 +270,32 @@ def test_country_and_operation_from_entities():
     # the sentence names no country: the paragraph is about Kyrgyzstan's returns, so the total is Kyrgyzstan's
     assert facts[551].country == "KG" and facts[551].operation is None
 
+
+
+def test_facts_frame_gives_each_document_its_own_entities():
+    """The entities of a shard come interleaved, with odd rows (no offsets, an operation known only by its text):
+    each document's figures take its own countries and operations, exactly as one document read alone."""
+    kz_body = "Казахстан вернул из Сирии 40 детей в ходе операции «Жусан»."
+    uz_body = "Узбекистан вернул из Ирака 25 женщин в ходе операции «Мехр»."
+    entities = pd.DataFrame([
+        _entity("uz", uz_body, "LOC", "Узбекистан", "UZ"), _entity("kz", kz_body, "LOC", "Казахстан", "KZ"),
+        _entity("kz", kz_body, "OPERATION", "Жусан", canonical_name="Jusan"),
+        {**_entity("uz", uz_body, "OPERATION", "Мехр"), "canonical_name": None},
+        {**_entity("kz", kz_body, "LOC", "Сирии", "SY"), "start": None},
+        _entity("uz", uz_body, "LOC", "Ирака", "IQ"), _entity("other", "Турция", "LOC", "Турция", "TR"),
+        # a headline's operation: its offsets point into the title, though here they fall on the body's figure
+        {**_entity("kz", kz_body, "OPERATION", "40", canonical_name="Mehr"), "in_title": True},
+    ]).astype({"start": "Int64", "end": "Int64", "in_title": "boolean"})
+    docs = pd.DataFrame([{"doc_id": "kz", "body": kz_body, "lang": "ru"}, {"doc_id": "uz", "body": uz_body,
+                                                                          "lang": "ru"}])
+    frame = facts_frame(docs, entities)
+    assert list(zip(frame["doc_id"], frame["value"], frame["country"], frame["operation"])) == [
+        ("kz", 40, "KZ", "Jusan"), ("uz", 25, "UZ", "Мехр")]
+    for doc_id, body in (("kz", kz_body), ("uz", uz_body)):
+        alone = extract_facts(doc_id, body, "ru", entities[entities["doc_id"] == doc_id])
+        assert [(f.country, f.operation) for f in alone] == [
+            (country, operation) for country, operation in
+            zip(frame.loc[frame["doc_id"] == doc_id, "country"], frame.loc[frame["doc_id"] == doc_id, "operation"])]
 
 def test_people_are_never_of_the_conflict_zone_they_left():
     """Issue 14: "from Syria 595 citizens" was SY. People counted take a non-conflict country of their sentence,

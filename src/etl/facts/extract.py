@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import astuple, replace
+from dataclasses import replace
+from operator import attrgetter
 
 import pandas as pd
 import pyarrow as pa
@@ -20,9 +21,11 @@ from etl.entities.extract import named_operations
 from etl.facts.lexicon import PEOPLE, REGION_RE, has_planned_cue, has_return_cue, held_where_they_are
 from etl.facts.numbers import find_numbers, mask_non_counts
 from etl.facts.reading import (
+    Mention,
     clause_spans,
     document_home_country,
     entity_spans,
+    mentions_by_document,
     pick_country,
     pick_nearest,
     pick_year,
@@ -83,15 +86,19 @@ FACT_COLUMN_DOCS = {
 
 
 def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFrame | None = None,
-                  title: str | None = None) -> list[Fact]:
+                  title: str | None = None,
+                  mentions: tuple[list[Mention], list[Mention]] | None = None) -> list[Fact]:
     """Counted facts of one document, in text order, with breakdowns, totals and consistency resolved; then the
-    headline's figures (`in_title`), each restating the body's first mention of its group when there is one."""
+    headline's figures (`in_title`), each restating the body's first mention of its group when there is one.
+
+    `mentions`: the document's (countries, operations) from `mentions_by_document`, read instead of `entities`.
+    """
     if not body:
         return []
     masked = mask_non_counts(body)
     sentences = sentence_spans(body)
     drafts = _drafts(masked, sentences, lang)
-    countries, operations = entity_spans(entities, doc_id)
+    countries, operations = mentions if mentions is not None else entity_spans(entities, doc_id)
     document_home = document_home_country(countries)
     # The operation a document reports, when it names only one ("«Меҳр-3» операцияси: ..." then the figures),
     # in its body or else in its headline ("Mehr operasiyasi-4").
@@ -225,21 +232,24 @@ def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
 
 def facts_frame(docs: pd.DataFrame, entities: pd.DataFrame) -> pd.DataFrame:
     """Facts of every document (docs: doc_id, body, lang, title when known) as a table with FACT_COLUMNS."""
-    by_doc = {doc_id: group for doc_id, group in entities.groupby("doc_id")} if entities is not None and len(
-        entities) and "doc_id" in entities.columns else {}
+    by_doc = mentions_by_document(entities)
     rows: list[tuple] = []
-    for doc in docs.reindex(columns=["doc_id", "body", "lang", "title"]).itertuples(index=False):
-        body = doc.body if isinstance(doc.body, str) else ""
-        lang = doc.lang if isinstance(doc.lang, str) else None
-        title = doc.title if isinstance(doc.title, str) else None
+    columns = docs.reindex(columns=["doc_id", "body", "lang", "title"])
+    for doc_id, body, lang, title in zip(*(columns[name].tolist() for name in columns.columns)):
+        body = body if isinstance(body, str) else ""
+        lang = lang if isinstance(lang, str) else None
+        title = title if isinstance(title, str) else None
         try:
-            found = extract_facts(doc.doc_id, body, lang, by_doc.get(doc.doc_id), title)
+            found = extract_facts(doc_id, body, lang, title=title, mentions=by_doc.get(doc_id, ([], [])))
         except Exception:  # one odd document must not sink the batch; the validation stage sees the gap
-            log.exception("fact extraction failed for %s", doc.doc_id)
+            log.exception("fact extraction failed for %s", doc_id)
             continue
-        rows.extend(astuple(fact) for fact in found)
+        rows.extend(map(_FACT_ROW, found))
     log.info("extracted %d facts from %d documents", len(rows), len(docs))
     return _typed(pd.DataFrame(rows, columns=FACT_COLUMNS))
+
+
+_FACT_ROW = attrgetter(*FACT_COLUMNS)
 
 
 def fact_schema() -> pa.Schema:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 # Word classes: a unit or a teen adds within a group, a ten adds before units, HUNDRED_ADD is a complete
@@ -20,6 +21,11 @@ _RANK = {UNIT: 1, TEN: 2, HUNDRED_ADD: 3, HUNDRED_MUL: 3}
 APOSTROPHES = "ʻ’‘`ʼ′´"
 
 
+# Distinct words per process are few (news vocabulary); the bound keeps a pathological input from growing it.
+WORD_CACHE_SIZE = 1 << 17
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def normalize_word(word: str) -> str:
     """Lower-case, ё -> е, every apostrophe variant -> "'" (Uzbek o'n, to'rt)."""
     word = word.lower().replace("ё", "е")
@@ -172,11 +178,16 @@ KY_LETTERS = set("өүң")
 UZ_CYR_LETTERS = set("ўқғҳ")
 
 
+_CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
+_LATIN_RE = re.compile(r"[a-z]", re.IGNORECASE)
+_UZ_APOSTROPHE_RE = re.compile(r"\b(?:o|g)['ʻ’‘`ʼ]", re.IGNORECASE)
+
+
 def active_languages(text: str, lang: str | None) -> tuple[str, ...]:
     """Word tables to try on `text`: the document language plus any whose letters the text shows."""
     langs: list[str] = []
-    has_cyr = bool(re.search(r"[а-яё]", text, re.I))
-    has_lat = bool(re.search(r"[a-z]", text, re.I))
+    has_cyr = bool(_CYRILLIC_RE.search(text))
+    has_lat = bool(_LATIN_RE.search(text))
     lower = set(text.lower())
     if lang in WORDS:
         langs.append(lang)
@@ -192,7 +203,7 @@ def active_languages(text: str, lang: str | None) -> tuple[str, ...]:
             langs.append("tg")
     if has_lat:
         langs.append("en")
-        if re.search(r"\b(?:o|g)['ʻ’‘`ʼ]", text, re.I):
+        if _UZ_APOSTROPHE_RE.search(text):
             langs.append("uz")
     return tuple(dict.fromkeys(langs))
 
@@ -246,8 +257,11 @@ def find_numbers(text: str, lang: str | None = None) -> list[NumberSpan]:
     return sorted(spans, key=lambda s: s.start)
 
 
+_SPACES_RE = re.compile(r"[\s\u00a0\u202f]*")
+
+
 def _next_word(text: str, pos: int) -> re.Match | None:
-    m = re.compile(r"[\s\u00a0\u202f]*").match(text, pos)
+    m = _SPACES_RE.match(text, pos)
     return _WORD_RE.match(text, m.end() if m else pos)
 
 
@@ -302,6 +316,7 @@ def _digit_numbers(text: str) -> Iterator[NumberSpan]:
         yield NumberSpan(start, end, value, "digits")
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def _word_value(word: str, langs: tuple[str, ...]) -> tuple[int, str] | None:
     """(value, class) of a number word in one of `langs`, a Turkic case ending allowed ("алтыдан")."""
     norm = normalize_word(word)
@@ -314,6 +329,14 @@ def _word_value(word: str, langs: tuple[str, ...]) -> tuple[int, str] | None:
                 if norm[:cut] in table and _TURKIC_SUFFIX_RE.fullmatch(norm[cut:]):
                     return table[norm[:cut]]
     return None
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _token_values(token: str, langs: tuple[str, ...]) -> tuple[tuple[int, str], ...] | None:
+    """(value, class) of each hyphen-joined part of a word token ("двадцать-пять"), None unless all are numbers."""
+    parts = token.split("-") if "-" in token else [token]
+    values = tuple(_word_value(part, langs) for part in parts)
+    return None if any(value is None for value in values) else values
 
 
 def parse_number_words(words: list[str], lang: str | None = None) -> int | None:
@@ -371,8 +394,12 @@ def _consume(values: list[tuple[int, str]]) -> tuple[int, int | None]:
 
 def _word_numbers(text: str, langs: tuple[str, ...]) -> Iterator[NumberSpan]:
     tokens = [m for m in _WORD_RE.finditer(text)]
+    token_values = [_token_values(token.group(), langs) for token in tokens]
     i = 0
     while i < len(tokens):
+        if token_values[i] is None:  # a run starts only at a number word
+            i += 1
+            continue
         run: list[tuple[int, str]] = []
         run_tokens: list[re.Match] = []
         j = i
@@ -382,9 +409,8 @@ def _word_numbers(text: str, langs: tuple[str, ...]) -> Iterator[NumberSpan]:
                 gap = text[run_tokens[-1].end():tok.start()]
                 if gap.strip() and gap.strip() != "-":
                     break
-            parts = tok.group().split("-") if "-" in tok.group() else [tok.group()]
-            part_values = [_word_value(p, langs) for p in parts]
-            if any(v is None for v in part_values):
+            part_values = token_values[j]
+            if part_values is None:
                 # en "two hundred and fifty": "and" only between number words
                 if (tok.group().lower() == "and" and run and j + 1 < len(tokens)
                         and _word_value(tokens[j + 1].group().split("-")[0], langs)):

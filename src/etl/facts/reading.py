@@ -326,23 +326,54 @@ def entity_spans(entities: pd.DataFrame | None, doc_id: str) -> tuple[list[Menti
     headline's mentions, in_title, point into the title and are left out)."""
     if entities is None or len(entities) == 0:
         return [], []
-    mine = entities[entities["doc_id"] == doc_id] if "doc_id" in entities.columns else entities
-    if "in_title" in mine.columns:
-        mine = mine[~mine["in_title"].fillna(False).astype(bool)]
+    if "doc_id" not in entities.columns:
+        return _mentions(entities)
+    return mentions_by_document(entities[entities["doc_id"] == doc_id]).get(doc_id, ([], []))
+
+
+def mentions_by_document(entities: pd.DataFrame | None) -> dict[str, tuple[list[Mention], list[Mention]]]:
+    """`entity_spans` of every document of `entities` (with a doc_id column) at once, keyed by doc_id.
+
+    One pass over the columns as lists: selecting and iterating each document's rows in pandas cost more than
+    reading the facts themselves.
+    """
+    if entities is None or len(entities) == 0 or "doc_id" not in entities.columns:
+        return {}
+    rows_of: dict[str, list[int]] = {}
+    for index, doc_id in enumerate(entities["doc_id"].tolist()):
+        rows_of.setdefault(doc_id, []).append(index)
+    columns = _mention_columns(entities)
+    return {doc_id: _mentions_of_rows(columns, rows) for doc_id, rows in rows_of.items()}
+
+
+def _mention_columns(entities: pd.DataFrame) -> dict[str, list]:
+    missing = [None] * len(entities)
+    return {name: entities[name].tolist() if name in entities.columns else missing
+            for name in ("entity_type", "start", "end", "canonical_id", "canonical_name", "text", "in_title")}
+
+
+def _mentions(entities: pd.DataFrame) -> tuple[list[Mention], list[Mention]]:
+    return _mentions_of_rows(_mention_columns(entities), range(len(entities)))
+
+
+def _mentions_of_rows(columns: dict[str, list], rows) -> tuple[list[Mention], list[Mention]]:
     countries, operations = [], []
-    for row in mine.itertuples(index=False):
-        kind = str(getattr(row, "entity_type", "") or "").upper()
-        start, end = getattr(row, "start", None), getattr(row, "end", None)
+    for index in rows:
+        in_title = columns["in_title"][index]
+        if in_title is not None and not pd.isna(in_title) and bool(in_title):
+            continue  # a headline mention: its offsets point into the title
+        kind = str(columns["entity_type"][index] or "").upper()
+        start, end = columns["start"][index], columns["end"][index]
         if start is None or end is None or pd.isna(start) or pd.isna(end):
             continue
-        canonical_id = getattr(row, "canonical_id", None)
+        canonical_id = columns["canonical_id"][index]
         if kind in ("LOC", "LOCATION", "GPE", "COUNTRY") and isinstance(canonical_id, str) \
                 and COUNTRY_CODE_RE.fullmatch(canonical_id):
             countries.append((int(start), int(end), canonical_id))
         elif kind == "OPERATION":
-            name = getattr(row, "canonical_name", None)
+            name = columns["canonical_name"][index]
             if not isinstance(name, str) or not name:
-                name = getattr(row, "text", None)
+                name = columns["text"][index]
             if isinstance(name, str) and name:
                 operations.append((int(start), int(end), name))
     return countries, operations
