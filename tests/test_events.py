@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from etl.entities.extract import entities_frame
 from etl.events.build import EVENT_COLUMNS, build_events
+from etl.events.mentions import text_order
 from etl.facts.extract import facts_frame, repatriations_frame
 from etl.quality.checks import with_event_check_columns, with_event_source_check_columns
 from etl.quality.gate import run_gate
@@ -138,6 +139,14 @@ def test_ids_do_not_depend_on_row_order(frames, events) -> None:
     pd.testing.assert_frame_equal(again[0], events[0])
     pd.testing.assert_frame_equal(again[1], events[1])
 
+
+
+def test_a_documents_rows_are_read_in_text_order_missing_offsets_last() -> None:
+    """Mentions read a document's rows by (start, fact_id), as pandas sorts them: a row without an offset last."""
+    rows = pd.DataFrame({"fact_id": ["c", "b", "a", "d", "e"], "start": [40, 7, 40, None, 3]}).astype({"start": "Int64"})
+    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    assert [row["fact_id"] for row in sorted(records, key=text_order)] == list(
+        rows.sort_values(["start", "fact_id"])["fact_id"]) == ["e", "b", "a", "c", "d"]
 
 def test_a_repeat_link_from_the_facts_stage_is_used_when_present(frames) -> None:
     """`same_as_fact_id` (a repeated mention points to the first): the repeat joins the first mention's event."""

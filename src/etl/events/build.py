@@ -23,7 +23,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from etl.events.mentions import SUBGROUPS, Mention, date_range, document_mentions
+from etl.events.mentions import SUBGROUPS, Mention, date_range, document_mentions, text_order
 from etl.events.passing import passing_mentions, year_from_passing
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,14 @@ def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.Da
         bodies = {d: b for d, b in zip(documents["doc_id"], documents["body"]) if d in wanted}
     rows = rows.astype(object).where(rows.notna(), None)
     out: list[Mention] = []
-    for doc_id, doc_rows in rows.groupby("doc_id", sort=True):
-        out += document_mentions(doc_rows, bodies.get(doc_id))
+    # one conversion to dicts for all documents: a DataFrame sorted and converted per document cost more
+    # than reading the mentions
+    by_document: dict[str, list[dict]] = {}
+    for record in rows.to_dict("records"):
+        if record["doc_id"] is not None:
+            by_document.setdefault(record["doc_id"], []).append(record)
+    for doc_id in sorted(by_document):
+        out += document_mentions(sorted(by_document[doc_id], key=text_order), bodies.get(doc_id))
     _totals_stated_elsewhere(out)
     return sorted(out, key=lambda m: m.key)
 

@@ -86,10 +86,16 @@ class Mention:
         return out
 
 
-def document_mentions(rows: pd.DataFrame, body: str | None) -> list[Mention]:
-    """The mentions of one document's repatriations rows (joined with facts' evidence and offsets), in text order."""
-    rows = rows.sort_values(["start", "fact_id"]).reset_index(drop=True)
-    by_id = {r["fact_id"]: r for r in rows.to_dict("records")}
+def text_order(row: dict) -> tuple:
+    """Sort key of a repatriations row: (start, fact_id), missing values last (as pandas sorts them)."""
+    start, fact_id = row.get("start"), row.get("fact_id")
+    return (start is None, 0 if start is None else start, fact_id is None, fact_id or "")
+
+
+def document_mentions(records: list[dict], body: str | None) -> list[Mention]:
+    """The mentions of one document's repatriations rows (joined with facts' evidence and offsets; dicts, missing
+    values None, in `text_order`), in text order."""
+    by_id = {r["fact_id"]: r for r in records}
     repeat_of = {fid: r.get("same_as_fact_id") for fid, r in by_id.items()
                  if isinstance(r.get("same_as_fact_id"), str) and r.get("same_as_fact_id") in by_id}
 
