@@ -248,6 +248,21 @@ def test_body_sketch_is_exact_for_short_texts_and_estimates_long_ones() -> None:
     assert body_sketch(long_a) == body_sketch(long_a)  # no per-process hash seed
 
 
+
+@pytest.mark.parametrize("text", [
+    " ".join(f"w{i}" for i in range(600)),  # every 5-gram new
+    "abcde fghij " * 300,  # a dozen 5-grams, each hundreds of times
+    "qaytarildi " * 120 + " ".join(f"z{i * 7}" for i in range(400)),  # a repeated word among many new grams
+])
+def test_body_sketch_keeps_the_smallest_distinct_hashes_however_often_grams_repeat(text: str) -> None:
+    """The sketch is the SKETCH_SIZE smallest distinct 5-gram hashes: the same as the union of the exact sketches
+    of short overlapping pieces that together hold every 5-gram, cut to SKETCH_SIZE."""
+    from etl.stories import SKETCH_SIZE, body_sketch
+
+    step = 60  # fewer 5-grams than SKETCH_SIZE per piece: each piece's sketch is all of its hashes
+    pieces = {h for start in range(0, len(text), step) for h in body_sketch(text[start:start + step + 4])}
+    assert body_sketch(text) == sorted(pieces)[:SKETCH_SIZE]
+
 def test_near_duplicates_scored_chunk_by_chunk_are_those_scored_at_once(monkeypatch) -> None:
     from etl import stories
     from etl.stories import near

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ SIGNAL_COLUMNS = ["doc_id", "lang", "published_date", "persons", "person_blocks"
                   "orgs", "operations", "years", "sketch", "facts", "event_days", "stages", "places"]
 
 
+@lru_cache(maxsize=1 << 16)
 def latin_key(name: str) -> str:
     """A spelling-tolerant Latin key of a name: "Ержан Ашикбаев" and "Yerzhan Ashikbayev" -> "erjan ashikbaev".
 
@@ -93,7 +95,14 @@ def body_sketch(body: str) -> list[int]:
     hashes ^= hashes >> np.uint64(27)
     hashes *= np.uint64(0x94D049BB133111EB)
     hashes ^= hashes >> np.uint64(31)
-    return (np.unique(hashes >> np.uint64(1))[:SKETCH_SIZE]).astype(np.int64).tolist()
+    hashes >>= np.uint64(1)
+    if n > 2 * SKETCH_SIZE:
+        # the distinct values up to the (2k+1)-th smallest, found in linear time, hold the k smallest distinct
+        # ones unless the body repeats itself so much that they are fewer than k: then sort everything
+        smallest = np.unique(np.partition(hashes, 2 * SKETCH_SIZE)[:2 * SKETCH_SIZE + 1])
+        if len(smallest) >= SKETCH_SIZE:
+            return smallest[:SKETCH_SIZE].astype(np.int64).tolist()
+    return (np.unique(hashes)[:SKETCH_SIZE]).astype(np.int64).tolist()
 
 
 def sketch_similarity(a: list[int], b: list[int]) -> float:
@@ -129,6 +138,7 @@ _FULL_MONTHS = (
 )
 
 
+@lru_cache(maxsize=1 << 12)
 def _month_of(word: str) -> int | None:
     folded = fold(word).rstrip(".")
     stems = [stem for stem in _MONTH_BY_STEM if folded.startswith(stem)]
@@ -224,7 +234,7 @@ def document_signals(doc: dict, entities: list[tuple], facts: list[tuple]) -> Do
     """`entities`: (entity_type, text, canonical_name, canonical_id) of the document; `facts`: its counted facts as
     (value, country, qualifier)."""
     text = " ".join(str(doc.get(k) or "") for k in ("title", "body"))
-    date = pd.to_datetime(doc.get("published_date"), errors="coerce")
+    date = _timestamp(doc.get("published_date"))
     sig = DocSignals(str(doc["doc_id"]), doc.get("lang") if isinstance(doc.get("lang"), str) else None,
                      None if pd.isna(date) else date)
     # a day of the month is a date, not a figure ("22 октября" shares the day, not the number 22)
@@ -270,6 +280,15 @@ def document_signals(doc: dict, entities: list[tuple], facts: list[tuple]) -> Do
     sig.operations |= {latin_key(stage.split(":")[0]) for stage in sig.stages}
     sig.sketch = body_sketch(str(doc.get("body") or ""))
     return sig
+
+
+def _timestamp(value: object) -> pd.Timestamp:
+    """pd.to_datetime(value, errors="coerce") (NaT when unknown), without its parsing for the usual None or date."""
+    if value is None:
+        return pd.NaT
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    return pd.to_datetime(value, errors="coerce")
 
 
 def signals_frame(docs: pd.DataFrame, entities: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
