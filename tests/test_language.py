@@ -105,6 +105,20 @@ KAZAKH_MENU = "\n".join([
 ])
 
 
+
+def test_a_documents_language_does_not_depend_on_the_documents_read_before() -> None:
+    """Lines are read once per process and remembered (menus and credits repeat across pages): the same pages
+    read in another order, with nothing remembered, get the same guesses."""
+    footer = "Фото: МИД РК\nПоделиться"
+    pages = [f"Kazakhstan brought home 37 more citizens from camps in Syria, officials said.\n{footer}",
+             f"Қазақстан Сириядан тағы 37 азаматын елге қайтарды, деп хабарлады министрлік.\n{footer}",
+             f"Казахстан вернул из Сирии еще 37 граждан, сообщили в министерстве.\n{footer}",
+             "x" * (language.MAX_CACHED_SEGMENT_CHARS + 1) + f"\n{footer}"]
+    first = [detect_language(page) for page in pages]
+    language._read_repeated_segment.cache_clear()
+    assert [detect_language(page) for page in reversed(pages)][::-1] == first
+    assert [guess.lang for guess in first[:3]] == ["en", "kk", "ru"]
+
 @pytest.mark.parametrize(
     ("text", "expected_lang"),
     [

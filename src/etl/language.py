@@ -50,6 +50,9 @@ FOREIGN_LETTER_SHARE = 0.02
 FASTTEXT_TOP_K = 5
 # Lines shorter than this (in letters) weigh quadratically less in the document vote.
 SHORT_SEGMENT_LETTERS = 40
+# Segments whose reading is remembered per process, and the longest one remembered: at most 16 MB of lines.
+SEGMENT_CACHE_SIZE = 4096
+MAX_CACHED_SEGMENT_CHARS = 1000
 
 _SLAVIC_CYRILLIC = frozenset({"ru", "uk", "be", "bg", "sr", "mk"})
 _CYRILLIC_LANGS = frozenset({
@@ -265,6 +268,19 @@ def _segments(text: str) -> list[str]:
     return [line.strip() for line in _LINE_BREAKS.split(text) if line.strip()]
 
 
+def _read_segment(segment: str) -> tuple[tuple[tuple[str, int], ...], str | None, float]:
+    """Letters per script, language and confidence of one segment."""
+    counts = _script_counts(segment)
+    if not counts:
+        return (), None, 0.0
+    lang, confidence = _detect_segment(segment, max(counts, key=counts.__getitem__))
+    return tuple(counts.items()), lang, confidence
+
+
+# News sites repeat their menus, credits, footers and standard sentences on every page: read each once.
+_read_repeated_segment = lru_cache(maxsize=SEGMENT_CACHE_SIZE)(_read_segment)
+
+
 def detect_language(text: str) -> LanguageGuess:
     """Language of a document: length-weighted vote of its lines, so a menu crumb or footer cannot flip it."""
     if not isinstance(text, str) or not text:
@@ -274,15 +290,15 @@ def detect_language(text: str) -> LanguageGuess:
     support: dict[str, float] = defaultdict(float)
     total_weight = 0.0
     for segment in _segments(_clean(text)):
-        counts = _script_counts(segment)
-        letters = sum(counts.values())
+        counts, lang, confidence = (_read_repeated_segment(segment) if len(segment) <= MAX_CACHED_SEGMENT_CHARS
+                                    else _read_segment(segment))
+        letters = sum(count for _, count in counts)
         if not letters:
             continue
-        for script, count in counts.items():
+        for script, count in counts:
             script_counts[script] += count
         weight = letters * min(1.0, letters / SHORT_SEGMENT_LETTERS)
         total_weight += weight
-        lang, confidence = _detect_segment(segment, max(counts, key=counts.__getitem__))
         # Votes count letters, not confidence: fastText knows no Cyrillic Uzbek, and confidence-weighted
         # votes let a Russian footer outvote a longer Uzbek article.
         if lang is not None:
