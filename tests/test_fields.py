@@ -21,6 +21,7 @@ from etl.fields.extract import (
     extract_fields,
     extract_published_date,
 )
+from etl.fields.phrases import fold
 from etl.fields.title import extract_title
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -287,6 +288,22 @@ BOILERPLATE_CASES = [
 @pytest.mark.parametrize(("line", "expected"), BOILERPLATE_CASES)
 def test_is_boilerplate_line(line: str, expected: bool) -> None:
     assert is_boilerplate_line(line) is expected
+
+
+@pytest.mark.parametrize("line", [
+    "Сайт агентства: все права защищены, 2024",  # a notice phrase inside a longer line
+    "Barcha  huquqlar  HIMOYALANGAN.",
+    "При использовании материалов гиперссылка обязательна",
+])
+def test_a_line_holding_a_site_notice_phrase_is_boilerplate(line: str) -> None:
+    assert is_boilerplate_line(line)
+
+
+def test_fold_unifies_every_apostrophe_variant_case_yo_and_spaces() -> None:
+    variants = ["O‘zbekiston", "O’zbekiston", "Oʻzbekiston", "Oʼzbekiston", "O`zbekiston", "O´zbekiston",
+                "O′zbekiston", "O'zbekiston"]
+    assert {fold(f"  {word}\tva  Ёлка ") for word in variants} == {"o'zbekiston va елка"}
+    assert fold("to‘qqiz ʻo‘n") == "to'qqiz 'o'n"
 
 
 @pytest.mark.parametrize(

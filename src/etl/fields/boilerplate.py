@@ -30,7 +30,8 @@ _EXACT = phrase_keys("exact")
 _SOCIAL = phrase_keys("social")
 _NEWS_WORDS = phrase_keys("news_words")
 _LANGUAGE_NAMES = phrase_keys("language_names")
-_CONTAINS = tuple(fold(phrase) for phrase in PHRASES["contains"])
+# one search for any of the phrases, not one substring test per phrase
+_CONTAINS_RE = re.compile("|".join(re.escape(fold(phrase)) for phrase in PHRASES["contains"]) or r"(?!)")
 
 READ_ALSO_RE = re.compile(rf"^(?:{alternation(PHRASES['read_also_prefixes'])})(?:$|(?<=:)|[\s:\-—–»>|.])")
 _LABEL_LINE = re.compile(rf"^(?:{alternation(PHRASES['label_prefixes'])})\s*:\s*\S")
@@ -156,6 +157,6 @@ def is_boilerplate_line(line: str) -> bool:
         or bool(_COPYRIGHT.match(folded))
         or bool(READ_ALSO_RE.match(folded))
         or (len(text) <= MAX_LABEL_LINE_CHARS and bool(_LABEL_LINE.match(folded)))
-        or any(phrase in folded for phrase in _CONTAINS)
+        or bool(_CONTAINS_RE.search(folded))
         or is_breadcrumb(text)
     )
