@@ -231,9 +231,13 @@ _MASK_RES = [
 ]
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def mask_non_counts(text: str) -> str:
     """`text` with dates, times, phones, URLs and percentages blanked out (same length, offsets kept)."""
-    for pattern in _MASK_RES:
+    # every pattern but the URLs' needs a digit: a text without one is spared their scans
+    for pattern in _MASK_RES if _DIGIT_RE.search(text) else _MASK_RES[:1]:
         text = pattern.sub(lambda m: " " * len(m.group()), text)
     return text
 
@@ -393,8 +397,10 @@ def _consume(values: list[tuple[int, str]]) -> tuple[int, int | None]:
 
 
 def _word_numbers(text: str, langs: tuple[str, ...]) -> Iterator[NumberSpan]:
-    tokens = [m for m in _WORD_RE.finditer(text)]
-    token_values = [_token_values(token.group(), langs) for token in tokens]
+    token_values = [_token_values(word, langs) for word in _WORD_RE.findall(text)]
+    if not any(token_values):  # most sentences hold no number word
+        return
+    tokens = list(_WORD_RE.finditer(text))
     i = 0
     while i < len(tokens):
         if token_values[i] is None:  # a run starts only at a number word
