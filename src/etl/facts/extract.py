@@ -202,11 +202,7 @@ def _title_facts(doc_id: str, title: str, lang: str | None, body_facts: list[Fac
 
 def consistency_checks(facts: pd.DataFrame | Sequence[Fact]) -> list[dict]:
     """Breakdown and total checks of a facts table: kind, doc_id, fact_id, part_fact_ids, expected, observed, success."""
-    out: list[dict] = []
-    for doc_facts in facts_by_document(facts):
-        totals, sentence_index = totals_from_evidence(doc_facts)
-        out.extend(relation_checks(doc_facts, totals, sentence_index))
-    return out
+    return [check for _, _, checks in _checked_documents(facts) for check in checks]
 
 
 def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
@@ -215,10 +211,21 @@ def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
     A marked figure that its own breakdown adds up exactly, and that adds up no earlier figures, is one group,
     not a total of other rows ("the fourth group, 47 people in total, including 15 women, 17 girls, 15 boys").
     """
-    totals: set[str] = set()
+    return _stated_totals(_checked_documents(facts))
+
+
+def _checked_documents(facts: pd.DataFrame | Sequence[Fact]) -> list[tuple[list[Fact], list[bool], list[dict]]]:
+    """Per document: its facts in text order, which the text marks as a total, and their relation checks."""
+    checked = []
     for doc_facts in facts_by_document(facts):
         marks, sentence_index = totals_from_evidence(doc_facts)
-        checks = relation_checks(doc_facts, marks, sentence_index)
+        checked.append((doc_facts, marks, relation_checks(doc_facts, marks, sentence_index)))
+    return checked
+
+
+def _stated_totals(checked: list[tuple[list[Fact], list[bool], list[dict]]]) -> set[str]:
+    totals: set[str] = set()
+    for doc_facts, marks, checks in checked:
         wholes = {check["fact_id"] for check in checks
                   if check["kind"] == "breakdown" and check["observed"] == check["expected"]}
         adding_up = {check["fact_id"] for check in checks if check["kind"] == "total" and check["success"]}
@@ -293,9 +300,10 @@ def repatriations_frame(facts: pd.DataFrame, documents: pd.DataFrame) -> pd.Data
                                            if "same_as_fact_id" in people else [None] * len(people))))
     # a list mask, not a Series: an empty object Series would select columns, not rows
     people = people.loc[[_linked_to(fact, returned, links) for fact in people["fact_id"]]]
-    totals = stated_totals(facts)
+    checked = _checked_documents(facts)  # once for both: re-reading every evidence sentence is the costly part
+    totals = _stated_totals(checked)
     # a figure that a stated total adds up ("460 ... 2022-2024, 10 ... 2024-2025. Всего 551") is one of its returns
-    summed = {part for check in consistency_checks(facts) if check["kind"] == "total" and check["success"]
+    summed = {part for _, _, checks in checked for check in checks if check["kind"] == "total" and check["success"]
               for part in check["part_fact_ids"]}
     over_a_period = [covers_a_period(None if pd.isna(start) else start, None if pd.isna(end) else end)
                      and fact not in summed
