@@ -92,7 +92,7 @@ def test_entity_offsets_checked_against_the_body() -> None:
         "entity_id": ["e1", "e2", "e3"], "doc_id": ["d1"] * 3, "entity_type": ["OPERATION", "LOC", "LOC"],
         "text": ["Жусан", "Казахстане", "Сирии"], "start": [10, 19, 0], "end": [15, 29, 5],
         "canonical_name": ["Zhusan", "Kazakhstan", "Syria"], "canonical_id": ["op:zhusan", "KZ", "SY"],
-        "confidence": [1.0] * 3, "extractor": ["test"] * 3})
+        "confidence": [1.0] * 3, "extractor": ["test"] * 3, "in_title": [False] * 3})
     checked = with_entity_check_columns(entities, documents)
     assert list(checked["offset_ok"]) == [True, True, False]
     assert checked["country_code"].isna().tolist() == [True, False, False]
