@@ -11,6 +11,7 @@ names an outlet. The word lists are data (``outlet_nouns``, ``press_service_noun
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -21,6 +22,8 @@ from etl.entities.thresholds import GAZETTEER_ORG_PRIORITY, KEYWORD_ORG_CONFIDEN
 from etl.entities.tokens import normalize_token
 from etl.entities.transliteration import slugify
 from etl.entities.turkic import case_marked_word
+from etl.fields.agency import agency_mentions, canonical_agency
+from etl.fields.phrases import PHRASES
 
 # a word of a name before an outlet noun: letters with inner dots / hyphens / apostrophes ('Stan.kz', 'Osken-onir.kz')
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’ʻ]*(?:[.\-][\w'’ʻ]+)*$")
@@ -50,9 +53,10 @@ DOMAIN_SPELLING_RATIO = 85  # rapidfuzz ratio of a domain's label to the transli
 
 
 def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
-    """Outlets before an outlet noun, bodies before a press-service noun, copyright holders, quoted domains."""
+    """Outlets before an outlet noun, bodies before a press-service noun, copyright holders, quoted domains, and
+    the outlets of the agency list wherever the text names them (a masthead, a byline, 'передает Vesti.kg')."""
     rules = rule_words()
-    out = []
+    out = _listed_outlets(body, lang)
     for pattern, press in _noun_patterns():
         for noun in pattern.finditer(body):
             span = _name_before(body, noun.start(), press)
@@ -68,6 +72,26 @@ def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
             out.append(_org(body, quoted.start(1), quoted.end(1), lang))
     for quoted in _QUOTED_DOMAIN.finditer(body):
         out.append(_org(body, quoted.start(1), quoted.end(1), lang))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _listed_agency_names() -> frozenset[str]:
+    return frozenset(agency["name"] for agency in PHRASES["agencies"])
+
+
+def _listed_outlets(body: str, lang: str | None) -> list[Candidate]:
+    """The agency list's outlets the text names, any alias ('Egemen.kz', 'Егемен Қазақстан') under the list's one
+    name unless the gazetteer knows the outlet; domains and quoted names the list lacks are left to the rules."""
+    out = []
+    for mention in agency_mentions(body):
+        name = canonical_agency(mention.name)
+        if name not in _listed_agency_names():
+            continue
+        candidate = _org(body, mention.start, mention.end, lang)
+        if not candidate.known:
+            candidate = replace(candidate, canonical_name=name, canonical_id=f"org:{slugify(name)}")
+        out.append(candidate)
     return out
 
 

@@ -1,0 +1,55 @@
+"""Entities named by page furniture and by long forms: listed outlets anywhere in the text, agencies and funds under
+their national long names, bylines and titled heads of state (see ../shared/devset/ANNOTATION.md: outlets and photo
+agencies are organizations, an alias of a listed entity counts once)."""
+
+from __future__ import annotations
+
+import pytest
+
+from etl.entities.extract import extract_entities
+
+
+def _named(text: str, lang: str, entity_type: str) -> dict[str, set[str]]:
+    """canonical id -> the surface forms of that type's mentions."""
+    found: dict[str, set[str]] = {}
+    for entity in extract_entities("t", text, lang):
+        if entity.entity_type == entity_type:
+            found.setdefault(entity.canonical_id, set()).add(entity.text)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "outlet"),
+    [
+        # a masthead line: the outlet of the agency list with no outlet noun or cue beside it
+        ("Kursiv.media | Business | Finance\n\nAlmaty hosted a meeting of the National Security Committee.", "en",
+         "Kursiv.media"),
+        ("Informburo | Жаңалықтар | Қоғам\n\nАлматыда ҰҚК өкілдері жиналды.", "kk", "Informburo"),
+        # a byline naming the outlet in quotes
+        ("Мария ИВАНОВА, «Kazpravda»\n\nВ Астане прошло заседание правительства.", "ru", "Kazpravda"),
+    ],
+)
+def test_outlets_of_the_agency_list_are_organizations_wherever_named(text: str, lang: str, outlet: str) -> None:
+    assert any(outlet in surfaces for surfaces in _named(text, lang, "ORG").values())
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "long_name", "short_name"),
+    [
+        ("Национальное информационное агентство Узбекистана сообщило, что самолет приземлился. Об этом пишет УзА.",
+         "ru", "Национальное информационное агентство Узбекистана", "УзА"),
+        ("Агентии миллии иттилоотӣ «Ховар» хабар дод, ки ҳавопаймо ба Душанбе нишаст.", "tg",
+         "Агентии миллии иттилоотӣ", "Ховар"),
+        ("Ба гуфтаи Хазинаи кӯдакони СММ (ЮНИСЕФ), кӯдакон ба мактаб мераванд.", "tg", "Хазинаи кӯдакони СММ",
+         "ЮНИСЕФ"),
+    ],
+)
+def test_a_long_name_and_its_short_form_are_one_organization(text: str, lang: str, long_name: str,
+                                                             short_name: str) -> None:
+    orgs = _named(text, lang, "ORG")
+    assert [surfaces for surfaces in orgs.values() if long_name in surfaces] == [orgs[_id_of(orgs, short_name)]]
+    assert len(orgs) == 1, orgs  # 'СММ' inside the fund's name is no second organization
+
+
+def _id_of(found: dict[str, set[str]], surface: str) -> str:
+    return next(canonical_id for canonical_id, surfaces in found.items() if surface in surfaces)
