@@ -53,3 +53,25 @@ def test_a_long_name_and_its_short_form_are_one_organization(text: str, lang: st
 
 def _id_of(found: dict[str, set[str]], surface: str) -> str:
     return next(canonical_id for canonical_id, surfaces in found.items() if surface in surfaces)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "person", "org"),
+    [
+        # the title phrase ends in 'Республика of X' before the name
+        ("Сафири Ҷумҳурии Тоҷикистон Зоҳир Саидзода бо намояндагони созмон вохӯрд.", "tg", "Зоҳир Саидзода", None),
+        # a name after a title stops where an organization's capitalised words begin
+        ("Кыргызстандын Президенти Садыр Жапаров Эл Аралык Кызыл Крест комитетинин өкүлдөрү менен жолукту.", "ky",
+         "Садыр Жапаров", None),
+        ("Кыргызстандын Президенти Садыр Нурговожоевич Жапаров Кабар агенттигине маек берди.", "ky",
+         "Садыр Нурговожоевич Жапаров", None),
+        # the Cyrillic Uzbek UN names, in the locative
+        ("Ташқи ишлар вазири Бахтиёр Саидов Бирлашган Миллатлар Ташкилоти Хавфсизлик Кенгашида сўзга чиқди.", "uz",
+         "Бахтиёр Саидов", "org:un-sc"),
+    ],
+)
+def test_a_titled_name_ends_where_the_state_or_organization_words_do(text: str, lang: str, person: str,
+                                                                    org: str | None) -> None:
+    assert [surface for surfaces in _named(text, lang, "PERSON").values() for surface in surfaces] == [person]
+    if org is not None:
+        assert list(_named(text, lang, "ORG")) == [org]

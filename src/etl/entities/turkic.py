@@ -21,6 +21,7 @@ from etl.entities.lexicon import (
     NAME_FINAL_VOWELS,
     NAME_WORD,
     PATRONYM_WORD,
+    PATRONYMIC_ENDING,
     SURNAME_MORPHOLOGY,
     rule_words,
 )
@@ -219,7 +220,17 @@ def _name_after_title(body: str, tokens: list[Word], first: int, covered: list[S
         last += 1
     if last - first < 2 or case_marked_word(tokens[first][2]):
         return 0
+    if last - first == 3 and _capitalised_word_follows(body, tokens, last) and not PATRONYMIC_ENDING.search(
+            normalize_token(tokens[first + 1][2])):
+        # 'Садыр Жапаров Эл Аралык ...': a third capital word that more capital words follow opens the next name
+        return last - 1
     return last
+
+
+def _capitalised_word_follows(body: str, tokens: list[Word], index: int) -> bool:
+    """Whether tokens[index] is a capitalised word that only spaces part from the word before it."""
+    return (index < len(tokens) and tokens[index][2][:1].isupper()
+            and re.fullmatch(r"[ \t]+", body[tokens[index - 1][1]:tokens[index][0]]) is not None)
 
 
 @lru_cache(maxsize=4)
