@@ -75,3 +75,19 @@ def test_a_titled_name_ends_where_the_state_or_organization_words_do(text: str, 
     assert [surface for surfaces in _named(text, lang, "PERSON").values() for surface in surfaces] == [person]
     if org is not None:
         assert list(_named(text, lang, "ORG")) == [org]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "persons"),
+    [
+        ("Марат ЖЫЛАНБАЕВ | 12.05.2021\n\nАлматыда жиын өтті.", "kk", ["Марат ЖЫЛАНБАЕВ"]),
+        ("Ольга ПЕТРОВА, «Казахстанская правда»\n\nВ Астане прошло заседание.", "ru", ["Ольга ПЕТРОВА"]),
+        ("Author: Jane Doe\n\nThe meeting took place in Almaty.", "en", ["Jane Doe"]),
+        # rubrics in capitals are no bylines
+        ("Главная ТЕМА\n\nВ Астане прошло заседание.", "ru", []),
+        ("Фото ДНЯ\n\nВ Астане прошло заседание.", "ru", []),
+        ("Читайте ТАКЖЕ\n\nВ Астане прошло заседание.", "ru", []),
+    ],
+)
+def test_bylines_name_their_author(text: str, lang: str, persons: list[str]) -> None:
+    assert [surface for surfaces in _named(text, lang, "PERSON").values() for surface in surfaces] == persons
