@@ -91,3 +91,20 @@ def test_a_titled_name_ends_where_the_state_or_organization_words_do(text: str, 
 )
 def test_bylines_name_their_author(text: str, lang: str, persons: list[str]) -> None:
     assert [surface for surfaces in _named(text, lang, "PERSON").values() for surface in surfaces] == persons
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "org"),
+    [
+        ("Tadbirda Qashqadaryo viloyati musulmonlari idorasi vakillari ishtirok etdi.", "uz",
+         "Qashqadaryo viloyati musulmonlari idorasi"),
+        ("Йиғилишда Ўзбекистон мусулмонлари идораси раиси сўзга чиқди.", "uz", "Ўзбекистон мусулмонлари идораси"),
+        # a hyphenated compound is one of the lower-case words a name may hold
+        ("Bu loyihani Oila va xotin-qizlarni qo'llab-quvvatlash qo'mitasi moliyalashtirdi.", "uz",
+         "Oila va xotin-qizlarni qo'llab-quvvatlash qo'mitasi"),
+        ("Жиынға Мәдениет және спорт министрлігі өкілдері қатысты.", "kk", "Мәдениет және спорт министрлігі"),
+    ],
+)
+def test_keyword_organizations_whole_and_without_the_sentence_opening_case_word(text: str, lang: str,
+                                                                                 org: str) -> None:
+    assert [surface for surfaces in _named(text, lang, "ORG").values() for surface in surfaces] == [org]

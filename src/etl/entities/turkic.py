@@ -12,6 +12,7 @@ from etl.entities.candidates import (
     caps_runs,
     org_candidate,
     overlaps,
+    sentence_initial,
 )
 from etl.entities.canonical import canonical_org
 from etl.entities.lexicon import (
@@ -314,7 +315,8 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
         while (first > 0 and lowers < KEYWORD_ORG_MAX_LOWER_WORDS and not tokens[first - 1][2][:1].isupper()
                and _joined(body, start, tokens[first - 1], tokens[first])):
             first -= 1
-            lowers += 1
+            # a hyphenated compound is one word: 'Mahalla va oilani qo'llab-quvvatlash vazirligi'
+            lowers += body[start + tokens[first][1]:start + tokens[first + 1][0]] not in ("-", "–")
         caps = 0
         while (first > 0 and caps < KEYWORD_ORG_MAX_CAPITALISED_WORDS and tokens[first - 1][2][:1].isupper()
                and _joined(body, start, tokens[first - 1], tokens[first])):
@@ -322,8 +324,9 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
             caps += 1
         while first < keyword_index and not tokens[first][2][:1].isupper():
             first += 1
-        if first < keyword_index and normalize_token(tokens[first][2]) in KK_KY_UZ_SENTENCE_STARTERS:
-            first += 1
+        if first < keyword_index and (normalize_token(tokens[first][2]) in KK_KY_UZ_SENTENCE_STARTERS or (
+                case_marked_word(tokens[first][2]) and sentence_initial(body, start + tokens[first][0]))):
+            first += 1  # 'Tadbirda ...', 'Жиынға ...': the sentence's place or goal opens it, not the name
         if not tokens[first][2][:1].isupper() or first == keyword_index:
             continue  # a keyword alone ('Маркази', 'Министрлиги' opening a sentence) names no body
         if any(normalize_token(surface) in rules.not_org_words for _, _, surface in tokens[first:keyword_index]):
