@@ -135,6 +135,7 @@ class RuleWords:
     not_facility_words: frozenset[str]  # words those prefixes begin that name no place ('campaign')
     platforms: frozenset[str]  # social networks and messengers: never an organization
     person_titles: frozenset[str]  # kk / ky / uz / tg job titles written right before a name
+    job_title_heads: tuple[str, ...]  # stems of a title that governs the body it names, before the holder's name
     outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
     read_us_words: tuple[str, ...]  # 'читайте', 'ўқинг': a 'read us on <platform>' line
     plural_org_keywords: dict[str, str]  # 'министрліктері' -> 'министрлігі' (after coordinated names)
@@ -163,6 +164,7 @@ def rule_words() -> RuleWords:
         not_facility_words=frozenset(normalize_token(w) for w in data["not_facility_words"]),
         platforms=frozenset(normalize_token(w) for w in data["platforms"]),
         person_titles=frozenset(normalize_token(w) for w in data["person_title_words"]),
+        job_title_heads=tuple(normalize_token(w) for w in data["job_title_heads"]),
         outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
         read_us_words=tuple(sorted({normalize_token(w) for w in data["read_us_words"]}, key=len, reverse=True)),
         plural_org_keywords={normalize_token(k): v for k, v in data["plural_org_keywords"].items()},
