@@ -121,3 +121,19 @@ def test_keyword_organizations_whole_and_without_the_sentence_opening_case_word(
 )
 def test_a_body_inside_a_named_holders_job_title_is_no_organization(text: str, lang: str, orgs: set[str]) -> None:
     assert set(_named(text, lang, "ORG")) == orgs
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "orgs"),
+    [
+        # 'the rehabilitation centre in X': a place's facility, unnamed
+        ("Балалар Шымкенттегі оңалту орталығына жеткізілді.", "kk", []),
+        ("Балдар Оштогу реабилитация борборуна жеткирилди.", "ky", []),
+        ("Bolalar Samarqanddagi reabilitatsiya markaziga joylashtirildi.", "uz", []),
+        # a capitalised name after the place keeps the organization
+        ("Жиынға Астанадағы Назарбаев университеті студенттері қатысты.", "kk",
+         ["Астанадағы Назарбаев университеті"]),
+    ],
+)
+def test_a_places_unnamed_centre_or_office_is_no_organization(text: str, lang: str, orgs: list[str]) -> None:
+    assert [surface for surfaces in _named(text, lang, "ORG").values() for surface in surfaces] == orgs

@@ -37,6 +37,9 @@ from etl.entities.thresholds import (
 from etl.entities.tokens import normalize_token, tokenize
 from etl.entities.transliteration import slugify
 
+# a place made an adjective, 'the one in X' ('Ақтаудағы', 'Бишкектеги', 'O'zbekistondagi')
+LOCATIVE_ADJECTIVE = re.compile(r"(?:дағы|дегі|тағы|тегі|дагы|деги|догу|дөгү|тагы|теги|тогу|төгү|даги|таги|dagi|tagi)$", re.IGNORECASE)
+
 
 def case_marked_word(word: str) -> bool:
     """'Majlisda', 'Мәжілісте', 'Жыйында': a capitalised word carrying a case suffix, so not a given name."""
@@ -331,6 +334,11 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
             continue  # a keyword alone ('Маркази', 'Министрлиги' opening a sentence) names no body
         if any(normalize_token(surface) in rules.not_org_words for _, _, surface in tokens[first:keyword_index]):
             continue  # "Президенттин басма сөз кызматы", "Toshkent viloyatidagi reabilitatsiya markazi"
+        words = [surface for _, _, surface in tokens[first:keyword_index]]
+        place = max((i for i, word in enumerate(words) if LOCATIVE_ADJECTIVE.search(word)), default=None)
+        if place is not None and not any(word[:1].isupper() for word in words[place + 1:]) and not any(
+                GENITIVE_WORD.search(word) for word in words[:place]):  # 'Қазақстанның Түркиядағы елшілігі' is named
+            continue  # "Ақтаудағы оңалту орталығы", "O'zbekistondagi vakolatxonasi": a place's centre or office, unnamed
         org_start, org_end = start + tokens[first][0], start + keyword_end
         out.append(org_candidate(org_start, org_end, body[org_start:org_end], "rule:org", KEYWORD_ORG_CONFIDENCE,
                                  FOUND_ORG_PRIORITY, route))
