@@ -137,3 +137,16 @@ def test_a_body_inside_a_named_holders_job_title_is_no_organization(text: str, l
 )
 def test_a_places_unnamed_centre_or_office_is_no_organization(text: str, lang: str, orgs: list[str]) -> None:
     assert [surface for surfaces in _named(text, lang, "ORG").values() for surface in surfaces] == orgs
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "org"),
+    [
+        # a list of the body's fields, comma and 'and' inside the name; the sentence's object opens the line
+        ("Долбоорду Эмгек, социалдык камсыздоо жана миграция министрлиги каржылайт.", "ky",
+         "Эмгек, социалдык камсыздоо жана миграция министрлиги"),
+        ("Loyihani Iqtisodiyot, moliya va soliq vazirligi moliyalashtiradi.", "uz", "Iqtisodiyot, moliya va soliq vazirligi"),
+    ],
+)
+def test_a_comma_list_of_fields_stays_inside_the_organizations_name(text: str, lang: str, org: str) -> None:
+    assert [surface for surfaces in _named(text, lang, "ORG").values() for surface in surfaces] == [org]

@@ -200,6 +200,9 @@ SURNAME_MORPHOLOGY = re.compile(
 )
 
 # Uzbek/Kazakh/Kyrgyz genitive on a name word ("Majlisning", "Кеңесінің"): the word modifies what follows
+# an accusative ending (kk / ky / uz): the sentence's object, not a name's first word
+ACCUSATIVE_ENDING = re.compile(r"(?:ты|ті|ны|ні|ды|ді|ту|тү|ну|нү|ду|дү|ni|ini)$")
+
 GENITIVE_WORD = re.compile(r"(?:ning|нинг|ның|нің|нын|нин|нун|нүн)$", re.IGNORECASE)
 
 # A locative / ablative / dative / genitive ending (uz, kk, ky) after a stem of 3+ letters

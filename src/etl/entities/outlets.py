@@ -17,7 +17,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from etl.entities.candidates import Candidate, org_candidate, sentence_initial
-from etl.entities.lexicon import KK_KY_UZ_SENTENCE_STARTERS, rule_words
+from etl.entities.lexicon import ACCUSATIVE_ENDING, KK_KY_UZ_SENTENCE_STARTERS, rule_words
 from etl.entities.thresholds import GAZETTEER_ORG_PRIORITY, KEYWORD_ORG_CONFIDENCE
 from etl.entities.tokens import normalize_token
 from etl.entities.transliteration import slugify
@@ -30,9 +30,6 @@ _NAME_WORD = re.compile(r"[^\W\d_][\w'’ʻ]*(?:[.\-][\w'’ʻ]+)*$")
 
 # a genitive ending: 'Президенттин басма сөз кызматы' is the President's press service, not a name
 _GENITIVE = re.compile(r"(?:ning|нинг|ның|нің|нын|нин|нун|нүн|дың|дің|тың|тің|дын|дин|дун|дүн|тын|тин|тун|түн)$")
-
-# an accusative ending (kk / ky / uz): the sentence's object, not a name's first word
-_ACCUSATIVE = re.compile(r"(?:ты|ті|ны|ні|ды|ді|ту|тү|ну|нү|ду|дү|ni|ini)$")
 
 _QUOTED_BEFORE = re.compile(r"[«“„\"]([^«»“”„\"\n]{2,40})[»”“\"][ \t]*$")
 
@@ -162,7 +159,7 @@ def _name_before(body: str, noun_start: int, press: bool) -> tuple[int, int] | N
         # written before it ('Өскен өңір Osken-onir.kz ақпараттық агенттігі')
         return _spelled_before(words, len(words) - 1) or (name[-1][0], name[-1][1])
     if len(name) > 1 and sentence_initial(body, name[0][0]) and (case_marked_word(name[0][2])
-                                                               or _ACCUSATIVE.search(name[0][2])):
+                                                               or ACCUSATIVE_ENDING.search(name[0][2])):
         name = name[1:]  # 'Бейнені Мәжіліс баспасөз қызметі': the sentence's object opens the line
     if not name:
         return None

@@ -16,6 +16,7 @@ from etl.entities.candidates import (
 )
 from etl.entities.canonical import canonical_org
 from etl.entities.lexicon import (
+    ACCUSATIVE_ENDING,
     CASE_MARKED_WORD,
     GENITIVE_WORD,
     KK_KY_UZ_SENTENCE_STARTERS,
@@ -36,6 +37,8 @@ from etl.entities.thresholds import (
 )
 from etl.entities.tokens import normalize_token, tokenize
 from etl.entities.transliteration import slugify
+
+NAME_CONJUNCTIONS = frozenset(("жана", "және", "va", "ва", "и"))  # 'and' closing a list inside one name
 
 # a place made an adjective, 'the one in X' ('Ақтаудағы', 'Бишкектеги', 'O'zbekistondagi')
 LOCATIVE_ADJECTIVE = re.compile(r"(?:дағы|дегі|тағы|тегі|дагы|деги|догу|дөгү|тагы|теги|тогу|төгү|даги|таги|dagi|tagi)$", re.IGNORECASE)
@@ -318,8 +321,13 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
         while (first > 0 and lowers < KEYWORD_ORG_MAX_LOWER_WORDS and not tokens[first - 1][2][:1].isupper()
                and _joined(body, start, tokens[first - 1], tokens[first])):
             first -= 1
-            # a hyphenated compound is one word: 'Mahalla va oilani qo'llab-quvvatlash vazirligi'
-            lowers += body[start + tokens[first][1]:start + tokens[first + 1][0]] not in ("-", "–")
+            # a hyphenated compound is one word, 'and' none: 'Mahalla va oilani qo'llab-quvvatlash vazirligi'
+            lowers += (body[start + tokens[first][1]:start + tokens[first + 1][0]] not in ("-", "–")
+                       and normalize_token(tokens[first][2]) not in NAME_CONJUNCTIONS)
+        if (lowers and first > 0 and tokens[first - 1][2][:1].isupper()
+                and re.fullmatch(r",[ \t]+", body[start + tokens[first - 1][1]:start + tokens[first][0]])
+                and any(normalize_token(word) in NAME_CONJUNCTIONS for _, _, word in tokens[first:keyword_index])):
+            first -= 1  # 'Эмгек, социалдык камсыздоо жана миграция министрлиги': a list of the body's fields
         caps = 0
         while (first > 0 and caps < KEYWORD_ORG_MAX_CAPITALISED_WORDS and tokens[first - 1][2][:1].isupper()
                and _joined(body, start, tokens[first - 1], tokens[first])):
@@ -328,8 +336,9 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
         while first < keyword_index and not tokens[first][2][:1].isupper():
             first += 1
         if first < keyword_index and (normalize_token(tokens[first][2]) in KK_KY_UZ_SENTENCE_STARTERS or (
-                case_marked_word(tokens[first][2]) and sentence_initial(body, start + tokens[first][0]))):
-            first += 1  # 'Tadbirda ...', 'Жиынға ...': the sentence's place or goal opens it, not the name
+                (case_marked_word(tokens[first][2]) or ACCUSATIVE_ENDING.search(tokens[first][2]))
+                and sentence_initial(body, start + tokens[first][0]))):
+            first += 1  # 'Tadbirda ...', 'Жиынға ...', 'Loyihani ...': the sentence's place, goal or object opens it
         if not tokens[first][2][:1].isupper() or first == keyword_index:
             continue  # a keyword alone ('Маркази', 'Министрлиги' opening a sentence) names no body
         if any(normalize_token(surface) in rules.not_org_words for _, _, surface in tokens[first:keyword_index]):
