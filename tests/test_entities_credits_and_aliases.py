@@ -34,6 +34,19 @@ def test_outlets_of_the_agency_list_are_organizations_wherever_named(text: str, 
 
 
 @pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # outlet names that are also words: 'clear', 'satellite', 'italics'
+        ("Бұл мәселе айқын болды.", "kk"),
+        ("Айқын жауап берілмеді.", "kk"),
+        ("Запущен новый спутник связи, текст набран курсив шрифтом.", "ru"),
+    ],
+)
+def test_an_outlet_name_used_as_a_word_is_no_organization(text: str, lang: str) -> None:
+    assert _named(text, lang, "ORG") == {}
+
+
+@pytest.mark.parametrize(
     ("text", "lang", "long_name", "short_name"),
     [
         ("Национальное информационное агентство Узбекистана сообщило, что самолет приземлился. Об этом пишет УзА.",

@@ -46,6 +46,7 @@ _COPYRIGHT = re.compile(r"(?:Copyright[ \t]*)?©[ \t]*(?:\d{4}(?:[ \t]*[-–][ \
                         r"([^\W\d_][^\n|/,©]{1,40}?)[ \t]*(?=$|\n|[|/,]|\.[ \t]|\.$|[ \t]+[Aa]ll[ \t]+[Rr]ights)")
 
 MAX_NAME_WORDS = 3
+MASTHEAD_MAX_WORDS = 6  # 'Daryo | Yangiliklar | O'zbekiston': a line this short that opens with an outlet names it
 DOMAIN_SPELLING_RATIO = 85  # rapidfuzz ratio of a domain's label to the transliterated words before it
 
 
@@ -83,13 +84,26 @@ def _listed_outlets(body: str, lang: str | None) -> list[Candidate]:
     out = []
     for mention in agency_mentions(body):
         name = canonical_agency(mention.name)
-        if name not in _listed_agency_names():
+        if name not in _listed_agency_names() or _common_word(body, mention.start, mention.end):
             continue
         candidate = _org(body, mention.start, mention.end, lang)
         if not candidate.known:
             candidate = replace(candidate, canonical_name=name, canonical_id=f"org:{slugify(name)}")
         out.append(candidate)
     return out
+
+
+def _common_word(body: str, start: int, end: int) -> bool:
+    """An outlet's name that is also a word ('айқын' clear, 'спутник', 'курсив'): written in lower case, or one
+    plain word opening a sentence ('Айқын жауап берілмеді.'); on a masthead line, or as a domain, it is a name."""
+    text = body[start:end]
+    if text[:1].islower():
+        return True
+    if not re.fullmatch(r"[^\W\d_]+", text) or not sentence_initial(body, start):
+        return False
+    line_end = body.find("\n", end)
+    line = body[start:line_end if line_end >= 0 else len(body)].rstrip()
+    return len(line.split()) > MASTHEAD_MAX_WORDS or line.endswith((".", "!", "?"))
 
 
 @lru_cache(maxsize=1)
