@@ -163,3 +163,10 @@ def test_a_places_unnamed_centre_or_office_is_no_organization(text: str, lang: s
 )
 def test_a_comma_list_of_fields_stays_inside_the_organizations_name(text: str, lang: str, org: str) -> None:
     assert [surface for surfaces in _named(text, lang, "ORG").values() for surface in surfaces] == [org]
+
+
+def test_a_surname_in_capitals_is_shown_in_title_case() -> None:
+    text = "Марат ЖЫЛАНБАЕВ | 12.05.2021\n\nАлматыда жиын өтті. Марат Жыланбаев жиынды ашты."
+    persons = [e for e in extract_entities("t", text, "kk") if e.entity_type == "PERSON"]
+    assert {e.canonical_name for e in persons} == {"Marat Zhylanbayev"}
+    assert len(persons) == 2  # the byline and the body's mention are one person

@@ -137,8 +137,9 @@ def _initial(text: str) -> str | None:
 
 
 def _person_display(text: str, lang: str) -> str:
-    """A person mention's name parts in their dictionary form: nominative (ru), case ending dropped (kk/ky/uz)."""
-    parts = list(name_tokens(text))
+    """A person mention's name parts in their dictionary form: nominative (ru), case ending dropped (kk/ky/uz), a
+    part in capitals (a byline's 'ОРАЗБАЕВА') in title case."""
+    parts = [part.title() if part.isupper() and len(part) > 2 else part for part in name_tokens(text)]
     if lang == "ru" and is_cyrillic(text):
         parts = nominative_ru(parts, "name")
     elif is_cyrillic(text) and parts:
