@@ -22,7 +22,6 @@ from etl.entities.thresholds import GAZETTEER_ORG_PRIORITY, KEYWORD_ORG_CONFIDEN
 from etl.entities.tokens import normalize_token
 from etl.entities.transliteration import slugify
 from etl.entities.turkic import case_marked_word
-from etl.fields.agency import agency_mentions, canonical_agency
 from etl.fields.phrases import PHRASES
 
 # a word of a name before an outlet noun: letters with inner dots / hyphens / apostrophes ('Stan.kz', 'Osken-onir.kz')
@@ -74,19 +73,39 @@ def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
 
 
 @lru_cache(maxsize=1)
-def _listed_agency_names() -> frozenset[str]:
-    return frozenset(agency["name"] for agency in PHRASES["agencies"])
+def _listed_aliases() -> dict[str, list[tuple[re.Pattern[str], str]]]:
+    """The agency list's aliases keyed by their casefolded first word, longest first: (pattern, the list's name)."""
+    index: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+    for agency in PHRASES["agencies"]:
+        flags = 0 if agency.get("case_sensitive") else re.IGNORECASE
+        for alias in agency["aliases"]:
+            first = _ALIAS_WORD.search(alias)
+            if first is None:
+                continue
+            # an alias does not continue a domain, an address or a path ('kabar.kg/news', '@kabar')
+            pattern = re.compile(r"(?<![\w.@/-])" + re.escape(alias).replace(r"\ ", r"\s+") + r"(?![\w-]|\.\w)", flags)
+            index.setdefault(first.group().casefold(), []).append((len(alias), pattern, agency["name"]))
+    return {word: [(pattern, name) for _, pattern, name in sorted(aliases, key=lambda a: -a[0])]
+            for word, aliases in index.items()}
+
+
+_ALIAS_WORD = re.compile(r"\w+")
 
 
 def _listed_outlets(body: str, lang: str | None) -> list[Candidate]:
     """The agency list's outlets the text names, any alias ('Egemen.kz', 'Егемен Қазақстан') under the list's one
     name unless the gazetteer knows the outlet; domains and quoted names the list lacks are left to the rules."""
-    out = []
-    for mention in agency_mentions(body):
-        name = canonical_agency(mention.name)
-        if name not in _listed_agency_names() or _common_word(body, mention.start, mention.end):
+    aliases = _listed_aliases()
+    found: list[tuple[int, int, str]] = []
+    # only the aliases whose first word the text holds are tried: one pass over the text's words
+    for word in {word.casefold() for word in _ALIAS_WORD.findall(body)} & aliases.keys():
+        for pattern, name in aliases[word]:
+            found += [(m.start(), m.end(), name) for m in pattern.finditer(body)]
+    out: list[Candidate] = []
+    for start, end, name in sorted(found, key=lambda mention: (mention[0], -mention[1])):
+        if (out and start < out[-1].end) or _common_word(body, start, end):
             continue
-        candidate = _org(body, mention.start, mention.end, lang)
+        candidate = _org(body, start, end, lang)
         if not candidate.known:
             candidate = replace(candidate, canonical_name=name, canonical_id=f"org:{slugify(name)}")
         out.append(candidate)
