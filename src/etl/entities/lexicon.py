@@ -135,6 +135,7 @@ class RuleWords:
     not_facility_words: frozenset[str]  # words those prefixes begin that name no place ('campaign')
     platforms: frozenset[str]  # social networks and messengers: never an organization
     person_titles: frozenset[str]  # kk / ky / uz / tg job titles written right before a name
+    job_title_heads: tuple[str, ...]  # stems of a title that governs the body it names, before the holder's name
     outlet_nouns: tuple[str, ...]  # 'news agency', 'басылмасы': the name before them is a news outlet
     read_us_words: tuple[str, ...]  # 'читайте', 'ўқинг': a 'read us on <platform>' line
     plural_org_keywords: dict[str, str]  # 'министрліктері' -> 'министрлігі' (after coordinated names)
@@ -163,6 +164,7 @@ def rule_words() -> RuleWords:
         not_facility_words=frozenset(normalize_token(w) for w in data["not_facility_words"]),
         platforms=frozenset(normalize_token(w) for w in data["platforms"]),
         person_titles=frozenset(normalize_token(w) for w in data["person_title_words"]),
+        job_title_heads=tuple(normalize_token(w) for w in data["job_title_heads"]),
         outlet_nouns=tuple(sorted({normalize_token(w) for w in data["outlet_nouns"]}, key=len, reverse=True)),
         read_us_words=tuple(sorted({normalize_token(w) for w in data["read_us_words"]}, key=len, reverse=True)),
         plural_org_keywords={normalize_token(k): v for k, v in data["plural_org_keywords"].items()},
@@ -198,6 +200,9 @@ SURNAME_MORPHOLOGY = re.compile(
 )
 
 # Uzbek/Kazakh/Kyrgyz genitive on a name word ("Majlisning", "Кеңесінің"): the word modifies what follows
+# an accusative ending (kk / ky / uz): the sentence's object, not a name's first word
+ACCUSATIVE_ENDING = re.compile(r"(?:ты|ті|ны|ні|ды|ді|ту|тү|ну|нү|ду|дү|ni|ini)$")
+
 GENITIVE_WORD = re.compile(r"(?:ning|нинг|ның|нің|нын|нин|нун|нүн)$", re.IGNORECASE)
 
 # A locative / ablative / dative / genitive ending (uz, kk, ky) after a stem of 3+ letters

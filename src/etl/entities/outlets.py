@@ -11,25 +11,24 @@ names an outlet. The word lists are data (``outlet_nouns``, ``press_service_noun
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from etl.entities.candidates import Candidate, org_candidate, sentence_initial
-from etl.entities.lexicon import KK_KY_UZ_SENTENCE_STARTERS, rule_words
+from etl.entities.lexicon import ACCUSATIVE_ENDING, KK_KY_UZ_SENTENCE_STARTERS, rule_words
 from etl.entities.thresholds import GAZETTEER_ORG_PRIORITY, KEYWORD_ORG_CONFIDENCE
 from etl.entities.tokens import normalize_token
 from etl.entities.transliteration import slugify
 from etl.entities.turkic import case_marked_word
+from etl.fields.phrases import PHRASES
 
 # a word of a name before an outlet noun: letters with inner dots / hyphens / apostrophes ('Stan.kz', 'Osken-onir.kz')
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’ʻ]*(?:[.\-][\w'’ʻ]+)*$")
 
 # a genitive ending: 'Президенттин басма сөз кызматы' is the President's press service, not a name
 _GENITIVE = re.compile(r"(?:ning|нинг|ның|нің|нын|нин|нун|нүн|дың|дің|тың|тің|дын|дин|дун|дүн|тын|тин|тун|түн)$")
-
-# an accusative ending (kk / ky / uz): the sentence's object, not a name's first word
-_ACCUSATIVE = re.compile(r"(?:ты|ті|ны|ні|ды|ді|ту|тү|ну|нү|ду|дү|ni|ini)$")
 
 _QUOTED_BEFORE = re.compile(r"[«“„\"]([^«»“”„\"\n]{2,40})[»”“\"][ \t]*$")
 
@@ -46,13 +45,15 @@ _COPYRIGHT = re.compile(r"(?:Copyright[ \t]*)?©[ \t]*(?:\d{4}(?:[ \t]*[-–][ \
                         r"([^\W\d_][^\n|/,©]{1,40}?)[ \t]*(?=$|\n|[|/,]|\.[ \t]|\.$|[ \t]+[Aa]ll[ \t]+[Rr]ights)")
 
 MAX_NAME_WORDS = 3
+MASTHEAD_MAX_WORDS = 6  # 'Daryo | Yangiliklar | O'zbekiston': a line this short that opens with an outlet names it
 DOMAIN_SPELLING_RATIO = 85  # rapidfuzz ratio of a domain's label to the transliterated words before it
 
 
 def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
-    """Outlets before an outlet noun, bodies before a press-service noun, copyright holders, quoted domains."""
+    """Outlets before an outlet noun, bodies before a press-service noun, copyright holders, quoted domains, and
+    the outlets of the agency list wherever the text names them (a masthead, a byline, 'передает Vesti.kg')."""
     rules = rule_words()
-    out = []
+    out = _listed_outlets(body, lang)
     for pattern, press in _noun_patterns():
         for noun in pattern.finditer(body):
             span = _name_before(body, noun.start(), press)
@@ -69,6 +70,59 @@ def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
     for quoted in _QUOTED_DOMAIN.finditer(body):
         out.append(_org(body, quoted.start(1), quoted.end(1), lang))
     return out
+
+
+@lru_cache(maxsize=1)
+def _listed_aliases() -> dict[str, list[tuple[re.Pattern[str], str]]]:
+    """The agency list's aliases keyed by their casefolded first word, longest first: (pattern, the list's name)."""
+    index: dict[str, list[tuple[int, re.Pattern[str], str]]] = {}
+    for agency in PHRASES["agencies"]:
+        flags = 0 if agency.get("case_sensitive") else re.IGNORECASE
+        for alias in agency["aliases"]:
+            first = _ALIAS_WORD.search(alias)
+            if first is None:
+                continue
+            # an alias does not continue a domain, an address or a path ('kabar.kg/news', '@kabar')
+            pattern = re.compile(r"(?<![\w.@/-])" + re.escape(alias).replace(r"\ ", r"\s+") + r"(?![\w-]|\.\w)", flags)
+            index.setdefault(first.group().casefold(), []).append((len(alias), pattern, agency["name"]))
+    return {word: [(pattern, name) for _, pattern, name in sorted(aliases, key=lambda a: -a[0])]
+            for word, aliases in index.items()}
+
+
+_ALIAS_WORD = re.compile(r"\w+")
+
+
+def _listed_outlets(body: str, lang: str | None) -> list[Candidate]:
+    """The agency list's outlets the text names, any alias ('Egemen.kz', 'Егемен Қазақстан') under the list's one
+    name unless the gazetteer knows the outlet; domains and quoted names the list lacks are left to the rules."""
+    aliases = _listed_aliases()
+    found: list[tuple[int, int, str]] = []
+    # only the aliases whose first word the text holds are tried: one pass over the text's words
+    for word in {word.casefold() for word in _ALIAS_WORD.findall(body)} & aliases.keys():
+        for pattern, name in aliases[word]:
+            found += [(m.start(), m.end(), name) for m in pattern.finditer(body)]
+    out: list[Candidate] = []
+    for start, end, name in sorted(found, key=lambda mention: (mention[0], -mention[1])):
+        if (out and start < out[-1].end) or _common_word(body, start, end):
+            continue
+        candidate = _org(body, start, end, lang)
+        if not candidate.known:
+            candidate = replace(candidate, canonical_name=name, canonical_id=f"org:{slugify(name)}")
+        out.append(candidate)
+    return out
+
+
+def _common_word(body: str, start: int, end: int) -> bool:
+    """An outlet's name that is also a word ('айқын' clear, 'спутник', 'курсив'): written in lower case, or one
+    plain word opening a sentence ('Айқын жауап берілмеді.'); on a masthead line, or as a domain, it is a name."""
+    text = body[start:end]
+    if text[:1].islower():
+        return True
+    if not re.fullmatch(r"[^\W\d_]+", text) or not sentence_initial(body, start):
+        return False
+    line_end = body.find("\n", end)
+    line = body[start:line_end if line_end >= 0 else len(body)].rstrip()
+    return len(line.split()) > MASTHEAD_MAX_WORDS or line.endswith((".", "!", "?"))
 
 
 @lru_cache(maxsize=1)
@@ -138,7 +192,7 @@ def _name_before(body: str, noun_start: int, press: bool) -> tuple[int, int] | N
         # written before it ('Өскен өңір Osken-onir.kz ақпараттық агенттігі')
         return _spelled_before(words, len(words) - 1) or (name[-1][0], name[-1][1])
     if len(name) > 1 and sentence_initial(body, name[0][0]) and (case_marked_word(name[0][2])
-                                                               or _ACCUSATIVE.search(name[0][2])):
+                                                               or ACCUSATIVE_ENDING.search(name[0][2])):
         name = name[1:]  # 'Бейнені Мәжіліс баспасөз қызметі': the sentence's object opens the line
     if not name:
         return None

@@ -13,6 +13,7 @@ from etl.entities.lexicon import (
     CYRILLIC_PARTICLE_NAME,
     KK_KY_UZ_SENTENCE_STARTERS,
     PATRONYMIC_ENDING,
+    SURNAME_MORPHOLOGY,
     TURKIC_SURNAME_WITH_CASE,
     UZ_LATIN_SURNAME_CASE,
     rule_words,
@@ -33,6 +34,7 @@ from etl.entities.tokens import is_cyrillic, normalize_token, tokenize
 from etl.entities.transliteration import transliterate_to_latin
 from etl.entities.turkic import case_marked_word
 from etl.fields.boilerplate import credited_persons
+from etl.fields.phrases import PHRASES
 
 
 def particle_person_candidates(body: str, chunks: list[Chunk], candidates: list[Candidate],
@@ -64,12 +66,13 @@ def particle_person_candidates(body: str, chunks: list[Chunk], candidates: list[
 
 def credit_person_candidates(body: str, chunks: list[Chunk], covered: list[Span]) -> list[Candidate]:
     """Photographers of the photo credits the body keeps ('© Sputnik / Дмитрий Виноградов', 'Сурет: Kazinform /
-    Тұрар Қазанғапов'), whatever the line's language rules make of them; never over a gazetteer organization,
-    place or operation, nor a name with an organization keyword ('Photo: Kazakh Foreign Ministry')."""
+    Тұрар Қазанғапов') and authors of its bylines ('Айгүл ОРАЗБАЕВА, «Egemen Qazaqstan»', 'Author: Jane Doe'),
+    whatever the line's language rules make of them; never over a gazetteer organization, place or operation, nor
+    a name with an organization keyword ('Photo: Kazakh Foreign Ministry')."""
     rules = rule_words()
     out = []
     for line in re.finditer(r"[^\n]+", body):
-        for start, end in credited_persons(line.group()):
+        for start, end in credited_persons(line.group()) + _byline_name(line.group()):
             start, end = line.start() + start, line.start() + end
             words = [normalize_token(word) for word in body[start:end].split()]
             if overlaps(start, end, covered) or any(
@@ -79,6 +82,34 @@ def credit_person_candidates(body: str, chunks: list[Chunk], covered: list[Span]
                                  confidence=RULE_PERSON_CONFIDENCE, extractor="rule:credit",
                                  priority=CREDIT_PERSON_PRIORITY, lang=route_at(chunks, start)))
     return out
+
+
+# a byline: a label ('Автор:', 'By') and a name, or a name whose surname is in capitals ('Айгүл ОРАЗБАЕВА'), then
+# nothing but the outlet or the date after a separator
+_BYLINE_LABELS = "|".join(re.escape(label) for label in PHRASES["byline_labels"])
+_BYLINE = re.compile(
+    rf"[ \t]*(?:(?i:{_BYLINE_LABELS})[ \t]*:?[ \t]+(?P<labelled>[^\W\d_][^\W\d_'’-]+(?:[ \t]+[^\W\d_][^\W\d_'’-]+){{1,2}})"
+    r"|(?P<capitals>[^\W\d_][^\W\d_'’-]+[ \t]+[^\W\d_][^\W\d_'’-]+))[ \t]*(?:$|[,|/—–(])")
+_OTHER_SURNAME_ENDING = re.compile(r"(?:зода|zoda|заде|zade|ский|ская|ий|ко|ук|юк|ян|швили|дзе)$")
+BYLINE_MAX_CHARS = 80  # a byline is a short line: the name, the outlet, the date
+
+
+def _byline_name(line: str) -> list[tuple[int, int]]:
+    """(start, end) in `line` of the author a byline names, or nothing for a line that is no byline."""
+    byline = _BYLINE.match(line) if len(line) <= BYLINE_MAX_CHARS else None
+    if byline is None:
+        return []
+    if byline.group("labelled"):
+        words = byline.group("labelled").split()
+        if all(word[:1].isupper() and not word.isupper() for word in words):
+            return [byline.span("labelled")]
+        return []
+    given, surname = byline.group("capitals").split()
+    # the surname's shape tells a byline from a rubric in capitals ('Главная ТЕМА', 'Фото ДНЯ')
+    surname_shaped = SURNAME_MORPHOLOGY.match(surname.title()) or _OTHER_SURNAME_ENDING.search(surname.lower())
+    if given[:1].isupper() and given[1:].islower() and surname.isupper() and surname_shaped:
+        return [byline.span("capitals")]
+    return []
 
 
 # ---------------------------------------------------------------- canonical names and coreference
@@ -106,8 +137,9 @@ def _initial(text: str) -> str | None:
 
 
 def _person_display(text: str, lang: str) -> str:
-    """A person mention's name parts in their dictionary form: nominative (ru), case ending dropped (kk/ky/uz)."""
-    parts = list(name_tokens(text))
+    """A person mention's name parts in their dictionary form: nominative (ru), case ending dropped (kk/ky/uz), a
+    part in capitals (a byline's 'ОРАЗБАЕВА') in title case."""
+    parts = [part.title() if part.isupper() and len(part) > 2 else part for part in name_tokens(text)]
     if lang == "ru" and is_cyrillic(text):
         parts = nominative_ru(parts, "name")
     elif is_cyrillic(text) and parts:

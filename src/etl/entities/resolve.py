@@ -8,7 +8,9 @@ from dataclasses import replace
 
 from etl.entities.candidates import Candidate
 from etl.entities.canonical import is_qualified_org_id
+from etl.entities.lexicon import rule_words
 from etl.entities.thresholds import GAZETTEER_ORG_PRIORITY
+from etl.entities.tokens import normalize_token
 
 
 def _overlap(one: Candidate, other: Candidate) -> bool:
@@ -19,7 +21,9 @@ def _overlap(one: Candidate, other: Candidate) -> bool:
 
 def resolve_orgs(body: str, candidates: list[Candidate]) -> list[Candidate]:
     """Within one document: an unqualified institution ('Совет безопасности') takes the one qualified form
-    seen, and a name followed by '(ACRONYM)' shares the acronym's identity."""
+    seen, and a name followed by '(ACRONYM)' shares the acronym's identity; a body inside a job title is dropped."""
+    person_starts = {c.start for c in candidates if c.entity_type == "PERSON"}
+    candidates = [c for c in candidates if c.entity_type != "ORG" or not _inside_job_title(body, c, person_starts)]
     qualified: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for c in candidates:
         base = is_qualified_org_id(c.canonical_id.removeprefix("org:")) if c.entity_type == "ORG" else None
@@ -46,6 +50,18 @@ def resolve_orgs(body: str, candidates: list[Candidate]) -> list[Candidate]:
             acronym_index = out.index(acronym)
             out[acronym_index] = replace(acronym, canonical_id=org.canonical_id, canonical_name=org.canonical_name)
     return _local_org_names(out)
+
+
+def _inside_job_title(body: str, org: Candidate, person_starts: set[int]) -> bool:
+    """'председателя кабинета министров Улукбека Марипова': a lower-case body between a job title and the name of
+    the one who holds it is part of the title."""
+    if not body[org.start:org.start + 1].islower():
+        return False
+    gap = re.match(r"[ \t]+", body[org.end:org.end + 4])
+    if gap is None or org.end + gap.end() not in person_starts:
+        return False
+    title = re.search(r"([^\W\d_][\w-]*)[ \t]+$", body[max(0, org.start - 40):org.start])
+    return title is not None and normalize_token(title.group(1)).startswith(rule_words().job_title_heads)
 
 
 def _local_org_names(candidates: list[Candidate]) -> list[Candidate]:

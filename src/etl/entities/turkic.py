@@ -12,15 +12,18 @@ from etl.entities.candidates import (
     caps_runs,
     org_candidate,
     overlaps,
+    sentence_initial,
 )
 from etl.entities.canonical import canonical_org
 from etl.entities.lexicon import (
+    ACCUSATIVE_ENDING,
     CASE_MARKED_WORD,
     GENITIVE_WORD,
     KK_KY_UZ_SENTENCE_STARTERS,
     NAME_FINAL_VOWELS,
     NAME_WORD,
     PATRONYM_WORD,
+    PATRONYMIC_ENDING,
     SURNAME_MORPHOLOGY,
     rule_words,
 )
@@ -34,6 +37,11 @@ from etl.entities.thresholds import (
 )
 from etl.entities.tokens import normalize_token, tokenize
 from etl.entities.transliteration import slugify
+
+NAME_CONJUNCTIONS = frozenset(("жана", "және", "va", "ва", "и"))  # 'and' closing a list inside one name
+
+# a place made an adjective, 'the one in X' ('Ақтаудағы', 'Бишкектеги', 'O'zbekistondagi')
+LOCATIVE_ADJECTIVE = re.compile(r"(?:дағы|дегі|тағы|тегі|дагы|деги|догу|дөгү|тагы|теги|тогу|төгү|даги|таги|dagi|tagi)$", re.IGNORECASE)
 
 
 def case_marked_word(word: str) -> bool:
@@ -219,7 +227,17 @@ def _name_after_title(body: str, tokens: list[Word], first: int, covered: list[S
         last += 1
     if last - first < 2 or case_marked_word(tokens[first][2]):
         return 0
+    if last - first == 3 and _capitalised_word_follows(body, tokens, last) and not PATRONYMIC_ENDING.search(
+            normalize_token(tokens[first + 1][2])):
+        # 'Садыр Жапаров Эл Аралык ...': a third capital word that more capital words follow opens the next name
+        return last - 1
     return last
+
+
+def _capitalised_word_follows(body: str, tokens: list[Word], index: int) -> bool:
+    """Whether tokens[index] is a capitalised word that only spaces part from the word before it."""
+    return (index < len(tokens) and tokens[index][2][:1].isupper()
+            and re.fullmatch(r"[ \t]+", body[tokens[index - 1][1]:tokens[index][0]]) is not None)
 
 
 @lru_cache(maxsize=4)
@@ -303,7 +321,13 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
         while (first > 0 and lowers < KEYWORD_ORG_MAX_LOWER_WORDS and not tokens[first - 1][2][:1].isupper()
                and _joined(body, start, tokens[first - 1], tokens[first])):
             first -= 1
-            lowers += 1
+            # a hyphenated compound is one word, 'and' none: 'Mahalla va oilani qo'llab-quvvatlash vazirligi'
+            lowers += (body[start + tokens[first][1]:start + tokens[first + 1][0]] not in ("-", "–")
+                       and normalize_token(tokens[first][2]) not in NAME_CONJUNCTIONS)
+        if (lowers and first > 0 and tokens[first - 1][2][:1].isupper()
+                and re.fullmatch(r",[ \t]+", body[start + tokens[first - 1][1]:start + tokens[first][0]])
+                and any(normalize_token(word) in NAME_CONJUNCTIONS for _, _, word in tokens[first:keyword_index])):
+            first -= 1  # 'Эмгек, социалдык камсыздоо жана миграция министрлиги': a list of the body's fields
         caps = 0
         while (first > 0 and caps < KEYWORD_ORG_MAX_CAPITALISED_WORDS and tokens[first - 1][2][:1].isupper()
                and _joined(body, start, tokens[first - 1], tokens[first])):
@@ -311,12 +335,19 @@ def keyword_org_candidates(body: str, start: int, end: int, route: str) -> list[
             caps += 1
         while first < keyword_index and not tokens[first][2][:1].isupper():
             first += 1
-        if first < keyword_index and normalize_token(tokens[first][2]) in KK_KY_UZ_SENTENCE_STARTERS:
-            first += 1
+        if first < keyword_index and (normalize_token(tokens[first][2]) in KK_KY_UZ_SENTENCE_STARTERS or (
+                (case_marked_word(tokens[first][2]) or ACCUSATIVE_ENDING.search(tokens[first][2]))
+                and sentence_initial(body, start + tokens[first][0]))):
+            first += 1  # 'Tadbirda ...', 'Жиынға ...', 'Loyihani ...': the sentence's place, goal or object opens it
         if not tokens[first][2][:1].isupper() or first == keyword_index:
             continue  # a keyword alone ('Маркази', 'Министрлиги' opening a sentence) names no body
         if any(normalize_token(surface) in rules.not_org_words for _, _, surface in tokens[first:keyword_index]):
             continue  # "Президенттин басма сөз кызматы", "Toshkent viloyatidagi reabilitatsiya markazi"
+        words = [surface for _, _, surface in tokens[first:keyword_index]]
+        place = max((i for i, word in enumerate(words) if LOCATIVE_ADJECTIVE.search(word)), default=None)
+        if place is not None and not any(word[:1].isupper() for word in words[place + 1:]) and not any(
+                GENITIVE_WORD.search(word) for word in words[:place]):  # 'Қазақстанның Түркиядағы елшілігі' is named
+            continue  # "Ақтаудағы оңалту орталығы", "O'zbekistondagi vakolatxonasi": a place's centre or office, unnamed
         org_start, org_end = start + tokens[first][0], start + keyword_end
         out.append(org_candidate(org_start, org_end, body[org_start:org_end], "rule:org", KEYWORD_ORG_CONFIDENCE,
                                  FOUND_ORG_PRIORITY, route))
