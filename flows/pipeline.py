@@ -350,13 +350,14 @@ def _retire_workers() -> None:
 
 
 def _parallel_tasks() -> int:
-    """How many tasks the flow's task runner runs at once (1 where it cannot tell: a Dask cluster)."""
+    """How many near-equal shards the last round is cut into: the process pool's parallel tasks, else 1.
+
+    Thread runners (debugging, and the default runner of a flow run retried by Prefect from its entrypoint)
+    and Dask clusters (whose size the flow cannot know) get the plain cut, so that a retry outside `etl run`
+    cuts the files as the single-worker run it retries did and reuses its finished shards.
+    """
     runner = FlowRunContext.get().task_runner
-    if isinstance(runner, FlowAndProcessPoolTaskRunner):
-        return runner.parallel
-    if isinstance(runner, ThreadPoolTaskRunner):
-        return runner._max_workers  # Prefect keeps the count under this name only
-    return 1
+    return runner.parallel if isinstance(runner, FlowAndProcessPoolTaskRunner) else 1
 
 
 def _fail_if_any(summary: RunSummary) -> None:

@@ -146,7 +146,6 @@ def test_private_prefect_names() -> None:
     from prefect._internal.uuid7 import uuid7
     from prefect.task_runners import (
         ProcessPoolTaskRunner,
-        ThreadPoolTaskRunner,
         _ChainedFuture,
         _initialize_process_pool_worker,
         _run_task_in_subprocess,
@@ -165,7 +164,5 @@ def test_private_prefect_names() -> None:
     for attribute in ("_started", "_max_workers", "_executor", "_resolver_executor", "_subprocess_message_queue",
                       "_message_forwarding_thread"):
         assert hasattr(runner, attribute), f"ProcessPoolTaskRunner has no {attribute} any more"
-    # the flow cuts its shards for as many tasks as a thread pool runs at once (pipeline._parallel_tasks)
-    assert ThreadPoolTaskRunner(max_workers=3)._max_workers == 3
     for method in ("_forward_subprocess_messages", "_stop_message_forwarding"):
         assert callable(getattr(runner, method, None)), f"ProcessPoolTaskRunner has no {method}() any more"
