@@ -68,7 +68,7 @@ _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
                  r"подрост(?:ок|ка|ков|кам|ками|ках|ки)|младен(?:ец|ца|цев|цам|цами|цах|цы)|малолетн(?:их|ие|им)|"
                  r"мальчи(?:к|ка|ков|кам|ками|ках|ки)|девоч(?:ка|ки|ек|кам|ками|ках|ку)|"
                  r"child|children|kids?|minors?|boys?|girls?|teenagers?|adolescents?|infants?|bab(?:y|ies)|"
-                 r"juveniles?|youngsters?|" + _turkic("бала", "сәби", "жасөспірім", "өспүрүм", "перзент", "бола", "ўсмир",
+                 r"juveniles?|youngsters?|" + _turkic("бала", "балдар", "сәби", "жасөспірім", "өспүрүм", "перзент", "бола", "ўсмир",
                                                        "гўдак", "фарзанд", "bola", "o'smir", "go'dak", "farzand",
                                                        # boys and girls: "8-і ұл, 6-сы қыз", "o'g'il bola"
                                                        "ұл", "уул", "o'g'il", "ўғил", "қыз", "кыз", "qiz", "қиз") + "|"
@@ -127,7 +127,10 @@ _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
               r"flights?|planes?|aircraft|regions?|cities|city|cent(?:er|re)s?|schools?|projects?|programm?e?s?|"
               r"delegations?|institutions?|agenc(?:y|ies)|"
               + _turkic("ұлт", "этнос", "лагерь", "лагер", "ұйым", "улут", "уюм", "миллат", "ташкилот", "millat",
-                        "lager", "tashkilot", "рейс", "reys", "мектеп", "maktab", "мактаб")),
+                        "lager", "tashkilot", "рейс", "reys", "мектеп", "maktab", "мактаб",
+                        # aircraft: "екі ұшақпен", "эки учак менен", "ikki samolyotda"
+                        "ұшақ", "учак", "samolyot", "самолёт", "самолет", "tayyora", "тайёра") + "|"
+              + _tajik("ҳавопаймо", "тайёра")),
 ]
 SUBJECT_NOUNS = [(subject, re.compile(pattern.replace("ё", "е"))) for subject, pattern in _SUBJECT_NOUN_PATTERNS]
 
@@ -150,15 +153,26 @@ TURKIC_ADJECTIVE_RE = re.compile(
 )
 # "беш жаңы социалдык кызматкер", "yana 12 nafar", "тағы 40 бала": new/other/more before the noun
 TURKIC_MODIFIERS = {"жаңа", "жаңы", "yangi", "янги", "басқа", "башка", "boshqa", "бошқа", "тағы", "дагы", "yana",
-                    "яна", "кішкентай", "кичинекей", "kichik", "кичик"}
+                    "яна", "кішкентай", "кичинекей", "kichik", "кичик",
+                    # "12 nafari chin yetim", "тўлиқ етим": full orphans (both parents lost)
+                    "chin", "чин", "to'liq", "тўлиқ", "толук", "толық"}
 MEASURE_WORDS = {"nafar", "нафар", "nafari", "нафари", "nafarini", "нафарини", "нафарашон", "нафараш", "ta", "та",
                  "tasi", "еще", "more"}
 # "young" before a children noun, not an age: "156 жаш бала", "жас балалар", "yosh bolalar"
 YOUNG_WORDS = {"жас", "жаш", "ёш", "yosh"}
+# "N nafari" (N of them), "N nafardan ziyodi" (more than N of them): the whole is named before, in the genitive
+# or the ablative ("Bolalarning 12 nafari", "boladan 140 nafari")
+POSSESSIVE_MEASURE_WORDS = {"nafari", "нафари", "nafarini", "нафарини", "tasi", "таси"}
+ABLATIVE_MEASURE_WORDS = {"nafardan", "нафардан", "tadan", "тадан"}
+# an ablative noun right before the number names the group it is taken from: "boladan 140 nafari"
+ABLATIVE_BEFORE_RE = re.compile(r"([^\W\d_']+(?:дан|ден|тан|тен|нан|нен|дон|дөн|тон|төн|dan|tan|nan))[\s\u00a0]*$",
+                                re.IGNORECASE)
 # Uzbek/Tajik "nafar" counts people when no noun follows it: "ҳаҷми 260 нафар", "yana 12 nafar qaytdi"
 PERSON_MEASURE_WORDS = {"nafar", "нафар", "нафарашон", "нафараш"}
 # "of whom 400 were children": a copula may stand between a breakdown part and its noun
 COPULAS = {"were", "are", "was", "is", "являются", "являлись", "были", "было"}
+# subjects that a predicate "orphans" narrows: "30 of the children are orphans", "18 бала – жетім"
+ORPHANED_BY_PREDICATE = frozenset({"children", "persons"})
 CONJUNCTIONS = {"и", "and", "мен", "пен", "бен", "және", "жана", "менен", "va", "ва", "&"}
 # a bare case ending written apart from the digits: "700 dan ortiq"
 DETACHED_CASE_ENDINGS = {"dan", "ga", "дан", "ден", "га", "ге", "нан", "нен"}
@@ -177,7 +191,9 @@ AGE_OR_DURATION_RE = re.compile(
 
 _QUALIFIER_PHRASES_BEFORE: list[tuple[str, str]] = [
     ("more_than", r"более чем|больше чем|более|свыше|больше|сверх|more than|over|upwards of|in excess of|above|"
-                  r"well over|just over|in all over|беш аз|зиёда аз|зиёд аз|зиёда аз|аз \d+ зиёд"),
+                  r"well over|just over|in all over|беш аз|зиёда аз|зиёд аз|зиёда аз|аз \d+ зиёд|"
+                  # a figure passed: "now exceeds 500", "превысило 300"
+                  r"exceeds|exceeded|exceeding|превысил[аои]?|превышает|превышают|превысит"),
     ("at_least", r"не менее чем|не менее|не меньше чем|не меньше|как минимум|по меньшей мере|по крайней мере|минимум|"
                  r"at least|no fewer than|no less than|not less than|a minimum of|кемінде|кеминде|жок дегенде|"
                  r"kamida|камида|ең кемі|на камтар аз|ҳадди ақал|дасти кам"),
@@ -186,7 +202,7 @@ _QUALIFIER_PHRASES_BEFORE: list[tuple[str, str]] = [
                   r"as many as|то|қариб|кам аз"),
     ("about", r"около|порядка|примерно|приблизительно|ориентировочно|где-то|about|around|approximately|roughly|"
               r"some|an estimated|estimated|close to|circa|approx\.?|шамамен|шамасы|болжол менен|болжолу|болжол|"
-              r"qariyb|taxminan|тахминан|қарийб|тахминан|тақрибан|таќрибан|наздики|тахминан"),
+              r"qariyb|taxminan|тахминан|қарийб|тахминан|тақрибан|таќрибан|наздики|тахминан|наздик ба|қариб ба"),
 ]
 QUALIFIERS_BEFORE = [(q, re.compile(rf"(?<![\w'])(?:{p})[\s\u00a0]*$")) for q, p in _QUALIFIER_PHRASES_BEFORE]
 QUALIFIERS_AFTER: dict[str, str] = {
@@ -195,6 +211,10 @@ QUALIFIERS_AFTER: dict[str, str] = {
     **dict.fromkeys(["жуық", "жакын", "yaqin", "яқин", "шамасында"], "about"),
     **dict.fromkeys(["кем", "аз", "kam", "кам", "az", "дейін", "шейін", "чейин", "gacha", "гача"], "less_than"),
 }
+# These compare only after an ablative ("100-ден аз", "50 kishidan kam"): Tajik "аз" after a noun is "from"
+# ("104 кӯдак аз урдугоҳҳо": 104 children from the camps, exact)
+LESS_AFTER_ABLATIVE_ONLY = frozenset({"аз", "az", "кам", "kam"})
+ABLATIVE_END_RE = re.compile(r"(?:дан|ден|тан|тен|нан|нен|дон|дөн|тон|төн|нон|нөн|dan|tan|nan)$", re.IGNORECASE)
 # the same postpositions with a possessive ending: "балалардың 30-дан астамы" (more than 30 of the children)
 POSSESSIVE_QUALIFIERS_AFTER: dict[str, str] = {
     **dict.fromkeys(["астамы", "артығы", "ашыгы", "ашууну", "ortig'i", "ortiqi", "ziyodi", "ортиғи", "зиёди"],
@@ -384,8 +404,10 @@ NUMBER_OF_RE = re.compile(
 )
 TURKIC_COUNT_OF_RE = re.compile(r"(?P<noun>[^\W\d_']+)\s+(?:саны|soni|сони)\s*(?P<gap>[^\d]{0,15})$", re.I)
 COUNT_OF_GAP_RE = re.compile(
-    r"\s*(?:[—–:-]|reached|stood at|stands at|was|is|totall?ed|totals|amounted to|rose to|is now|составил[аои]?|"
-    r"составляет|достигл[аои]?|достиг|превысил[аои]?)?\s*(?:[^\W\d_]+\s*)?",
+    # up to four words may stand before the verb: "the number of citizens returned under Zhusan now exceeds 500"
+    r"\s*(?:(?:[^\W\d_]+\s+){0,4}?(?:[—–:-]|reached|stood at|stands at|was|is|totall?ed|totals|amounted to|rose to|"
+    r"is now|exceeds|exceeded|составил[аои]?|составляет|достигл[аои]?|достиг|превысил[аои]?|превышает))?"
+    r"\s*(?:[^\W\d_]+\s*)?",
     re.I,
 )
 NOUN_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")

@@ -19,6 +19,9 @@ import pandas as pd
 from razdel import sentenize
 
 from etl.facts.lexicon import (
+    ABLATIVE_BEFORE_RE,
+    ABLATIVE_END_RE,
+    ABLATIVE_MEASURE_WORDS,
     ABOUT_NUMBER_RE,
     AGE_OR_DURATION_RE,
     BREAKDOWN_BEFORE_NUMBER_RE,
@@ -36,12 +39,15 @@ from etl.facts.lexicon import (
     ENGLISH_OF_DETERMINERS,
     GENITIVE_BEFORE_RE,
     GENITIVE_PRONOUNS,
+    LESS_AFTER_ABLATIVE_ONLY,
     MEASURE_WORDS,
     NOUN_WORD_RE,
     NUMBER_OF_RE,
+    ORPHANED_BY_PREDICATE,
     PART_OF_AFTER_NUMBER_RE,
     PEOPLE,
     PERSON_MEASURE_WORDS,
+    POSSESSIVE_MEASURE_WORDS,
     POSSESSIVE_MODIFIERS,
     POSSESSIVE_NOUN_RE,
     POSSESSIVE_NUMBER_RE,
@@ -170,10 +176,12 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     tokens = [(match.group(), after_number + match.start(), after_number + match.end())
               for match in TOKEN_RE.finditer(window)]
     cursor = 0
-    possessive = bool(POSSESSIVE_NUMBER_RE.search(number_text))
-    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in DETACHED_CASE_ENDINGS:
+    possessive = bool(POSSESSIVE_NUMBER_RE.search(number_text)) or (
+        bool(tokens) and normalize_word(tokens[0][0]) in POSSESSIVE_MEASURE_WORDS)
+    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in DETACHED_CASE_ENDINGS | ABLATIVE_MEASURE_WORDS:
         cursor += 1
-    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in QUALIFIERS_AFTER:
+    if (cursor < len(tokens) and normalize_word(tokens[cursor][0]) in QUALIFIERS_AFTER
+            and _compares(tokens[cursor][0], tokens[cursor - 1][0] if cursor else number_text)):
         if qualifier == "exact":
             qualifier = QUALIFIERS_AFTER[normalize_word(tokens[cursor][0])]
         cursor += 1
@@ -183,7 +191,8 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
         possessive = True
         cursor += 1
     if (cursor < len(tokens) and (normalize_word(tokens[cursor][0]) in COPULAS or tokens[cursor][0] in DASH_COPULAS)
-            and BREAKDOWN_BEFORE_NUMBER_RE.search(left)):
+            and (BREAKDOWN_BEFORE_NUMBER_RE.search(left) or possessive)):
+        # "Из них свыше 360 — дети", "Олардың 156-сы – балалар" (156 of them are children)
         cursor += 1
     if (cursor + 1 < len(tokens) and tokens[cursor][0].lower() == "of"
             and normalize_word(tokens[cursor + 1][0]) in ENGLISH_OF_DETERMINERS):
@@ -197,15 +206,20 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     if subject is not None and qualifier == "exact" and cursor < len(tokens):
         # Kyrgyz/Kazakh/Uzbek put the comparison after the noun too: "460 адамдан ашык", "30 адамга чейин"
         postposition = normalize_word(tokens[cursor][0])
-        if postposition in QUALIFIERS_AFTER:
+        if postposition in QUALIFIERS_AFTER and _compares(tokens[cursor][0], tokens[cursor - 1][0]):
             qualifier = QUALIFIERS_AFTER[postposition]
-    if subject is None and possessive:
-        genitive = GENITIVE_BEFORE_RE.search(masked[sentence_start:span.start])
-        subject = noun_subject(genitive.group(1)) if genitive else None
+    if subject in ORPHANED_BY_PREDICATE and _orphans_predicate(tokens, cursor):
+        subject = "orphans"  # "30 of the children are orphans", "18 бала – жетім"
+    if possessive and subject not in PEOPLE:
+        # N of the group named before: "балалардың 30-ы", "boladan 140 nafari maktabga bordi" (a place after it
+        # is no counted noun)
+        genitive = (GENITIVE_BEFORE_RE.search(masked[sentence_start:span.start])
+                    or ABLATIVE_BEFORE_RE.search(masked[sentence_start:span.start]))
+        before = noun_subject(genitive.group(1)) if genitive else None
         if genitive and normalize_word(genitive.group(1)) in GENITIVE_PRONOUNS:
-            subject = "persons"  # "алардын 200гө чамалуусу": about 200 of them (people named before)
-        if subject is not None:
-            return Reading(subject=subject, qualifier=qualifier, noun_end=span.end, noun_before=True)
+            before = "persons"  # "алардын 200гө чамалуусу": about 200 of them (people named before)
+        if before is not None and (subject is None or before in PEOPLE):
+            return Reading(subject=before, qualifier=qualifier, noun_end=span.end, noun_before=True)
     if subject is None and RETURN_VERB_AFTER_RE.match(masked, after_number):
         # "еще 90 вернулись самостоятельно", "40 returned on their own": people, named by the verb
         return Reading(subject="persons", qualifier=qualifier, noun_end=span.end)
@@ -215,6 +229,19 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
             return None
         return Reading(subject=before, qualifier=qualifier, noun_end=span.end, noun_before=True)
     return Reading(subject=subject, qualifier=qualifier, noun_end=noun_end)
+
+
+def _compares(postposition: str, before: str) -> bool:
+    """True when a Turkic comparison word after a number or noun compares: "аз"/"kam" (less) only after an
+    ablative ("100-ден аз"), since Tajik "аз" is "from" ("104 кӯдак аз урдугоҳҳо")."""
+    return normalize_word(postposition) not in LESS_AFTER_ABLATIVE_ONLY or bool(ABLATIVE_END_RE.search(before))
+
+
+def _orphans_predicate(tokens: list[Token], cursor: int) -> bool:
+    """True when a copula or a dash, then an orphans noun, follow the counted noun: "… are orphans", "– жетім"."""
+    if cursor >= len(tokens) or not (normalize_word(tokens[cursor][0]) in COPULAS or tokens[cursor][0] in DASH_COPULAS):
+        return False
+    return cursor + 1 < len(tokens) and noun_subject(tokens[cursor + 1][0]) == "orphans"
 
 
 def _noun_before(left: str) -> str | None:
