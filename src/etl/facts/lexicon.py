@@ -252,7 +252,8 @@ TOTAL_BEFORE_RE = re.compile(
     r"total of|altogether|overall|in all|барлығы|барлыгы|жалпы|жалпысынан|бардыгы|баары|jami|жами|umumiy|умумий|"
     r"hammasi|ҳаммаси|"
     # a running count to date is a total of the returns so far
-    r"to date|so far|until now|in recent years|на сегодняшний день|до сих пор|к настоящему времени|"
+    r"to date|so far|until now|in recent years|now (?:exceeds|stands at|totals)|has now reached|"
+    r"уже превысил\w*|уже составляет|на сегодняшний день|до сих пор|к настоящему времени|"
     r"за последние годы|за все время|буга чейин|бүгүнкү күнгө чейин|акыркы жылдары|бүгінге дейін|осы уақытқа дейін|"
     r"соңғы жылдары|bugungi kungacha|бугунги кунгача|shu kungacha|шу кунгача|то имрӯз|то ба имрӯз|солҳои охир)(?![\w'])",
     re.I,
@@ -262,9 +263,17 @@ BREAKDOWN_MARKER_RE = re.compile(
     r"(?<![\w'])(?:из них|из которых|в том числе|в т\. ?ч\.|включая|среди них|среди которых|of whom|of which|of them|"
     r"including|among them|among whom|оның ішінде|олардың ішінде|соның ішінде|анын ичинде|алардын ичинен|"
     r"алардын ичинде|анын ичинен|анын ичинде|шундан|улардан|шулардан|shundan|ulardan|shu jumladan|jumladan|"
-    r"шу жумладан|жумладан|аз ҷумла|аз он ҷумла|аз онҳо|аз ин шумора)(?![\w'])",
+    r"шу жумладан|жумладан|аз ҷумла|аз он ҷумла|аз онҳо|аз ин шумора|аз шумораи)(?![\w'])",
     re.I,
 )
+# "The remaining 14 children ...", "Калган 14 бала ...": opening a sentence, the rest of a group counted just before
+REMAINDER_OPENER_RE = re.compile(
+    r"^[\s\u00a0]*(?:the (?:remaining|other)|the rest of the|остальные|оставшиеся|қалған|калган|qolgan|қолган|"
+    r"боқимонда)[\s\u00a0]+$", re.IGNORECASE)
+# "30 of the children": a part of a group counted before, named again by its noun
+OF_THE_AFTER_NUMBER_RE = re.compile(r"[\s\u00a0]+of (?:the|these|those)(?![\w'])", re.IGNORECASE)
+# a dash that opens a breakdown right after a whole: "двадцать пять граждан — семь женщин и 18 детей"
+SPACED_DASH_RE = re.compile(r"\s[—–]\s")
 # "a mother and her four children", "женщина и её четверо детей": a possessive pronoun right before a part
 POSSESSIVE_PRONOUN_BEFORE_RE = re.compile(
     r"(?<![\w'])(?:her|his|their|её|ее|его|их|оның|олардың|анын|алардын|uning|ularning|унинг|уларнинг|вай|онҳо)"
@@ -284,7 +293,8 @@ RETURN_CUE_RE = re.compile(
     r"қайтарыл\w*|қайтарған\w*|елге орал\w*|орал(?:ды|ған)\w*|әкелін\w*|жеткізіл\w*|эвакуац\w*|"
     r"кайтарыл\w*|кайтып кел\w*|алып келин\w*|мекенине кайт\w*|"
     r"қайтарил\w*|олиб келин\w*|qaytaril\w*|olib kelin\w*|vataniga qayt\w*|evakuatsiya\w*|"
-    r"came (?:back|home)|arrived home|homecoming|airlifted|freed|прибыл\w* на родину|освобожд\w*|"
+    r"came (?:back|home)|arrived home|homecoming|airlifted|freed|(?:are|is|were|was) (?:now |back |safely )?home|"
+    r"landed|прибыл\w* на родину|освобожд\w*|"
     r"(?:carried|transported|flew|delivered)\b[^.;]{0,80}\bto (?:kazakhstan|kyrgyzstan|uzbekistan|tajikistan|"
     r"turkmenistan|(?:their )?homeland)|"
     r"olib chiqil\w*|олиб чиқил\w*|алып шығыл\w*|алып чыгыл\w*|көшіріл\w*|көчүрүл\w*|бошотул\w*|босатыл\w*|"
@@ -344,6 +354,15 @@ STATE_CUE_RE = re.compile(
     r"нигоҳ\s+дошта\s+мешаванд)(?![\w'])",
     re.IGNORECASE,
 )
+# People who came back by themselves are no return of the operation: "вернулись самостоятельно", "өз алдынча
+# кайтып келген эки аял", "returned on their own"
+SELF_RETURN_RE = re.compile(
+    r"(?<![\w'])(?:самостоятельно|on their own|by themselves|of their own accord|өз алдынча|өз бетінше|өз бетімен|"
+    r"o'z ixtiyori bilan|ўз ихтиёри билан|mustaqil ravishda|мустақил равишда|мустақилона|худ ба худ)(?![\w'])",
+    re.IGNORECASE,
+)
+# how far a self-return phrase may stand from the return verb it qualifies
+SELF_RETURN_REACH = 30
 # a state verb right after these describes the people in a relative clause: "47 people who are held ... returned"
 RELATIVE_BEFORE_RE = re.compile(r"(?<![\w'])(?:who|that|which|которые|которых|кто)[\s\u00a0]*$", re.IGNORECASE)
 
@@ -417,16 +436,20 @@ POSSESSIVE_NOUN_RE = re.compile(r".+(?:si|сі|сы|си|ы|і)", re.I)
 
 def held_where_they_are(sentence: str, start: int, end: int) -> bool:
     """True when the predicate nearest the figure at [start, end) of `sentence`, within its clause, says where
-    people are (STATE_CUE_RE) rather than that they were or will be returned: then the figure is neither a return
-    nor a planned one ("43 women and 92 children are held in prisons, and 75 children will be returned": 43 and 92)."""
+    people are (STATE_CUE_RE) or that they came back by themselves (SELF_RETURN_RE) rather than that they were or
+    will be returned: then the figure is neither a return nor a planned one ("43 women and 92 children are held in prisons, and 75 children will be returned": 43 and 92)."""
     clause_start = max((m.end() for m in CLAUSE_BREAK_RE.finditer(sentence, 0, start)), default=0)
     separator = CLAUSE_BREAK_RE.search(sentence, end)
     clause = sentence[:separator.start() if separator else len(sentence)]
     cues = [(m.start(), m.end(), True) for m in STATE_CUE_RE.finditer(clause, clause_start)
             if not RELATIVE_BEFORE_RE.search(clause[max(clause_start, m.start() - 12):m.start()])]
+    selves = [(m.start(), m.end(), True) for m in SELF_RETURN_RE.finditer(clause, clause_start)]
+    cues += selves
     if not cues:
         return False
     cues += [(m.start(), m.end(), False) for pattern in (RETURN_CUE_RE, PLANNED_CUE_RE)
-             for m in pattern.finditer(clause, clause_start)]
+             for m in pattern.finditer(clause, clause_start)
+             if not any(m.start() - SELF_RETURN_REACH <= self_end and self_start <= m.end() + SELF_RETURN_REACH
+                        for self_start, self_end, _ in selves)]
     nearest = min(cues, key=lambda cue: (start - cue[1] if cue[1] <= start else cue[0] - end, not cue[2]))
     return nearest[2]
