@@ -162,6 +162,9 @@ def test_a_word_reads_as_a_number_only_in_the_languages_that_have_it():
     # a predicate after a dash or a copula: "60ы – балдар" (60 of them are children), "бала – жетим" (orphans)
     ("ky", "Алардын 60ы – балдар, 12 бала – жетим.", [("60ы", 60, "children", "exact"), ("12", 12, "orphans", "exact")]),
     ("en", "Officials said 12 of the children were orphans.", [("12", 12, "orphans", "exact")]),
+    # the Tajik enclitic "and": "зану кӯдак" (women and children), "мардону занон" (men and women)
+    ("tg", "Аз Ироқ 50 нафар зану кӯдак баргардонида шуданд.", [("50", 50, "women_and_children", "exact")]),
+    ("tg", "Ба Ватан 30 мардону занон баргаштанд.", [("30", 30, "persons", "exact")]),
 ])
 def test_extract_one_sentence(lang, text, expected):
     facts = extract_facts("doc", text, lang)

@@ -71,6 +71,8 @@ from etl.facts.lexicon import (
 from etl.facts.numbers import NumberSpan, normalize_word
 from etl.facts.records import Draft
 
+# Tajik "and" written as an enclitic on the first noun: "зан-у кӯдак" -> "зану кӯдак"
+TAJIK_AND_ENCLITIC = "у"
 # the words after a number that are read for its noun phrase
 TOKEN_WINDOW_CHARS = 200
 # adjectives, participles and measure words skipped between a number and its noun
@@ -272,13 +274,19 @@ def _noun_phrase(tokens: list[Token], cursor: int) -> tuple[str | None, int, int
         return "women_and_children", cursor + 2, tokens[cursor + 1][2]
     if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in CONJUNCTIONS:
         second, after_second, second_end = _head_noun(tokens, cursor + 1)
-        if second is not None:
-            pair = {subject, second}
-            if pair == {"women", "children"}:
-                return "women_and_children", after_second, second_end
-            if pair <= PEOPLE - {"families"} and len(pair) > 1:
-                return "persons", after_second, second_end
+        if second is not None and _pair_subject(subject, second) is not None:
+            return _pair_subject(subject, second), after_second, second_end
     return subject, cursor, end
+
+
+def _pair_subject(first: str, second: str) -> str | None:
+    """Subject of "X and Y": women and children -> women_and_children; two other kinds of people -> persons."""
+    pair = {first, second}
+    if pair == {"women", "children"}:
+        return "women_and_children"
+    if pair <= PEOPLE - {"families"} and len(pair) > 1:
+        return "persons"
+    return None
 
 
 def _two_nouns(first: str, second: str, second_word: str) -> str:
@@ -308,6 +316,16 @@ def _country_of_citizen(tokens: list[Token], cursor: int) -> bool:
     return bool(POSSESSIVE_NOUN_RE.fullmatch(following)) and noun_subject(following) in PEOPLE
 
 
+def _tajik_and(tokens: list[Token], cursor: int) -> str | None:
+    """Subject of a Tajik pair joined by the enclitic "-у" ("зану кӯдак", "мардону занон"), else None."""
+    word = normalize_word(tokens[cursor][0])
+    if not word.endswith(TAJIK_AND_ENCLITIC) or cursor + 1 >= len(tokens):
+        return None
+    first = noun_subject(word[:-len(TAJIK_AND_ENCLITIC)])
+    second = noun_subject(tokens[cursor + 1][0])
+    return _pair_subject(first, second) if first and second else None
+
+
 def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
     """Subject of the first counted noun from tokens[cursor], after at most MAX_MODIFIERS modifiers."""
     skipped = 0
@@ -324,6 +342,9 @@ def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
         if AGE_OR_DURATION_RE.fullmatch(normalize_word(word)):
             return None, cursor, 0
         subject = noun_subject(word)
+        joined = _tajik_and(tokens, cursor) if subject is None else None
+        if joined is not None:
+            return joined, cursor + 2, tokens[cursor + 1][2]  # "зану кӯдак" (women and children)
         if subject is not None:
             end = tokens[cursor][2]
             cursor += 1
