@@ -394,3 +394,17 @@ def test_a_running_count_that_now_exceeds_a_figure_is_a_total():
     rows = _repatriations("Since the first flight, the number of citizens brought home now exceeds 700.", "en",
                           published=dt.date(2021, 3, 1))
     assert list(zip(rows["value"], rows["is_total"], rows["year_from"].isna())) == [(700, True, True)]
+
+
+@pytest.mark.parametrize("lang, body, name, values", [
+    ("ru", ("Из Сирии в рамках операции «Мейрим» вернули 30 детей. С 2019 года в ходе операции на родину вернулись "
+            "более 400 человек."), "Мейрим", [30, 400]),
+    ("en", ("The Aikol mission brought 40 citizens home. They were met by relatives. Since 2022 this operation has "
+            "returned 300 people."), "Aikol", [40, 300]),
+])
+def test_the_operation_without_its_name_is_the_one_named_just_before(lang, body, name, values):
+    start = body.index(name)
+    entities = pd.DataFrame([{"doc_id": "doc", "entity_type": "OPERATION", "start": start, "end": start + len(name),
+                              "canonical_name": name, "text": name, "canonical_id": None}])
+    facts = extract_facts("doc", body, lang, entities)
+    assert [(fact.value, fact.operation) for fact in facts] == [(value, name) for value in values]

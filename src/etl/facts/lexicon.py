@@ -363,6 +363,10 @@ SELF_RETURN_RE = re.compile(
 )
 # how far a self-return phrase may stand from the return verb it qualifies
 SELF_RETURN_REACH = 30
+# "the operation" without its name ("операцияның төрт кезеңінде", "this operation"): the one named just before
+OPERATION_ANAPHOR_RE = re.compile(
+    r"(?<![\w'])(?:(?:the|this) (?:operation|mission)|операци[яиюей]\w*|operatsiya\w*|операцияс\w*|amaliyot\w*|"
+    r"амалиёт\w*|амалиёти\w*)(?![\w'])", re.IGNORECASE)
 # a state verb right after these describes the people in a relative clause: "47 people who are held ... returned"
 RELATIVE_BEFORE_RE = re.compile(r"(?<![\w'])(?:who|that|which|которые|которых|кто)[\s\u00a0]*$", re.IGNORECASE)
 
