@@ -147,6 +147,24 @@ def test_a_word_reads_as_a_number_only_in_the_languages_that_have_it():
     ("uz", "«Меҳр» операцияси доирасида 98 нафар аёл ва бола қайтарилди.",
      [("98", 98, "women_and_children", "exact")]),
     ("uz", "32 yoshli erkak, 2019 yilda.", []),
+    # a figure passed, a Tajik "close to", Tajik "аз" (from) after a noun, a Turkic "аз" (less) after an ablative
+    ("en", "The number of children returned from Iraq has exceeded 300.", [("300", 300, "children", "more_than")]),
+    ("ru", "Число вернувшихся граждан к концу года превысило 300.", [("300", 300, "persons", "more_than")]),
+    ("tg", "Дар урдугоҳҳо наздик ба 50 кӯдак боқӣ мондаанд.", [("50", 50, "children", "about")]),
+    ("tg", "35 кӯдак аз Ироқ ба Ватан баргардонида шуданд.", [("35", 35, "children", "exact")]),
+    ("kk", "Лагерьде 100 адамнан аз қалды.", [("100", 100, "persons", "less_than")]),
+    # "N of them" after a genitive or an ablative noun; "more than N of them"; full orphans; aircraft
+    ("uz", "Ularning 7 nafari to'liq yetim.", [("7", 7, "orphans", "exact")]),
+    ("uz", "Iroqdan qaytarilgan 90 ta boladan 60 nafari maktabga bordi.",
+     [("90", 90, "children", "exact"), ("60", 60, "children", "exact")]),
+    ("uz", "Ulardan 80 nafardan ziyodi bolalar.", [("80", 80, "children", "more_than")]),
+    ("ky", "Мекенине эки учак менен 120 адам кайтарылды.", [("эки", 2, "other", "exact"), ("120", 120, "persons", "exact")]),
+    # a predicate after a dash or a copula: "60ы – балдар" (60 of them are children), "бала – жетим" (orphans)
+    ("ky", "Алардын 60ы – балдар, 12 бала – жетим.", [("60ы", 60, "children", "exact"), ("12", 12, "orphans", "exact")]),
+    ("en", "Officials said 12 of the children were orphans.", [("12", 12, "orphans", "exact")]),
+    # the Tajik enclitic "and": "зану кӯдак" (women and children), "мардону занон" (men and women)
+    ("tg", "Аз Ироқ 50 нафар зану кӯдак баргардонида шуданд.", [("50", 50, "women_and_children", "exact")]),
+    ("tg", "Ба Ватан 30 мардону занон баргаштанд.", [("30", 30, "persons", "exact")]),
 ])
 def test_extract_one_sentence(lang, text, expected):
     facts = extract_facts("doc", text, lang)

@@ -345,3 +345,66 @@ def test_groups_told_one_by_one_after_a_return_are_its_parts(lang, text, parts):
 def test_a_group_sentence_with_its_own_return_is_its_own_return():
     facts = _facts("Из Ирака вернули 150 граждан. Вторая группа из 40 детей вернулась позже.", "ru")
     assert all(fact.parent_fact_id is None for fact in facts)
+
+
+@pytest.mark.parametrize("lang, text, parts", [
+    # a part in its own sentence, after a genitive or ablative noun or pronoun, possibly capitalized
+    ("ky", "Сириядан 90 жаран кайтарылды. Алардын 60ы – балдар, 12 бала – жетим.", {60: 90, 12: 60}),
+    ("uz", "Iroqdan 64 nafar fuqaro, jumladan 20 nafar ayol va 44 nafar bola olib kelindi. Bolalardan 9 nafari yetim.",
+     {20: 64, 44: 64, 9: 44}),
+    # Tajik "аз шумораи" (of the number of) after a sentence without figures
+    ("tg", ("Аз Ироқ 60 нафар – 20 зан ва 40 кӯдак баргардонида шуданд. Вазорат хабар дод.\n"
+            "Аз шумораи кӯдакон 7 нафар ятим мебошанд."), {20: 60, 40: 60, 7: 40}),
+    # a breakdown after a dash, when its parts add up to the whole
+    ("ru", "На родину вернули тридцать граждан — десять женщин и 20 детей.", {10: 30, 20: 30}),
+    ("en", ("The plane brought home 50 citizens (10 women and 40 children). Two buses met them. "
+            "9 of the children are orphans."), {10: 50, 40: 50, 9: 40}),
+    # the rest of a group: "Қалған 15 бала" after "the 60 of the 75"
+    ("kk", "Ирактан қайтарылған 75 баланың 60-ы туыстарына берілді. Қалған 15 бала орталықта.", {60: 75, 15: 75}),
+])
+def test_parts_named_in_a_later_sentence_or_after_a_dash(lang, text, parts):
+    facts = _facts(text, lang)
+    value_of = {fact.fact_id: fact.value for fact in facts}
+    assert {fact.value: value_of[fact.parent_fact_id] for fact in facts if fact.parent_fact_id} == parts
+
+
+def test_a_dash_before_figures_that_do_not_add_up_makes_no_breakdown():
+    facts = _facts("Вернули 30 граждан — ещё 10 женщин ждут решения.", "ru")
+    assert all(fact.parent_fact_id is None for fact in facts)
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("en", "A flight carrying 70 Uzbek citizens landed in Tashkent."),
+    ("en", "Sixty Kyrgyz women and children are home from Iraq."),
+])
+def test_a_landing_or_being_home_is_a_return(lang, text):
+    assert len(_repatriations(text, lang)) == 1
+
+
+@pytest.mark.parametrize("lang, text, returned", [
+    ("kk", "2020 жылы Сириядан өз бетінше оралған үш әйел сотталды.", []),
+    ("en", "Officials said 40 people were repatriated, while 6 women returned on their own.", [40]),
+    ("ru", "Из лагерей вернули 100 человек, а 20 человек вернулись самостоятельно.", [100]),
+])
+def test_people_who_came_back_on_their_own_are_no_return(lang, text, returned):
+    assert list(_repatriations(text, lang)["value"]) == returned
+
+
+def test_a_running_count_that_now_exceeds_a_figure_is_a_total():
+    rows = _repatriations("Since the first flight, the number of citizens brought home now exceeds 700.", "en",
+                          published=dt.date(2021, 3, 1))
+    assert list(zip(rows["value"], rows["is_total"], rows["year_from"].isna())) == [(700, True, True)]
+
+
+@pytest.mark.parametrize("lang, body, name, values", [
+    ("ru", ("Из Сирии в рамках операции «Мейрим» вернули 30 детей. С 2019 года в ходе операции на родину вернулись "
+            "более 400 человек."), "Мейрим", [30, 400]),
+    ("en", ("The Aikol mission brought 40 citizens home. They were met by relatives. Since 2022 this operation has "
+            "returned 300 people."), "Aikol", [40, 300]),
+])
+def test_the_operation_without_its_name_is_the_one_named_just_before(lang, body, name, values):
+    start = body.index(name)
+    entities = pd.DataFrame([{"doc_id": "doc", "entity_type": "OPERATION", "start": start, "end": start + len(name),
+                              "canonical_name": name, "text": name, "canonical_id": None}])
+    facts = extract_facts("doc", body, lang, entities)
+    assert [(fact.value, fact.operation) for fact in facts] == [(value, name) for value in values]

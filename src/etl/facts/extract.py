@@ -18,7 +18,14 @@ import pandas as pd
 import pyarrow as pa
 
 from etl.entities.extract import named_operations
-from etl.facts.lexicon import PEOPLE, REGION_RE, has_planned_cue, has_return_cue, held_where_they_are
+from etl.facts.lexicon import (
+    OPERATION_ANAPHOR_RE,
+    PEOPLE,
+    REGION_RE,
+    has_planned_cue,
+    has_return_cue,
+    held_where_they_are,
+)
 from etl.facts.numbers import find_numbers, mask_non_counts
 from etl.facts.reading import (
     Mention,
@@ -125,7 +132,8 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
                 # A count of countries is not about one country ("the 9 countries in the region (..., Turkey)").
                 country=(None if draft.subject == "countries"
                          else pick_country(countries, draft, sentence, clause, None if regional else document_home)),
-                operation=pick_nearest(operations, draft, [clause, sentence]) or (
+                operation=pick_nearest(operations, draft, [clause, sentence])
+                or _operation_referred_to(body, operations, sentences, draft) or (
                     # a stated total sums returns of several operations and years ("Всего ... 551", "since 2019")
                     document_operation if draft.subject in PEOPLE and not totals[index]
                     and not covers_a_period(year_from, year_to) and not regional else None),
@@ -142,6 +150,16 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
     if title:
         facts += _title_facts(doc_id, title, lang, facts, document_home, document_operation)
     return facts
+
+
+def _operation_referred_to(body: str, operations: list, sentences: list[tuple[int, int]], draft: Draft) -> str | None:
+    """The operation named last before the figure's sentence, when that sentence says "the operation" without a
+    name ("«Жусан» ... . 2019 жылдан бері операцияның төрт кезеңінде 600-ден астам азамат қайтарылған")."""
+    sentence_start, sentence_end = sentences[draft.sentence_index]
+    if not OPERATION_ANAPHOR_RE.search(body, sentence_start, sentence_end):
+        return None
+    named = sorted(operation for operation in operations if operation[1] <= sentence_start)
+    return named[-1][2] if named else None
 
 
 def _drafts(masked: str, sentences: list[tuple[int, int]], lang: str | None) -> list[Draft]:

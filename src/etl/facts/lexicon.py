@@ -68,7 +68,7 @@ _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
                  r"подрост(?:ок|ка|ков|кам|ками|ках|ки)|младен(?:ец|ца|цев|цам|цами|цах|цы)|малолетн(?:их|ие|им)|"
                  r"мальчи(?:к|ка|ков|кам|ками|ках|ки)|девоч(?:ка|ки|ек|кам|ками|ках|ку)|"
                  r"child|children|kids?|minors?|boys?|girls?|teenagers?|adolescents?|infants?|bab(?:y|ies)|"
-                 r"juveniles?|youngsters?|" + _turkic("бала", "сәби", "жасөспірім", "өспүрүм", "перзент", "бола", "ўсмир",
+                 r"juveniles?|youngsters?|" + _turkic("бала", "балдар", "сәби", "жасөспірім", "өспүрүм", "перзент", "бола", "ўсмир",
                                                        "гўдак", "фарзанд", "bola", "o'smir", "go'dak", "farzand",
                                                        # boys and girls: "8-і ұл, 6-сы қыз", "o'g'il bola"
                                                        "ұл", "уул", "o'g'il", "ўғил", "қыз", "кыз", "qiz", "қиз") + "|"
@@ -127,7 +127,10 @@ _SUBJECT_NOUN_PATTERNS: list[tuple[str, str]] = [
               r"flights?|planes?|aircraft|regions?|cities|city|cent(?:er|re)s?|schools?|projects?|programm?e?s?|"
               r"delegations?|institutions?|agenc(?:y|ies)|"
               + _turkic("ұлт", "этнос", "лагерь", "лагер", "ұйым", "улут", "уюм", "миллат", "ташкилот", "millat",
-                        "lager", "tashkilot", "рейс", "reys", "мектеп", "maktab", "мактаб")),
+                        "lager", "tashkilot", "рейс", "reys", "мектеп", "maktab", "мактаб",
+                        # aircraft: "екі ұшақпен", "эки учак менен", "ikki samolyotda"
+                        "ұшақ", "учак", "samolyot", "самолёт", "самолет", "tayyora", "тайёра") + "|"
+              + _tajik("ҳавопаймо", "тайёра")),
 ]
 SUBJECT_NOUNS = [(subject, re.compile(pattern.replace("ё", "е"))) for subject, pattern in _SUBJECT_NOUN_PATTERNS]
 
@@ -150,15 +153,26 @@ TURKIC_ADJECTIVE_RE = re.compile(
 )
 # "беш жаңы социалдык кызматкер", "yana 12 nafar", "тағы 40 бала": new/other/more before the noun
 TURKIC_MODIFIERS = {"жаңа", "жаңы", "yangi", "янги", "басқа", "башка", "boshqa", "бошқа", "тағы", "дагы", "yana",
-                    "яна", "кішкентай", "кичинекей", "kichik", "кичик"}
+                    "яна", "кішкентай", "кичинекей", "kichik", "кичик",
+                    # "12 nafari chin yetim", "тўлиқ етим": full orphans (both parents lost)
+                    "chin", "чин", "to'liq", "тўлиқ", "толук", "толық"}
 MEASURE_WORDS = {"nafar", "нафар", "nafari", "нафари", "nafarini", "нафарини", "нафарашон", "нафараш", "ta", "та",
                  "tasi", "еще", "more"}
 # "young" before a children noun, not an age: "156 жаш бала", "жас балалар", "yosh bolalar"
 YOUNG_WORDS = {"жас", "жаш", "ёш", "yosh"}
+# "N nafari" (N of them), "N nafardan ziyodi" (more than N of them): the whole is named before, in the genitive
+# or the ablative ("Bolalarning 12 nafari", "boladan 140 nafari")
+POSSESSIVE_MEASURE_WORDS = {"nafari", "нафари", "nafarini", "нафарини", "tasi", "таси"}
+ABLATIVE_MEASURE_WORDS = {"nafardan", "нафардан", "tadan", "тадан"}
+# an ablative noun right before the number names the group it is taken from: "boladan 140 nafari"
+ABLATIVE_BEFORE_RE = re.compile(r"([^\W\d_']+(?:дан|ден|тан|тен|нан|нен|дон|дөн|тон|төн|dan|tan|nan))[\s\u00a0]*$",
+                                re.IGNORECASE)
 # Uzbek/Tajik "nafar" counts people when no noun follows it: "ҳаҷми 260 нафар", "yana 12 nafar qaytdi"
 PERSON_MEASURE_WORDS = {"nafar", "нафар", "нафарашон", "нафараш"}
 # "of whom 400 were children": a copula may stand between a breakdown part and its noun
 COPULAS = {"were", "are", "was", "is", "являются", "являлись", "были", "было"}
+# subjects that a predicate "orphans" narrows: "30 of the children are orphans", "18 бала – жетім"
+ORPHANED_BY_PREDICATE = frozenset({"children", "persons"})
 CONJUNCTIONS = {"и", "and", "мен", "пен", "бен", "және", "жана", "менен", "va", "ва", "&"}
 # a bare case ending written apart from the digits: "700 dan ortiq"
 DETACHED_CASE_ENDINGS = {"dan", "ga", "дан", "ден", "га", "ге", "нан", "нен"}
@@ -177,7 +191,9 @@ AGE_OR_DURATION_RE = re.compile(
 
 _QUALIFIER_PHRASES_BEFORE: list[tuple[str, str]] = [
     ("more_than", r"более чем|больше чем|более|свыше|больше|сверх|more than|over|upwards of|in excess of|above|"
-                  r"well over|just over|in all over|беш аз|зиёда аз|зиёд аз|зиёда аз|аз \d+ зиёд"),
+                  r"well over|just over|in all over|беш аз|зиёда аз|зиёд аз|зиёда аз|аз \d+ зиёд|"
+                  # a figure passed: "now exceeds 500", "превысило 300"
+                  r"exceeds|exceeded|exceeding|превысил[аои]?|превышает|превышают|превысит"),
     ("at_least", r"не менее чем|не менее|не меньше чем|не меньше|как минимум|по меньшей мере|по крайней мере|минимум|"
                  r"at least|no fewer than|no less than|not less than|a minimum of|кемінде|кеминде|жок дегенде|"
                  r"kamida|камида|ең кемі|на камтар аз|ҳадди ақал|дасти кам"),
@@ -186,7 +202,7 @@ _QUALIFIER_PHRASES_BEFORE: list[tuple[str, str]] = [
                   r"as many as|то|қариб|кам аз"),
     ("about", r"около|порядка|примерно|приблизительно|ориентировочно|где-то|about|around|approximately|roughly|"
               r"some|an estimated|estimated|close to|circa|approx\.?|шамамен|шамасы|болжол менен|болжолу|болжол|"
-              r"qariyb|taxminan|тахминан|қарийб|тахминан|тақрибан|таќрибан|наздики|тахминан"),
+              r"qariyb|taxminan|тахминан|қарийб|тахминан|тақрибан|таќрибан|наздики|тахминан|наздик ба|қариб ба"),
 ]
 QUALIFIERS_BEFORE = [(q, re.compile(rf"(?<![\w'])(?:{p})[\s\u00a0]*$")) for q, p in _QUALIFIER_PHRASES_BEFORE]
 QUALIFIERS_AFTER: dict[str, str] = {
@@ -195,6 +211,10 @@ QUALIFIERS_AFTER: dict[str, str] = {
     **dict.fromkeys(["жуық", "жакын", "yaqin", "яқин", "шамасында"], "about"),
     **dict.fromkeys(["кем", "аз", "kam", "кам", "az", "дейін", "шейін", "чейин", "gacha", "гача"], "less_than"),
 }
+# These compare only after an ablative ("100-ден аз", "50 kishidan kam"): Tajik "аз" after a noun is "from"
+# ("104 кӯдак аз урдугоҳҳо": 104 children from the camps, exact)
+LESS_AFTER_ABLATIVE_ONLY = frozenset({"аз", "az", "кам", "kam"})
+ABLATIVE_END_RE = re.compile(r"(?:дан|ден|тан|тен|нан|нен|дон|дөн|тон|төн|нон|нөн|dan|tan|nan)$", re.IGNORECASE)
 # the same postpositions with a possessive ending: "балалардың 30-дан астамы" (more than 30 of the children)
 POSSESSIVE_QUALIFIERS_AFTER: dict[str, str] = {
     **dict.fromkeys(["астамы", "артығы", "ашыгы", "ашууну", "ortig'i", "ortiqi", "ziyodi", "ортиғи", "зиёди"],
@@ -232,7 +252,8 @@ TOTAL_BEFORE_RE = re.compile(
     r"total of|altogether|overall|in all|барлығы|барлыгы|жалпы|жалпысынан|бардыгы|баары|jami|жами|umumiy|умумий|"
     r"hammasi|ҳаммаси|"
     # a running count to date is a total of the returns so far
-    r"to date|so far|until now|in recent years|на сегодняшний день|до сих пор|к настоящему времени|"
+    r"to date|so far|until now|in recent years|now (?:exceeds|stands at|totals)|has now reached|"
+    r"уже превысил\w*|уже составляет|на сегодняшний день|до сих пор|к настоящему времени|"
     r"за последние годы|за все время|буга чейин|бүгүнкү күнгө чейин|акыркы жылдары|бүгінге дейін|осы уақытқа дейін|"
     r"соңғы жылдары|bugungi kungacha|бугунги кунгача|shu kungacha|шу кунгача|то имрӯз|то ба имрӯз|солҳои охир)(?![\w'])",
     re.I,
@@ -242,9 +263,17 @@ BREAKDOWN_MARKER_RE = re.compile(
     r"(?<![\w'])(?:из них|из которых|в том числе|в т\. ?ч\.|включая|среди них|среди которых|of whom|of which|of them|"
     r"including|among them|among whom|оның ішінде|олардың ішінде|соның ішінде|анын ичинде|алардын ичинен|"
     r"алардын ичинде|анын ичинен|анын ичинде|шундан|улардан|шулардан|shundan|ulardan|shu jumladan|jumladan|"
-    r"шу жумладан|жумладан|аз ҷумла|аз он ҷумла|аз онҳо|аз ин шумора)(?![\w'])",
+    r"шу жумладан|жумладан|аз ҷумла|аз он ҷумла|аз онҳо|аз ин шумора|аз шумораи)(?![\w'])",
     re.I,
 )
+# "The remaining 14 children ...", "Калган 14 бала ...": opening a sentence, the rest of a group counted just before
+REMAINDER_OPENER_RE = re.compile(
+    r"^[\s\u00a0]*(?:the (?:remaining|other)|the rest of the|остальные|оставшиеся|қалған|калган|qolgan|қолган|"
+    r"боқимонда)[\s\u00a0]+$", re.IGNORECASE)
+# "30 of the children": a part of a group counted before, named again by its noun
+OF_THE_AFTER_NUMBER_RE = re.compile(r"[\s\u00a0]+of (?:the|these|those)(?![\w'])", re.IGNORECASE)
+# a dash that opens a breakdown right after a whole: "двадцать пять граждан — семь женщин и 18 детей"
+SPACED_DASH_RE = re.compile(r"\s[—–]\s")
 # "a mother and her four children", "женщина и её четверо детей": a possessive pronoun right before a part
 POSSESSIVE_PRONOUN_BEFORE_RE = re.compile(
     r"(?<![\w'])(?:her|his|their|её|ее|его|их|оның|олардың|анын|алардын|uning|ularning|унинг|уларнинг|вай|онҳо)"
@@ -264,7 +293,8 @@ RETURN_CUE_RE = re.compile(
     r"қайтарыл\w*|қайтарған\w*|елге орал\w*|орал(?:ды|ған)\w*|әкелін\w*|жеткізіл\w*|эвакуац\w*|"
     r"кайтарыл\w*|кайтып кел\w*|алып келин\w*|мекенине кайт\w*|"
     r"қайтарил\w*|олиб келин\w*|qaytaril\w*|olib kelin\w*|vataniga qayt\w*|evakuatsiya\w*|"
-    r"came (?:back|home)|arrived home|homecoming|airlifted|freed|прибыл\w* на родину|освобожд\w*|"
+    r"came (?:back|home)|arrived home|homecoming|airlifted|freed|(?:are|is|were|was) (?:now |back |safely )?home|"
+    r"landed|прибыл\w* на родину|освобожд\w*|"
     r"(?:carried|transported|flew|delivered)\b[^.;]{0,80}\bto (?:kazakhstan|kyrgyzstan|uzbekistan|tajikistan|"
     r"turkmenistan|(?:their )?homeland)|"
     r"olib chiqil\w*|олиб чиқил\w*|алып шығыл\w*|алып чыгыл\w*|көшіріл\w*|көчүрүл\w*|бошотул\w*|босатыл\w*|"
@@ -324,6 +354,19 @@ STATE_CUE_RE = re.compile(
     r"нигоҳ\s+дошта\s+мешаванд)(?![\w'])",
     re.IGNORECASE,
 )
+# People who came back by themselves are no return of the operation: "вернулись самостоятельно", "өз алдынча
+# кайтып келген эки аял", "returned on their own"
+SELF_RETURN_RE = re.compile(
+    r"(?<![\w'])(?:самостоятельно|on their own|by themselves|of their own accord|өз алдынча|өз бетінше|өз бетімен|"
+    r"o'z ixtiyori bilan|ўз ихтиёри билан|mustaqil ravishda|мустақил равишда|мустақилона|худ ба худ)(?![\w'])",
+    re.IGNORECASE,
+)
+# how far a self-return phrase may stand from the return verb it qualifies
+SELF_RETURN_REACH = 30
+# "the operation" without its name ("операцияның төрт кезеңінде", "this operation"): the one named just before
+OPERATION_ANAPHOR_RE = re.compile(
+    r"(?<![\w'])(?:(?:the|this) (?:operation|mission)|операци[яиюей]\w*|operatsiya\w*|операцияс\w*|amaliyot\w*|"
+    r"амалиёт\w*|амалиёти\w*)(?![\w'])", re.IGNORECASE)
 # a state verb right after these describes the people in a relative clause: "47 people who are held ... returned"
 RELATIVE_BEFORE_RE = re.compile(r"(?<![\w'])(?:who|that|which|которые|которых|кто)[\s\u00a0]*$", re.IGNORECASE)
 
@@ -384,8 +427,10 @@ NUMBER_OF_RE = re.compile(
 )
 TURKIC_COUNT_OF_RE = re.compile(r"(?P<noun>[^\W\d_']+)\s+(?:саны|soni|сони)\s*(?P<gap>[^\d]{0,15})$", re.I)
 COUNT_OF_GAP_RE = re.compile(
-    r"\s*(?:[—–:-]|reached|stood at|stands at|was|is|totall?ed|totals|amounted to|rose to|is now|составил[аои]?|"
-    r"составляет|достигл[аои]?|достиг|превысил[аои]?)?\s*(?:[^\W\d_]+\s*)?",
+    # up to four words may stand before the verb: "the number of citizens returned under Zhusan now exceeds 500"
+    r"\s*(?:(?:[^\W\d_]+\s+){0,4}?(?:[—–:-]|reached|stood at|stands at|was|is|totall?ed|totals|amounted to|rose to|"
+    r"is now|exceeds|exceeded|составил[аои]?|составляет|достигл[аои]?|достиг|превысил[аои]?|превышает))?"
+    r"\s*(?:[^\W\d_]+\s*)?",
     re.I,
 )
 NOUN_WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -395,16 +440,20 @@ POSSESSIVE_NOUN_RE = re.compile(r".+(?:si|сі|сы|си|ы|і)", re.I)
 
 def held_where_they_are(sentence: str, start: int, end: int) -> bool:
     """True when the predicate nearest the figure at [start, end) of `sentence`, within its clause, says where
-    people are (STATE_CUE_RE) rather than that they were or will be returned: then the figure is neither a return
-    nor a planned one ("43 women and 92 children are held in prisons, and 75 children will be returned": 43 and 92)."""
+    people are (STATE_CUE_RE) or that they came back by themselves (SELF_RETURN_RE) rather than that they were or
+    will be returned: then the figure is neither a return nor a planned one ("43 women and 92 children are held in prisons, and 75 children will be returned": 43 and 92)."""
     clause_start = max((m.end() for m in CLAUSE_BREAK_RE.finditer(sentence, 0, start)), default=0)
     separator = CLAUSE_BREAK_RE.search(sentence, end)
     clause = sentence[:separator.start() if separator else len(sentence)]
     cues = [(m.start(), m.end(), True) for m in STATE_CUE_RE.finditer(clause, clause_start)
             if not RELATIVE_BEFORE_RE.search(clause[max(clause_start, m.start() - 12):m.start()])]
+    selves = [(m.start(), m.end(), True) for m in SELF_RETURN_RE.finditer(clause, clause_start)]
+    cues += selves
     if not cues:
         return False
     cues += [(m.start(), m.end(), False) for pattern in (RETURN_CUE_RE, PLANNED_CUE_RE)
-             for m in pattern.finditer(clause, clause_start)]
+             for m in pattern.finditer(clause, clause_start)
+             if not any(m.start() - SELF_RETURN_REACH <= self_end and self_start <= m.end() + SELF_RETURN_REACH
+                        for self_start, self_end, _ in selves)]
     nearest = min(cues, key=lambda cue: (start - cue[1] if cue[1] <= start else cue[0] - end, not cue[2]))
     return nearest[2]

@@ -19,6 +19,9 @@ import pandas as pd
 from razdel import sentenize
 
 from etl.facts.lexicon import (
+    ABLATIVE_BEFORE_RE,
+    ABLATIVE_END_RE,
+    ABLATIVE_MEASURE_WORDS,
     ABOUT_NUMBER_RE,
     AGE_OR_DURATION_RE,
     BREAKDOWN_BEFORE_NUMBER_RE,
@@ -36,12 +39,15 @@ from etl.facts.lexicon import (
     ENGLISH_OF_DETERMINERS,
     GENITIVE_BEFORE_RE,
     GENITIVE_PRONOUNS,
+    LESS_AFTER_ABLATIVE_ONLY,
     MEASURE_WORDS,
     NOUN_WORD_RE,
     NUMBER_OF_RE,
+    ORPHANED_BY_PREDICATE,
     PART_OF_AFTER_NUMBER_RE,
     PEOPLE,
     PERSON_MEASURE_WORDS,
+    POSSESSIVE_MEASURE_WORDS,
     POSSESSIVE_MODIFIERS,
     POSSESSIVE_NOUN_RE,
     POSSESSIVE_NUMBER_RE,
@@ -65,6 +71,8 @@ from etl.facts.lexicon import (
 from etl.facts.numbers import NumberSpan, normalize_word
 from etl.facts.records import Draft
 
+# Tajik "and" written as an enclitic on the first noun: "зан-у кӯдак" -> "зану кӯдак"
+TAJIK_AND_ENCLITIC = "у"
 # the words after a number that are read for its noun phrase
 TOKEN_WINDOW_CHARS = 200
 # adjectives, participles and measure words skipped between a number and its noun
@@ -170,10 +178,12 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     tokens = [(match.group(), after_number + match.start(), after_number + match.end())
               for match in TOKEN_RE.finditer(window)]
     cursor = 0
-    possessive = bool(POSSESSIVE_NUMBER_RE.search(number_text))
-    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in DETACHED_CASE_ENDINGS:
+    possessive = bool(POSSESSIVE_NUMBER_RE.search(number_text)) or (
+        bool(tokens) and normalize_word(tokens[0][0]) in POSSESSIVE_MEASURE_WORDS)
+    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in DETACHED_CASE_ENDINGS | ABLATIVE_MEASURE_WORDS:
         cursor += 1
-    if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in QUALIFIERS_AFTER:
+    if (cursor < len(tokens) and normalize_word(tokens[cursor][0]) in QUALIFIERS_AFTER
+            and _compares(tokens[cursor][0], tokens[cursor - 1][0] if cursor else number_text)):
         if qualifier == "exact":
             qualifier = QUALIFIERS_AFTER[normalize_word(tokens[cursor][0])]
         cursor += 1
@@ -183,7 +193,8 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
         possessive = True
         cursor += 1
     if (cursor < len(tokens) and (normalize_word(tokens[cursor][0]) in COPULAS or tokens[cursor][0] in DASH_COPULAS)
-            and BREAKDOWN_BEFORE_NUMBER_RE.search(left)):
+            and (BREAKDOWN_BEFORE_NUMBER_RE.search(left) or possessive)):
+        # "Из них свыше 360 — дети", "Олардың 156-сы – балалар" (156 of them are children)
         cursor += 1
     if (cursor + 1 < len(tokens) and tokens[cursor][0].lower() == "of"
             and normalize_word(tokens[cursor + 1][0]) in ENGLISH_OF_DETERMINERS):
@@ -197,15 +208,20 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     if subject is not None and qualifier == "exact" and cursor < len(tokens):
         # Kyrgyz/Kazakh/Uzbek put the comparison after the noun too: "460 адамдан ашык", "30 адамга чейин"
         postposition = normalize_word(tokens[cursor][0])
-        if postposition in QUALIFIERS_AFTER:
+        if postposition in QUALIFIERS_AFTER and _compares(tokens[cursor][0], tokens[cursor - 1][0]):
             qualifier = QUALIFIERS_AFTER[postposition]
-    if subject is None and possessive:
-        genitive = GENITIVE_BEFORE_RE.search(masked[sentence_start:span.start])
-        subject = noun_subject(genitive.group(1)) if genitive else None
+    if subject in ORPHANED_BY_PREDICATE and _orphans_predicate(tokens, cursor):
+        subject = "orphans"  # "30 of the children are orphans", "18 бала – жетім"
+    if possessive and subject not in PEOPLE:
+        # N of the group named before: "балалардың 30-ы", "boladan 140 nafari maktabga bordi" (a place after it
+        # is no counted noun)
+        genitive = (GENITIVE_BEFORE_RE.search(masked[sentence_start:span.start])
+                    or ABLATIVE_BEFORE_RE.search(masked[sentence_start:span.start]))
+        before = noun_subject(genitive.group(1)) if genitive else None
         if genitive and normalize_word(genitive.group(1)) in GENITIVE_PRONOUNS:
-            subject = "persons"  # "алардын 200гө чамалуусу": about 200 of them (people named before)
-        if subject is not None:
-            return Reading(subject=subject, qualifier=qualifier, noun_end=span.end, noun_before=True)
+            before = "persons"  # "алардын 200гө чамалуусу": about 200 of them (people named before)
+        if before is not None and (subject is None or before in PEOPLE):
+            return Reading(subject=before, qualifier=qualifier, noun_end=span.end, noun_before=True)
     if subject is None and RETURN_VERB_AFTER_RE.match(masked, after_number):
         # "еще 90 вернулись самостоятельно", "40 returned on their own": people, named by the verb
         return Reading(subject="persons", qualifier=qualifier, noun_end=span.end)
@@ -215,6 +231,19 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
             return None
         return Reading(subject=before, qualifier=qualifier, noun_end=span.end, noun_before=True)
     return Reading(subject=subject, qualifier=qualifier, noun_end=noun_end)
+
+
+def _compares(postposition: str, before: str) -> bool:
+    """True when a Turkic comparison word after a number or noun compares: "аз"/"kam" (less) only after an
+    ablative ("100-ден аз"), since Tajik "аз" is "from" ("104 кӯдак аз урдугоҳҳо")."""
+    return normalize_word(postposition) not in LESS_AFTER_ABLATIVE_ONLY or bool(ABLATIVE_END_RE.search(before))
+
+
+def _orphans_predicate(tokens: list[Token], cursor: int) -> bool:
+    """True when a copula or a dash, then an orphans noun, follow the counted noun: "… are orphans", "– жетім"."""
+    if cursor >= len(tokens) or not (normalize_word(tokens[cursor][0]) in COPULAS or tokens[cursor][0] in DASH_COPULAS):
+        return False
+    return cursor + 1 < len(tokens) and noun_subject(tokens[cursor + 1][0]) == "orphans"
 
 
 def _noun_before(left: str) -> str | None:
@@ -245,13 +274,19 @@ def _noun_phrase(tokens: list[Token], cursor: int) -> tuple[str | None, int, int
         return "women_and_children", cursor + 2, tokens[cursor + 1][2]
     if cursor < len(tokens) and normalize_word(tokens[cursor][0]) in CONJUNCTIONS:
         second, after_second, second_end = _head_noun(tokens, cursor + 1)
-        if second is not None:
-            pair = {subject, second}
-            if pair == {"women", "children"}:
-                return "women_and_children", after_second, second_end
-            if pair <= PEOPLE - {"families"} and len(pair) > 1:
-                return "persons", after_second, second_end
+        if second is not None and _pair_subject(subject, second) is not None:
+            return _pair_subject(subject, second), after_second, second_end
     return subject, cursor, end
+
+
+def _pair_subject(first: str, second: str) -> str | None:
+    """Subject of "X and Y": women and children -> women_and_children; two other kinds of people -> persons."""
+    pair = {first, second}
+    if pair == {"women", "children"}:
+        return "women_and_children"
+    if pair <= PEOPLE - {"families"} and len(pair) > 1:
+        return "persons"
+    return None
 
 
 def _two_nouns(first: str, second: str, second_word: str) -> str:
@@ -281,6 +316,16 @@ def _country_of_citizen(tokens: list[Token], cursor: int) -> bool:
     return bool(POSSESSIVE_NOUN_RE.fullmatch(following)) and noun_subject(following) in PEOPLE
 
 
+def _tajik_and(tokens: list[Token], cursor: int) -> str | None:
+    """Subject of a Tajik pair joined by the enclitic "-у" ("зану кӯдак", "мардону занон"), else None."""
+    word = normalize_word(tokens[cursor][0])
+    if not word.endswith(TAJIK_AND_ENCLITIC) or cursor + 1 >= len(tokens):
+        return None
+    first = noun_subject(word[:-len(TAJIK_AND_ENCLITIC)])
+    second = noun_subject(tokens[cursor + 1][0])
+    return _pair_subject(first, second) if first and second else None
+
+
 def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
     """Subject of the first counted noun from tokens[cursor], after at most MAX_MODIFIERS modifiers."""
     skipped = 0
@@ -297,6 +342,9 @@ def _head_noun(tokens: list[Token], cursor: int) -> tuple[str | None, int, int]:
         if AGE_OR_DURATION_RE.fullmatch(normalize_word(word)):
             return None, cursor, 0
         subject = noun_subject(word)
+        joined = _tajik_and(tokens, cursor) if subject is None else None
+        if joined is not None:
+            return joined, cursor + 2, tokens[cursor + 1][2]  # "зану кӯдак" (women and children)
         if subject is not None:
             end = tokens[cursor][2]
             cursor += 1

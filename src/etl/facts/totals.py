@@ -20,23 +20,29 @@ from dataclasses import fields, replace
 import pandas as pd
 
 from etl.facts.lexicon import (
+    ABLATIVE_BEFORE_RE,
     BREAKDOWN_MARKER_RE,
     CLAUSE_BREAK_RE,
     GENITIVE_BEFORE_RE,
+    GENITIVE_PRONOUNS,
     GROUP_WORD_RE,
+    OF_THE_AFTER_NUMBER_RE,
     PART_OF_AFTER_NUMBER_RE,
     PART_SUBJECTS,
     PARTICIPLE_GENITIVE_RE,
     PEOPLE,
+    POSSESSIVE_MEASURE_WORDS,
     POSSESSIVE_NUMBER_RE,
     POSSESSIVE_PRONOUN_BEFORE_RE,
+    REMAINDER_OPENER_RE,
+    SPACED_DASH_RE,
     TOTAL_AFTER_RE,
     TOTAL_BEFORE_RE,
     has_return_cue,
     held_where_they_are,
 )
-from etl.facts.numbers import NumberSpan, find_numbers, mask_non_counts
-from etl.facts.reading import Span, bracket_spans, read_count
+from etl.facts.numbers import APOSTROPHES, NumberSpan, find_numbers, mask_non_counts, normalize_word
+from etl.facts.reading import Span, bracket_spans, noun_subject, read_count
 from etl.facts.records import Draft, Fact
 
 # a "(...)" breakdown starts at most this many characters after the whole's noun
@@ -47,6 +53,9 @@ MAX_CHARS_BEFORE_COLON = 40
 MAX_CHARS_BEFORE_POSSESSIVE = 3
 # "Из них 300 детей": a marker this near the sentence start refers to a whole in the previous sentence
 MAX_MARKER_OFFSET_FOR_PREVIOUS_SENTENCE = 25
+# a part opening its sentence ("Из них ...", "Калган 14 бала", "30 of the children") finds its whole at most this
+# many sentences back (a sentence without figures may stand between: "... Дар ин бора вазорат хабар дод.")
+PART_LOOKBACK_SENTENCES = 2
 # a stated total adds up figures at most this many sentences before it
 TOTAL_LOOKBACK_SENTENCES = 6
 # a stated total is checked only against at least this many figures
@@ -68,10 +77,22 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
     def can_contain(whole: int, part: int) -> bool:
         return whole != part and drafts[part].subject in PART_SUBJECTS.get(drafts[whole].subject, frozenset())
 
-    def nearest_whole(candidates: list[int], part: int) -> int | None:
+    def nearest_whole(candidates: list[int], part: int, parts_too: bool = False) -> int | None:
         # the nearest earlier figure that can hold the part: "460 человек ... шести этапов (145 женщин ...)"
-        fitting = [index for index in candidates if can_contain(index, part) and index not in parents]
+        fitting = [index for index in candidates if can_contain(index, part) and (parts_too or index not in parents)]
         return fitting[-1] if fitting else None
+
+    def earlier_whole(sentence_index: int, part: int, parts_too: bool = False) -> int | None:
+        # the nearest fitting figure of the PART_LOOKBACK_SENTENCES sentences before; with `parts_too` a part may
+        # be the whole ("... 44 nafar bola. Bolalardan 9 nafari yetim": the 9 are among the 44); orphans are always
+        # among the children counted ("... 104 кӯдак ... Аз шумораи кӯдакон 11 нафар ятим")
+        parts_too = parts_too or drafts[part].subject == "orphans"
+        for back in range(1, PART_LOOKBACK_SENTENCES + 1):
+            whole = nearest_whole([index for index, draft in enumerate(drafts)
+                                   if draft.sentence_index == sentence_index - back], part, parts_too)
+            if whole is not None:
+                return whole
+        return None
 
     by_sentence: dict[int, list[int]] = {}
     for index, draft in enumerate(drafts):
@@ -108,10 +129,8 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
             elif whole is None:
                 if marker_start - sentence_start > MAX_MARKER_OFFSET_FOR_PREVIOUS_SENTENCE or sentence_index == 0:
                     continue
-                # "Из них 300 детей ..." opens the sentence: the whole is in the previous one
-                previous = [index for index, draft in enumerate(drafts)
-                            if draft.sentence_index == sentence_index - 1]
-                whole = nearest_whole(previous, after[0])
+                # "Из них 300 детей ..." opens the sentence: the whole is in a sentence just before
+                whole = earlier_whole(sentence_index, after[0])
                 if whole is None:
                     continue
             for index in after:
@@ -119,6 +138,21 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                     break
                 if not PART_OF_AFTER_NUMBER_RE.match(masked, drafts[index].end):
                     parents[index] = whole
+        for dash in SPACED_DASH_RE.finditer(text):
+            # "двадцать пять граждан — семь женщин и 18 детей": parts after a dash that add up to the whole
+            dash_start, dash_end = dash.start() + sentence_start, dash.end() + sentence_start
+            after = [index for index in members if drafts[index].start >= dash_end and index not in parents]
+            whole = nearest_whole([index for index in members if drafts[index].end <= dash_start], after[0]) \
+                if after else None
+            if whole is None or dash_start - drafts[whole].noun_end > MAX_CHARS_BEFORE_COLON:
+                continue
+            parts = []
+            for index in after:
+                if not can_contain(whole, index) or drafts[index].qualifier != "exact":
+                    break
+                parts.append(index)
+            if len(parts) >= MIN_SUMMANDS and sum(drafts[index].value for index in parts) == drafts[whole].value:
+                parents.update(dict.fromkeys(parts, whole))
         for index in members:
             draft = drafts[index]
             if index not in parents and POSSESSIVE_NUMBER_RE.search(masked[draft.start:draft.end]):
@@ -128,19 +162,44 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                           and can_contain(other, index)]
                 if wholes:
                     parents[index] = wholes[-1]
+        for position, index in enumerate(members):
+            draft = drafts[index]
+            left = masked[sentence_start:draft.start]
+            genitive = GENITIVE_BEFORE_RE.search(left)
+            if genitive is None and _possessive_count(masked, draft):
+                genitive = ABLATIVE_BEFORE_RE.search(left)  # "boladan 140 nafari", "Болалардан ўн нафари"
+            # a word cut at an apostrophe is the tail of a name ("O'zbekistonning")
+            cut = genitive is not None and left[genitive.start(1) - 1:genitive.start(1)] in ("'", *APOSTROPHES)
+            if index not in parents and genitive and not cut and _names_a_group(genitive.group(1)):
+                # "Evakuatsiya qilinganlarning 19 nafarini bolalar", "ularning 4 nafari etim", "Олардың 156-сы":
+                # N of those (counted just before, in this sentence or the ones before)
+                wholes = [other for other in members if drafts[other].end <= draft.start and can_contain(other, index)]
+                whole = wholes[-1] if wholes else earlier_whole(sentence_index, index, parts_too=True)
+                if whole is not None:
+                    parents[index] = whole
+                    # "Олардың 156-сы – балалар, 18 бала – жетім": the figures after it describe the same group
+                    for follower in members[position + 1:]:
+                        if follower not in parents:
+                            inner = [other for other in members if drafts[other].end <= drafts[follower].start
+                                     and other != whole and (other == index or parents.get(other) == whole)
+                                     and can_contain(other, follower)]
+                            if inner:
+                                parents[follower] = inner[-1]
+                            elif can_contain(whole, follower):
+                                parents[follower] = whole
         for index in members:
             draft = drafts[index]
-            genitive = GENITIVE_BEFORE_RE.search(masked[sentence_start:draft.start])
-            if index not in parents and genitive and (genitive.group(1)[:1].islower()
-                                                      or PARTICIPLE_GENITIVE_RE.search(genitive.group(1))):
-                # "Evakuatsiya qilinganlarning 19 nafarini bolalar", "ularning 4 nafari etim": N of those (counted
-                # just before, in this sentence or the last)
-                wholes = [other for other in members if drafts[other].end <= draft.start and can_contain(other, index)]
-                if not wholes and sentence_index > 0:
-                    wholes = [other for other, earlier in enumerate(drafts)
-                              if earlier.sentence_index == sentence_index - 1 and can_contain(other, index)]
-                if wholes:
-                    parents[index] = wholes[-1]
+            if index in parents:
+                continue
+            of_the = bool(OF_THE_AFTER_NUMBER_RE.match(masked, draft.end))
+            if of_the or REMAINDER_OPENER_RE.search(masked[sentence_start:draft.start]):
+                # "30 of the children are orphans" (among a part), "Калган 14 бала" (the rest of a whole): a part of a
+                # group counted before
+                wholes = [other for other in members if drafts[other].end <= draft.start and can_contain(other, index)
+                          and (of_the or other not in parents)]
+                whole = wholes[-1] if wholes else earlier_whole(sentence_index, index, parts_too=of_the)
+                if whole is not None:
+                    parents[index] = whole
         for index in members:
             draft = drafts[index]
             if index not in parents and POSSESSIVE_PRONOUN_BEFORE_RE.search(masked[sentence_start:draft.start]):
@@ -156,6 +215,21 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
                 if wholes:
                     parents[index] = wholes[-1]
     return parents
+
+
+def _possessive_count(masked: str, draft: Draft) -> bool:
+    """True for "N of them" forms: a possessive number ("30-ы") or a possessive measure word after it ("12 nafari")."""
+    if POSSESSIVE_NUMBER_RE.search(masked[draft.start:draft.end]):
+        return True
+    following = masked[draft.end:draft.end + 20].split()
+    return bool(following) and normalize_word(following[0]) in POSSESSIVE_MEASURE_WORDS
+
+
+def _names_a_group(word: str) -> bool:
+    """True when a genitive or ablative word before a figure names people counted before (a common noun, a pronoun or
+    a participle: "балалардың", "Олардың", "qaytarilganlarning"), not a proper name ("Қазақстанның")."""
+    return (word[:1].islower() or bool(PARTICIPLE_GENITIVE_RE.search(word))
+            or normalize_word(word) in GENITIVE_PRONOUNS or noun_subject(word) is not None)
 
 
 def group_parents(drafts: list[Draft], masked: str, sentences: list[Span], parents: dict[int, int]) -> dict[int, int]:
