@@ -8,6 +8,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from etl.entities.ner_network import NerNetwork
+from etl.entities.ner_tokens import token_bounds
+
 NerSpan = tuple[int, int, str]  # (start, end, PER | ORG | LOC) in the tagged text
 
 # texts whose NER tag sequences are decoded together; the padded emissions are small (texts x words x 7 tags)
@@ -42,44 +45,70 @@ def natasha_spans(text: str) -> list[NerSpan]:
 def natasha_spans_many(texts: Sequence[str]) -> list[list[NerSpan]]:
     """natasha's NER spans of each text, exactly as its tagger gives them one text at a time.
 
-    The steps are slovnet's own (``NERInfer.__call__``), regrouped: the network reads each text alone (batched
-    texts would be padded to the longest, which costs more than it saves), and the tag sequences of up to
-    NER_DECODE_BATCH texts of similar length are decoded together: the CRF's Viterbi decoding loops in Python over
-    the word positions of a batch, so one loop serves many texts (it was a quarter of the NER's time). Words are
+    The steps are slovnet's own (``NERInfer.__call__``), done more cheaply with equal results: razdel's tokens
+    (``ner_tokens``), the network read by ``ner_network`` (each text alone: batched texts would be padded to the
+    longest, which costs more than it saves) and the CRF's Viterbi decoding of NER_DECODE_BATCH texts of similar
+    length at once (it loops in Python over word positions). A text repeated in texts is tagged once, words are
     encoded once per word form, and the spans come from razdel's token offsets, which slovnet would find again.
-    The pin of slovnet in pyproject.toml and tests/test_entities_batch.py guard the equality."""
+    The pins of slovnet and razdel in pyproject.toml and tests/test_entities_batch.py guard the equality."""
+    distinct = list(dict.fromkeys(texts))
     spans: list[list[NerSpan]] = []
-    for first in range(0, len(texts), NER_GROUP_TEXTS):  # a group's tokens are held at once: memory stays bounded
-        spans += _group_spans(texts[first:first + NER_GROUP_TEXTS])
-    return spans
+    for first in range(0, len(distinct), NER_GROUP_TEXTS):  # a group's tokens are held at once: memory stays bounded
+        spans += _group_spans(distinct[first:first + NER_GROUP_TEXTS])
+    of_text = dict(zip(distinct, spans))
+    return [list(of_text[text]) for text in texts]
 
 
 def _group_spans(texts: Sequence[str]) -> list[list[NerSpan]]:
-    """natasha_spans_many of up to NER_GROUP_TEXTS texts."""
-    # slovnet's and razdel's internals, imported on first use like the models themselves
-    from razdel import tokenize as razdel_tokenize
-    from slovnet.bio import bio_spans
-
-    infer = natasha_models()[1].infer
-    tokens = [list(razdel_tokenize(text)) for text in texts]
-    emissions: dict[int, np.ndarray] = {}
-    for index, text_tokens in enumerate(tokens):
-        if text_tokens:
-            word_ids, shape_ids = zip(*(_encoded_word(token.text) for token in text_tokens))
-            encoded = infer.encoder.input([(word_ids, shape_ids)])
-            emissions[index] = infer.model(encoded.word_id, encoded.shape_id, encoded.pad_mask)[0]
+    """natasha_spans_many of up to NER_GROUP_TEXTS distinct texts."""
+    network, tags = ner_network()
+    bounds = [token_bounds(text) for text in texts]
+    tagged = [index for index, text_bounds in enumerate(bounds) if text_bounds]
+    encoded = []
+    for index in tagged:
+        text = texts[index]
+        word_ids, shape_ids = zip(*(_encoded_word(text[start:stop]) for start, stop in bounds[index]))
+        encoded.append((np.array(word_ids), np.array(shape_ids)))
+    emissions = network.emissions(encoded)
     spans: list[list[NerSpan]] = [[] for _ in texts]
-    by_length = sorted(emissions, key=lambda index: len(tokens[index]))
+    by_length = sorted(range(len(tagged)), key=lambda row: len(emissions[row]))
     for first in range(0, len(by_length), NER_DECODE_BATCH):
         batch = by_length[first:first + NER_DECODE_BATCH]
-        longest = len(tokens[batch[-1]])
-        padded = np.zeros((len(batch), longest, emissions[batch[0]].shape[-1]), dtype=emissions[batch[0]].dtype)
-        mask = np.zeros((len(batch), longest), dtype=bool)
-        for row, index in enumerate(batch):
-            padded[row, :len(tokens[index])] = emissions[index]
-            mask[row, :len(tokens[index])] = True
-        for index, tags in zip(batch, infer.decoder(infer.model.head.crf.decode(padded, mask))):
-            spans[index] = [(span.start, span.stop, span.type) for span in bio_spans(tokens[index], tags)]
+        for row, tag_ids in zip(batch, network.decode([emissions[row] for row in batch])):
+            spans[tagged[row]] = _tag_spans(bounds[tagged[row]], tag_ids, tags)
+    return spans
+
+
+@lru_cache(maxsize=1)
+def ner_network() -> tuple[NerNetwork, tuple[tuple[str, str | None], ...]]:
+    """natasha's NER network, and its tags as slovnet's (BIO part, entity type) by tag id."""
+    from slovnet.bio import parse_bio  # imported on first use like the models themselves
+
+    tagger = natasha_models()[1]
+    return NerNetwork.of(tagger), tuple(parse_bio(tag) for tag in tagger.infer.decoder.tags_vocab.items)
+
+
+def _tag_spans(bounds: list[tuple[int, int]], tag_ids: np.ndarray, tags: Sequence[tuple[str, str | None]]
+               ) -> list[NerSpan]:
+    """slovnet's ``bio_spans`` of a text's tag ids: B opens a span (closing the open one), I extends the open one,
+    O closes it, any other tag (padding) leaves it; visits only the words not tagged O."""
+    spans: list[NerSpan] = []
+    outside = next(tag_id for tag_id, (part, _) in enumerate(tags) if part == "O")
+    kind, start, stop, last = None, 0, 0, -2
+    for position in np.flatnonzero(tag_ids != outside).tolist():
+        if position > last + 1 and kind:  # the words in between are tagged O
+            spans.append((start, stop, kind))
+            kind = None
+        part, entity_type = tags[tag_ids[position]]
+        if part == "B":
+            if kind:
+                spans.append((start, stop, kind))
+            kind, (start, stop) = entity_type, bounds[position]
+        elif part == "I":
+            stop = bounds[position][1]
+        last = position
+    if kind:
+        spans.append((start, stop, kind))
     return spans
 
 
