@@ -26,7 +26,7 @@ from etl.facts.lexicon import (
     has_return_cue,
     held_where_they_are,
 )
-from etl.facts.numbers import find_numbers, mask_non_counts
+from etl.facts.numbers import NumberSpan, find_numbers, mask_non_counts
 from etl.facts.reading import (
     Mention,
     clause_spans,
@@ -167,7 +167,8 @@ def _drafts(masked: str, sentences: list[tuple[int, int]], lang: str | None) -> 
     drafts: list[Draft] = []
     for sentence_index, (sentence_start, sentence_end) in enumerate(sentences):
         for span in find_numbers(masked[sentence_start:sentence_end], lang):
-            absolute = replace(span, start=span.start + sentence_start, end=span.end + sentence_start)
+            absolute = NumberSpan(span.start + sentence_start, span.end + sentence_start, span.value, span.kind,
+                                  span.is_range)
             reading = read_count(masked, absolute, sentence_start, sentence_end)
             if reading is None:
                 continue
