@@ -277,9 +277,20 @@ def find_numbers(text: str, lang: str | None = None) -> list[NumberSpan]:
     return sorted(spans, key=lambda s: s.start)
 
 
-_ALL_LANGS = tuple(WORDS)
-# Word tokens already classified, and those that are a number word in some language (`_token_values` over every
-# table: a token that is none there is none in any subset). Bounded like the word caches.
+def _number_token_re() -> re.Pattern:
+    """A normalized token that `_token_values` reads in some language: hyphen-joined parts, each a number word of a
+    table or a Turkic one (two letters or more) with a case ending (a token none of them is, no subset reads)."""
+    def alternation(words: set[str]) -> str:
+        return "|".join(map(re.escape, sorted(words, key=lambda word: (-len(word), word))))
+    every_word = {word for table in WORDS.values() for word in table}
+    turkic_stems = {word for lang in _TURKIC_LANGS for word in WORDS[lang] if len(word) >= 2}
+    part = f"(?:{alternation(every_word)}|(?:{alternation(turkic_stems)})(?:{TURKIC_NUMBER_SUFFIX}))"
+    return re.compile(f"{part}(?:-{part})*")
+
+
+_NUMBER_TOKEN_RE = _number_token_re()
+# Word tokens already classified, and those among them that are a number word in some language. Bounded like the
+# word caches.
 _KNOWN_TOKENS: set[str] = set()
 _NUMBER_TOKENS: set[str] = set()
 
@@ -292,7 +303,7 @@ def _has_number_word(words: list[str]) -> bool:
             _NUMBER_TOKENS.clear()
         for word in set(words).difference(_KNOWN_TOKENS):
             _KNOWN_TOKENS.add(word)
-            if _token_values(word, _ALL_LANGS) is not None:
+            if _NUMBER_TOKEN_RE.fullmatch(normalize_word(word)):
                 _NUMBER_TOKENS.add(word)
     return not _NUMBER_TOKENS.isdisjoint(words)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from razdel import sentenize
+from razdel.segmenters.sentenize import SentSplit
 
 from etl.facts.lexicon import (
     ABLATIVE_BEFORE_RE,
@@ -84,6 +85,10 @@ Token = tuple[str, int, int]  # (text, start, end), offsets into the body
 Mention = tuple[int, int, str]  # (start, end, ISO2 code or operation name), offsets into the body
 Span = tuple[int, int]  # (start, end), offsets into the body
 
+# razdel's sentence delimiters and the characters it looks at on either side of one
+_SENTENCE_DELIMITER_RE = sentenize.split.re
+_SENTENCE_WINDOW = sentenize.split.window
+
 
 # --- sentences, clauses, brackets ------------------------------------------------------------------------
 
@@ -93,10 +98,38 @@ def sentence_spans(body: str) -> list[Span]:
     line_start = 0
     for line in body.split("\n"):
         if line.strip():
-            for sentence in sentenize(line):
-                spans.append((line_start + sentence.start, line_start + sentence.stop))
+            spans.extend(_line_sentences(line, line_start))
         line_start += len(line) + 1
     return spans
+
+
+def _line_sentences(line: str, offset: int) -> list[Span]:
+    """razdel's sentences of one line (`razdel.sentenize`, its delimiters and rules), as body offsets.
+
+    razdel builds a split record and runs its eleven rules for every delimiter; a delimiter not followed by a
+    space always joins (its `no_space_prefix` rule, or `empty_side` before it), so only the others are judged,
+    by razdel's own rules. tests/test_facts.py checks the spans equal razdel's.
+    """
+    spans: list[Span] = []
+    chunk_start = 0
+    for match in _SENTENCE_DELIMITER_RE.finditer(line):
+        start, stop = match.span()
+        if not line[stop:stop + 1].isspace():
+            continue
+        split = SentSplit(line[max(0, start - _SENTENCE_WINDOW):start], match.group(1),
+                          line[stop:stop + _SENTENCE_WINDOW], line[chunk_start:start])
+        if sentenize.join(split):
+            continue
+        spans.append(_stripped(line, chunk_start, stop, offset))
+        chunk_start = stop
+    spans.append(_stripped(line, chunk_start, len(line), offset))
+    return spans
+
+
+def _stripped(line: str, start: int, end: int, offset: int) -> Span:
+    chunk = line[start:end]
+    lead = len(chunk) - len(chunk.lstrip())
+    return offset + start + lead, offset + start + len(chunk.rstrip())
 
 
 def clause_spans(text: str, offset: int) -> list[Span]:
