@@ -32,6 +32,7 @@ from etl.facts.lexicon import (
     CONJUNCTIONS,
     COPULAS,
     COUNT_OF_GAP_RE,
+    COUNT_OF_WORD_RE,
     COUNTRY_CODE_RE,
     DASH_COPULAS,
     DETACHED_CASE_ENDINGS,
@@ -44,6 +45,7 @@ from etl.facts.lexicon import (
     MEASURE_WORDS,
     NOUN_WORD_RE,
     NUMBER_OF_RE,
+    NUMBER_OF_WORD_RE,
     ORPHANED_BY_PREDICATE,
     PART_OF_AFTER_NUMBER_RE,
     PEOPLE,
@@ -281,10 +283,10 @@ def _orphans_predicate(tokens: list[Token], cursor: int) -> bool:
 
 def _noun_before(left: str) -> str | None:
     """Subject named before the number by "number of X ... N" / "X саны N", else None."""
-    turkic = TURKIC_COUNT_OF_RE.search(left)
+    turkic = TURKIC_COUNT_OF_RE.search(left) if COUNT_OF_WORD_RE.search(left) else None
     if turkic and COUNT_OF_GAP_RE.fullmatch(turkic.group("gap")):
         return noun_subject(turkic.group("noun"))
-    number_of = NUMBER_OF_RE.search(left)
+    number_of = NUMBER_OF_RE.search(left) if NUMBER_OF_WORD_RE.search(left) else None
     if not number_of:
         return None
     rest = number_of.group("rest")
