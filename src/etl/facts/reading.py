@@ -209,7 +209,7 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     more = RUSSIAN_MORE_AFTER_RE.match(masked, after_number)
     if more and more.end() <= sentence_end:
         qualifier, after_number = "more_than", more.end()
-    window = masked[after_number:sentence_end][:TOKEN_WINDOW_CHARS]
+    window = masked[after_number:min(sentence_end, after_number + TOKEN_WINDOW_CHARS)]
     tokens = [(match.group(), after_number + match.start(), after_number + match.end())
               for match in TOKEN_RE.finditer(window)]
     cursor = 0
@@ -443,11 +443,11 @@ def _mentions_of_rows(columns: dict[str, list], rows) -> tuple[list[Mention], li
     countries, operations = [], []
     for index in rows:
         in_title = columns["in_title"][index]
-        if in_title is not None and not pd.isna(in_title) and bool(in_title):
+        if not _is_missing(in_title) and bool(in_title):
             continue  # a headline mention: its offsets point into the title
         kind = str(columns["entity_type"][index] or "").upper()
         start, end = columns["start"][index], columns["end"][index]
-        if start is None or end is None or pd.isna(start) or pd.isna(end):
+        if _is_missing(start) or _is_missing(end):
             continue
         canonical_id = columns["canonical_id"][index]
         if kind in ("LOC", "LOCATION", "GPE", "COUNTRY") and isinstance(canonical_id, str) \
@@ -460,6 +460,11 @@ def _mentions_of_rows(columns: dict[str, list], rows) -> tuple[list[Mention], li
             if isinstance(name, str) and name:
                 operations.append((int(start), int(end), name))
     return countries, operations
+
+
+def _is_missing(value: object) -> bool:
+    """None, NA, NaN or NaT (`pd.isna` of a scalar), without asking pandas about the usual int or bool."""
+    return value is None or (not isinstance(value, int) and bool(pd.isna(value)))
 
 
 def _distance(mention: Mention, draft: Draft) -> tuple[int, int]:
