@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from razdel import sentenize
 
 from etl.facts.extract import (
     FACT_COLUMNS,
@@ -23,6 +24,7 @@ from etl.facts.extract import (
 )
 from etl.facts.lexicon import QUALIFIERS, SUBJECTS
 from etl.facts.numbers import find_numbers, parse_number_words
+from etl.facts.reading import sentence_spans
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -94,6 +96,38 @@ def test_a_word_reads_as_a_number_only_in_the_languages_that_have_it():
                 for text, lang in [("он адам келді", "kk"), ("он пришёл один", "ru"), ("он бала", "kk"),
                                    ("бир он эки", "ru")]]
     assert readings == [("kk", [(10, "words")]), ("ru", []), ("kk", [(10, "words")]), ("ru", [])]
+
+# --- sentences -------------------------------------------------------------------------------------------
+
+def _razdel_spans(body: str) -> list[tuple[int, int]]:
+    spans, line_start = [], 0
+    for line in body.split("\n"):
+        if line.strip():
+            spans += [(line_start + s.start, line_start + s.stop) for s in sentenize(line)]
+        line_start += len(line) + 1
+    return spans
+
+
+_SENTENCE_ALPHABET = st.sampled_from(
+    list("абвгдеАБВГДabcdeABCDE0123456789 \u00a0\n") + list(".!?…;\"'»”’)]}«“‘([-–—:=")
+    + ["т. е. ", "г. ", "А. ", "им. ", "1. ", "а) ", "(1) ", ":) ", "Mr. ", "т.д. ", "» ", "«Жусан». ", "т. ч. "])
+
+
+@pytest.mark.parametrize("body", [
+    "Из них 145 женщин. Всего 460 человек!\n\n«Жусан» — операция. А. С. Пушкин (г. Алматы) т. е. 5 детей.",
+    "The U.S. said so. Mr. Smith agreed; 1. First item. 2) Second.\n   \nLast line ",
+    "Бүгін 12 адам оралды... Тағы 5 бала? Иә: «жоқ» - деді.",
+])
+def test_sentence_spans_are_razdels(body: str) -> None:
+    assert sentence_spans(body) == _razdel_spans(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SENTENCE_ALPHABET, max_size=80).map("".join))
+def test_any_text_splits_into_razdels_sentences(body: str) -> None:
+    """`sentence_spans` judges only the delimiters razdel could split at: its sentences stay razdel's."""
+    assert sentence_spans(body) == _razdel_spans(body)
+
 
 # --- one sentence, one fact ------------------------------------------------------------------------------
 

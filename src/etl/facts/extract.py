@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from operator import attrgetter
 
 import pandas as pd
@@ -26,7 +27,7 @@ from etl.facts.lexicon import (
     has_return_cue,
     held_where_they_are,
 )
-from etl.facts.numbers import find_numbers, mask_non_counts
+from etl.facts.numbers import NumberSpan, find_numbers, mask_non_counts
 from etl.facts.reading import (
     Mention,
     clause_spans,
@@ -167,7 +168,8 @@ def _drafts(masked: str, sentences: list[tuple[int, int]], lang: str | None) -> 
     drafts: list[Draft] = []
     for sentence_index, (sentence_start, sentence_end) in enumerate(sentences):
         for span in find_numbers(masked[sentence_start:sentence_end], lang):
-            absolute = replace(span, start=span.start + sentence_start, end=span.end + sentence_start)
+            absolute = NumberSpan(span.start + sentence_start, span.end + sentence_start, span.value, span.kind,
+                                  span.is_range)
             reading = read_count(masked, absolute, sentence_start, sentence_end)
             if reading is None:
                 continue
@@ -220,7 +222,9 @@ def _title_facts(doc_id: str, title: str, lang: str | None, body_facts: list[Fac
 
 def consistency_checks(facts: pd.DataFrame | Sequence[Fact]) -> list[dict]:
     """Breakdown and total checks of a facts table: kind, doc_id, fact_id, part_fact_ids, expected, observed, success."""
-    return [check for _, _, checks in _checked_documents(facts) for check in checks]
+    # copies: the checks of the last table read are remembered
+    return [{**check, "part_fact_ids": list(check["part_fact_ids"])}
+            for _, _, checks in _checked_documents(facts) for check in checks]
 
 
 def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
@@ -234,8 +238,15 @@ def stated_totals(facts: pd.DataFrame | Sequence[Fact]) -> set[str]:
 
 def _checked_documents(facts: pd.DataFrame | Sequence[Fact]) -> list[tuple[list[Fact], list[bool], list[dict]]]:
     """Per document: its facts in text order, which the text marks as a total, and their relation checks."""
+    return _checked_by_document(tuple(map(tuple, facts_by_document(facts))))
+
+
+# The facts stage checks a shard's table (`consistency_checks`), then reads its totals (`repatriations_frame`): the
+# second reading of the same facts is the first one's result. Pure: a function of the facts alone.
+@lru_cache(maxsize=1)
+def _checked_by_document(documents: tuple[tuple[Fact, ...], ...]) -> list[tuple[list[Fact], list[bool], list[dict]]]:
     checked = []
-    for doc_facts in facts_by_document(facts):
+    for doc_facts in map(list, documents):
         marks, sentence_index = totals_from_evidence(doc_facts)
         checked.append((doc_facts, marks, relation_checks(doc_facts, marks, sentence_index)))
     return checked

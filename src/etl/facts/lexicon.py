@@ -426,6 +426,10 @@ NUMBER_OF_RE = re.compile(
     r"(?<![\w'])(?:(?:total )?number of|(?:общее )?(?:число|количество)|численность)\s+(?P<rest>[^\d]{0,60})$", re.I
 )
 TURKIC_COUNT_OF_RE = re.compile(r"(?P<noun>[^\W\d_']+)\s+(?:саны|soni|сони)\s*(?P<gap>[^\d]{0,15})$", re.I)
+# What NUMBER_OF_RE and TURKIC_COUNT_OF_RE cannot match without, found fast (a text without it is spared their scan,
+# which tries them at every character)
+NUMBER_OF_WORD_RE = re.compile(r"[nчк](?:umber of|исл|оличеств)", re.I)
+COUNT_OF_WORD_RE = re.compile(r"[сs](?:аны|они|oni)", re.I)
 COUNT_OF_GAP_RE = re.compile(
     # up to four words may stand before the verb: "the number of citizens returned under Zhusan now exceeds 500"
     r"\s*(?:(?:[^\W\d_]+\s+){0,4}?(?:[—–:-]|reached|stood at|stands at|was|is|totall?ed|totals|amounted to|rose to|"

@@ -232,13 +232,26 @@ _MASK_RES = [
 
 
 _DIGIT_RE = re.compile(r"\d")
+# what each of _MASK_RES needs somewhere in the text to match (blanking never creates one, so they are looked
+# for once, in the text as given): most texts have none of them and are spared every scan
+_DATE_OR_TIME_NEEDS_RE = re.compile(r"\d[-./:]\d")
+
+
+def _blank(match: re.Match) -> str:
+    return " " * len(match.group())
 
 
 def mask_non_counts(text: str) -> str:
     """`text` with dates, times, phones, URLs and percentages blanked out (same length, offsets kept)."""
-    # every pattern but the URLs' needs a digit: a text without one is spared their scans
-    for pattern in _MASK_RES if _DIGIT_RE.search(text) else _MASK_RES[:1]:
-        text = pattern.sub(lambda m: " " * len(m.group()), text)
+    url, phone, percent = "://" in text or "www." in text, "+" in text or "(" in text, "%" in text
+    date_or_time = bool(_DATE_OR_TIME_NEEDS_RE.search(text))
+    if not (url or phone or percent or date_or_time):
+        return text
+    urls, dates, iso_dates, times, phones, area_phones, percents = _MASK_RES
+    for pattern, needed in ((urls, url), (dates, date_or_time), (iso_dates, date_or_time), (times, date_or_time),
+                            (phones, phone), (area_phones, phone), (percents, percent)):
+        if needed:
+            text = pattern.sub(_blank, text)
     return text
 
 
@@ -253,12 +266,46 @@ _WORD_RE = re.compile(rf"[^\W\d_]+(?:[{APOSTROPHES}'][^\W\d_]+)*(?:-[^\W\d_]+(?:
 def find_numbers(text: str, lang: str | None = None) -> list[NumberSpan]:
     """Every cardinal in `text` (already masked or not) with its span, in text order."""
     masked = mask_non_counts(text)
-    spans = list(_digit_numbers(masked))
+    spans = list(_digit_numbers(masked)) if _DIGIT_RE.search(masked) else []
+    words = _WORD_RE.findall(masked)
+    if not _has_number_word(words):  # most sentences hold no number word: no word tables to choose
+        return spans
     taken = [(s.start, s.end) for s in spans]
-    for span in _word_numbers(masked, active_languages(masked, lang)):
+    for span in _word_numbers(masked, active_languages(masked, lang), words):
         if not any(s < span.end and span.start < e for s, e in taken):
             spans.append(span)
     return sorted(spans, key=lambda s: s.start)
+
+
+def _number_token_re() -> re.Pattern:
+    """A normalized token that `_token_values` reads in some language: hyphen-joined parts, each a number word of a
+    table or a Turkic one (two letters or more) with a case ending (a token none of them is, no subset reads)."""
+    def alternation(words: set[str]) -> str:
+        return "|".join(map(re.escape, sorted(words, key=lambda word: (-len(word), word))))
+    every_word = {word for table in WORDS.values() for word in table}
+    turkic_stems = {word for lang in _TURKIC_LANGS for word in WORDS[lang] if len(word) >= 2}
+    part = f"(?:{alternation(every_word)}|(?:{alternation(turkic_stems)})(?:{TURKIC_NUMBER_SUFFIX}))"
+    return re.compile(f"{part}(?:-{part})*")
+
+
+_NUMBER_TOKEN_RE = _number_token_re()
+# Word tokens already classified, and those among them that are a number word in some language. Bounded like the
+# word caches.
+_KNOWN_TOKENS: set[str] = set()
+_NUMBER_TOKENS: set[str] = set()
+
+
+def _has_number_word(words: list[str]) -> bool:
+    """True when a token of `words` could be a number word in some language (set operations: no loop per token)."""
+    if not _KNOWN_TOKENS.issuperset(words):
+        if len(_KNOWN_TOKENS) > WORD_CACHE_SIZE:
+            _KNOWN_TOKENS.clear()
+            _NUMBER_TOKENS.clear()
+        for word in set(words).difference(_KNOWN_TOKENS):
+            _KNOWN_TOKENS.add(word)
+            if _NUMBER_TOKEN_RE.fullmatch(normalize_word(word)):
+                _NUMBER_TOKENS.add(word)
+    return not _NUMBER_TOKENS.isdisjoint(words)
 
 
 _SPACES_RE = re.compile(r"[\s\u00a0\u202f]*")
@@ -267,6 +314,14 @@ _SPACES_RE = re.compile(r"[\s\u00a0\u202f]*")
 def _next_word(text: str, pos: int) -> re.Match | None:
     m = _SPACES_RE.match(text, pos)
     return _WORD_RE.match(text, m.end() if m else pos)
+
+
+_WORD_CHAR_RE = re.compile(r"\w")
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+_NON_DIGITS_RE = re.compile(r"\D")
+_HYPHENATED_RE = re.compile(r"[-‐‑]([^\W\d_]+)")
+_RANGE_RE = re.compile(r"\s?[-–—]\s?(\d+)(?![\d.,]\d|\w)")
+_ABBREVIATED_MULTIPLIERS = ("тыс", "млн", "млрд", "mln")
 
 
 def _digit_numbers(text: str) -> Iterator[NumberSpan]:
@@ -278,13 +333,13 @@ def _digit_numbers(text: str) -> Iterator[NumberSpan]:
         pos = m.end()
         int_part, frac = m.group(1), m.group(2)
         start, end = m.start(), m.end()
-        if re.match(r"\w", text[end:end + 1]):
+        if _WORD_CHAR_RE.match(text, end):
             # glued letters: Turkic case "700ден"/"700dan" is kept; en "57th" or "3D" is no count
-            tail = re.match(r"[^\W\d_]+", text[end:])
+            tail = _LETTERS_RE.match(text, end)
             if not (tail and _DIGIT_SUFFIX_RE.fullmatch(tail.group().lower())):
                 continue
-            end += len(tail.group())
-        value_float = float(re.sub(r"\D", "", int_part) + ("." + frac[1:] if frac else ""))
+            end = tail.end()
+        value_float = float(_NON_DIGITS_RE.sub("", int_part) + ("." + frac[1:] if frac else ""))
         multiplier_word = _next_word(text, end)
         multiplier = None
         if multiplier_word is not None:
@@ -296,25 +351,25 @@ def _digit_numbers(text: str) -> Iterator[NumberSpan]:
         if multiplier:
             value_float *= multiplier
             end = multiplier_word.end()
-            if text[end:end + 1] == "." and normalize_word(multiplier_word.group()) in ("тыс", "млн", "млрд", "mln"):
+            if text[end:end + 1] == "." and normalize_word(multiplier_word.group()) in _ABBREVIATED_MULTIPLIERS:
                 end += 1
         value = int(round(value_float))
-        hyphen = re.match(r"[-‐‑]([^\W\d_]+)", text[end:])
+        hyphen = _HYPHENATED_RE.match(text, end)
         if hyphen:
             # "57-ой", "57-сессия", "5-летний" are ordinals or compounds; "700-ден" is a Turkic case ending
             if not _DIGIT_SUFFIX_RE.fullmatch(hyphen.group(1).lower()):
                 continue
-            end += len(hyphen.group())
+            end = hyphen.end()
         if value <= 0:
             continue
-        range_m = None if multiplier else re.match(r"\s?[-–—]\s?(\d+)(?![\d.,]\d|\w)", text[end:])
+        range_m = None if multiplier else _RANGE_RE.match(text, end)
         if range_m:
-            pos = end + range_m.end()
+            pos = range_m.end()
             if 1900 <= value <= 2100:
                 continue  # "2024-2025" is a year range
             upper = int(range_m.group(1))
             if upper > value:
-                yield NumberSpan(start, end + range_m.end(), upper, "digits", is_range=True)
+                yield NumberSpan(start, range_m.end(), upper, "digits", is_range=True)
                 continue
             pos = end
         yield NumberSpan(start, end, value, "digits")
@@ -396,8 +451,9 @@ def _consume(values: list[tuple[int, str]]) -> tuple[int, int | None]:
     return best
 
 
-def _word_numbers(text: str, langs: tuple[str, ...]) -> Iterator[NumberSpan]:
-    token_values = [_token_values(word, langs) for word in _WORD_RE.findall(text)]
+def _word_numbers(text: str, langs: tuple[str, ...], words: list[str]) -> Iterator[NumberSpan]:
+    """The number words of `text` (`words`: its `_WORD_RE` tokens) read as numbers in `langs`."""
+    token_values = [_token_values(word, langs) for word in words]
     if not any(token_values):  # most sentences hold no number word
         return
     tokens = list(_WORD_RE.finditer(text))

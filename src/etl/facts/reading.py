@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from razdel import sentenize
+from razdel.segmenters.sentenize import SentSplit
 
 from etl.facts.lexicon import (
     ABLATIVE_BEFORE_RE,
@@ -31,6 +32,7 @@ from etl.facts.lexicon import (
     CONJUNCTIONS,
     COPULAS,
     COUNT_OF_GAP_RE,
+    COUNT_OF_WORD_RE,
     COUNTRY_CODE_RE,
     DASH_COPULAS,
     DETACHED_CASE_ENDINGS,
@@ -43,6 +45,7 @@ from etl.facts.lexicon import (
     MEASURE_WORDS,
     NOUN_WORD_RE,
     NUMBER_OF_RE,
+    NUMBER_OF_WORD_RE,
     ORPHANED_BY_PREDICATE,
     PART_OF_AFTER_NUMBER_RE,
     PEOPLE,
@@ -84,6 +87,10 @@ Token = tuple[str, int, int]  # (text, start, end), offsets into the body
 Mention = tuple[int, int, str]  # (start, end, ISO2 code or operation name), offsets into the body
 Span = tuple[int, int]  # (start, end), offsets into the body
 
+# razdel's sentence delimiters and the characters it looks at on either side of one
+_SENTENCE_DELIMITER_RE = sentenize.split.re
+_SENTENCE_WINDOW = sentenize.split.window
+
 
 # --- sentences, clauses, brackets ------------------------------------------------------------------------
 
@@ -93,10 +100,38 @@ def sentence_spans(body: str) -> list[Span]:
     line_start = 0
     for line in body.split("\n"):
         if line.strip():
-            for sentence in sentenize(line):
-                spans.append((line_start + sentence.start, line_start + sentence.stop))
+            spans.extend(_line_sentences(line, line_start))
         line_start += len(line) + 1
     return spans
+
+
+def _line_sentences(line: str, offset: int) -> list[Span]:
+    """razdel's sentences of one line (`razdel.sentenize`, its delimiters and rules), as body offsets.
+
+    razdel builds a split record and runs its eleven rules for every delimiter; a delimiter not followed by a
+    space always joins (its `no_space_prefix` rule, or `empty_side` before it), so only the others are judged,
+    by razdel's own rules. tests/test_facts.py checks the spans equal razdel's.
+    """
+    spans: list[Span] = []
+    chunk_start = 0
+    for match in _SENTENCE_DELIMITER_RE.finditer(line):
+        start, stop = match.span()
+        if not line[stop:stop + 1].isspace():
+            continue
+        split = SentSplit(line[max(0, start - _SENTENCE_WINDOW):start], match.group(1),
+                          line[stop:stop + _SENTENCE_WINDOW], line[chunk_start:start])
+        if sentenize.join(split):
+            continue
+        spans.append(_stripped(line, chunk_start, stop, offset))
+        chunk_start = stop
+    spans.append(_stripped(line, chunk_start, len(line), offset))
+    return spans
+
+
+def _stripped(line: str, start: int, end: int, offset: int) -> Span:
+    chunk = line[start:end]
+    lead = len(chunk) - len(chunk.lstrip())
+    return offset + start + lead, offset + start + len(chunk.rstrip())
 
 
 def clause_spans(text: str, offset: int) -> list[Span]:
@@ -174,7 +209,7 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     more = RUSSIAN_MORE_AFTER_RE.match(masked, after_number)
     if more and more.end() <= sentence_end:
         qualifier, after_number = "more_than", more.end()
-    window = masked[after_number:sentence_end][:TOKEN_WINDOW_CHARS]
+    window = masked[after_number:min(sentence_end, after_number + TOKEN_WINDOW_CHARS)]
     tokens = [(match.group(), after_number + match.start(), after_number + match.end())
               for match in TOKEN_RE.finditer(window)]
     cursor = 0
@@ -248,10 +283,10 @@ def _orphans_predicate(tokens: list[Token], cursor: int) -> bool:
 
 def _noun_before(left: str) -> str | None:
     """Subject named before the number by "number of X ... N" / "X саны N", else None."""
-    turkic = TURKIC_COUNT_OF_RE.search(left)
+    turkic = TURKIC_COUNT_OF_RE.search(left) if COUNT_OF_WORD_RE.search(left) else None
     if turkic and COUNT_OF_GAP_RE.fullmatch(turkic.group("gap")):
         return noun_subject(turkic.group("noun"))
-    number_of = NUMBER_OF_RE.search(left)
+    number_of = NUMBER_OF_RE.search(left) if NUMBER_OF_WORD_RE.search(left) else None
     if not number_of:
         return None
     rest = number_of.group("rest")
@@ -408,11 +443,11 @@ def _mentions_of_rows(columns: dict[str, list], rows) -> tuple[list[Mention], li
     countries, operations = [], []
     for index in rows:
         in_title = columns["in_title"][index]
-        if in_title is not None and not pd.isna(in_title) and bool(in_title):
+        if not _is_missing(in_title) and bool(in_title):
             continue  # a headline mention: its offsets point into the title
         kind = str(columns["entity_type"][index] or "").upper()
         start, end = columns["start"][index], columns["end"][index]
-        if start is None or end is None or pd.isna(start) or pd.isna(end):
+        if _is_missing(start) or _is_missing(end):
             continue
         canonical_id = columns["canonical_id"][index]
         if kind in ("LOC", "LOCATION", "GPE", "COUNTRY") and isinstance(canonical_id, str) \
@@ -425,6 +460,11 @@ def _mentions_of_rows(columns: dict[str, list], rows) -> tuple[list[Mention], li
             if isinstance(name, str) and name:
                 operations.append((int(start), int(end), name))
     return countries, operations
+
+
+def _is_missing(value: object) -> bool:
+    """None, NA, NaN or NaT (`pd.isna` of a scalar), without asking pandas about the usual int or bool."""
+    return value is None or (not isinstance(value, int) and bool(pd.isna(value)))
 
 
 def _distance(mention: Mention, draft: Draft) -> tuple[int, int]:

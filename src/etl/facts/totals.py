@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from functools import lru_cache
 
 import pandas as pd
 
@@ -66,6 +67,8 @@ SUM_LOOKBACK_SENTENCES = 3
 REPEAT_MIN_VALUE = 10
 # "about 700" allows 630 to 770
 ABOUT_LOW, ABOUT_HIGH = 0.9, 1.1
+# evidence sentences whose figures are remembered while a stored table is read (a shard's facts are read twice)
+EVIDENCE_CACHE_SIZE = 1 << 13
 
 
 # --- breakdowns ------------------------------------------------------------------------------------------
@@ -436,21 +439,29 @@ def facts_by_document(facts: pd.DataFrame | Sequence[Fact]) -> list[list[Fact]]:
     return list(by_doc.values())
 
 
+_FACT_FIELDS = [field.name for field in fields(Fact)]
+_INTEGER_FIELDS = ("value", "start", "end", "year_from", "year_to")
+_BOOLEAN_FIELDS = ("planned", "in_title")
+
+
 def _as_facts(facts: pd.DataFrame | Sequence[Fact]) -> list[Fact]:
-    if isinstance(facts, pd.DataFrame):
-        names = [field.name for field in fields(Fact)]
-        rows = []
-        # a table written before a column existed reads it as missing
-        for record in facts.reindex(columns=names).to_dict("records"):
-            clean = {key: (None if not isinstance(value, str) and pd.isna(value) else value)
-                     for key, value in record.items()}
-            clean["planned"], clean["in_title"] = bool(clean["planned"]), bool(clean["in_title"])
-            for key in ("value", "start", "end", "year_from", "year_to"):
-                if clean[key] is not None:
-                    clean[key] = int(clean[key])
-            rows.append(Fact(**clean))
-        return rows
-    return list(facts)
+    if not isinstance(facts, pd.DataFrame):
+        return list(facts)
+    # a table written before a column existed reads it as missing
+    table = facts.reindex(columns=_FACT_FIELDS)
+    columns = {name: [_missing_as_none(value) for value in table[name].tolist()] for name in _FACT_FIELDS}
+    for name in _INTEGER_FIELDS:
+        columns[name] = [None if value is None else int(value) for value in columns[name]]
+    for name in _BOOLEAN_FIELDS:
+        columns[name] = [bool(value) for value in columns[name]]
+    return [Fact(*row) for row in zip(*(columns[name] for name in _FACT_FIELDS))]
+
+
+def _missing_as_none(value: object) -> object:
+    """None for a missing value (None, NA, NaN, NaT), else the value; strings and integers are never missing."""
+    if isinstance(value, (str, int)):
+        return value
+    return None if pd.isna(value) else value
 
 
 def sentence_starts(doc_facts: list[Fact]) -> list[int | None]:
@@ -496,12 +507,22 @@ def totals_from_evidence(doc_facts: list[Fact]) -> tuple[list[bool], list[int]]:
 
 def _offsets_in_evidence(fact: Fact) -> list[int]:
     """Where the fact's number may start inside its evidence sentence (several if it is written twice)."""
-    length = fact.end - fact.start
+    return list(_offsets_of_number(fact.evidence, fact.end - fact.start, fact.value))
+
+
+# the figures of one sentence are looked for in it one after the other, and again for each table read
+@lru_cache(maxsize=EVIDENCE_CACHE_SIZE)
+def _offsets_of_number(evidence: str, length: int, value: int) -> tuple[int, ...]:
     offsets: list[int] = []
     for lang in (None, "uz", "kk", "ky"):
-        for span in find_numbers(fact.evidence, lang):
-            if span.end - span.start == length and span.value == fact.value and span.start not in offsets:
+        for span in _numbers_in_evidence(evidence, lang):
+            if span.end - span.start == length and span.value == value and span.start not in offsets:
                 offsets.append(span.start)
         if offsets:
             break
-    return offsets
+    return tuple(offsets)
+
+
+@lru_cache(maxsize=EVIDENCE_CACHE_SIZE)
+def _numbers_in_evidence(evidence: str, lang: str | None) -> tuple[NumberSpan, ...]:
+    return tuple(find_numbers(evidence, lang))

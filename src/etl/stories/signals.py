@@ -150,10 +150,33 @@ def _month_of(word: str) -> int | None:
     return _MONTH_BY_STEM[stem]
 
 
+# Where a day can start (a digit after no digit, point, comma, colon or slash) and a figure (the same, or after a colon
+# or slash). The patterns are tried there only (`_matches_from`): one that opens with a look-behind is otherwise tried
+# at every character.
+_DAY_START = re.compile(r"\d(?<![\d.,:/]\d)")
+_FIGURE_START = re.compile(r"\d(?<![\d.,]\d)")
+
+
+def _starts(start_pattern: re.Pattern[str], text: str) -> list[int]:
+    return [match.start() for match in start_pattern.finditer(text)]
+
+
+def _matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose every match begins at one of `starts` (ascending)."""
+    matches, resume = [], 0
+    for start in starts:
+        if start >= resume and (match := pattern.match(text, start)):
+            matches.append(match)
+            resume = match.end()
+    return matches
+
+
 def _day_mentions(text: str) -> list[tuple[int, int, str]]:
     """(start, end, "MM-DD") of every day named with a month name; start and end span the day numbers."""
-    found = [(match.start("days"), match.end("days"), match.group("m")) for match in _DAYS_THEN_MONTH.finditer(text)]
-    for match in _LONE_DAY.finditer(text):
+    starts = _starts(_DAY_START, text)
+    found = [(match.start("days"), match.end("days"), match.group("m"))
+             for match in _matches_from(_DAYS_THEN_MONTH, text, starts)]
+    for match in _matches_from(_LONE_DAY, text, starts):
         before = _WORD_BEFORE.search(text, max(0, match.start() - 16), match.start())
         if before:
             found.append((match.start(), match.end(), before.group(1)))
@@ -241,7 +264,7 @@ def document_signals(doc: dict, entities: list[tuple], facts: list[tuple]) -> Do
     masked = mask_non_counts(text)
     for start, end, _ in _day_mentions(masked):
         masked = masked[:start] + " " * (end - start) + masked[end:]
-    for raw in _NUMBER_RE.findall(masked):
+    for raw in (match.group() for match in _matches_from(_NUMBER_RE, masked, _starts(_FIGURE_START, masked))):
         value = int(re.sub(r"\D", "", raw))
         if 1900 <= value <= 2100 and raw.isdigit():
             sig.years.add(value)
