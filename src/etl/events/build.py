@@ -23,7 +23,15 @@ from itertools import combinations
 
 import pandas as pd
 
-from etl.events.mentions import SUBGROUPS, Mention, date_range, document_mentions, text_order
+from etl.events.mentions import (
+    SUBGROUPS,
+    Bodies,
+    Mention,
+    date_range,
+    document_bodies,
+    document_mentions,
+    text_order,
+)
 from etl.events.passing import passing_mentions, year_from_passing
 
 log = logging.getLogger(__name__)
@@ -41,12 +49,12 @@ MAX_DAY_GAP = 3
 MAX_BLOCK = 400
 
 def build_events(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.DataFrame | None = None,
-                 documents: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 documents: pd.DataFrame | Bodies | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The events and event_sources tables from the published repatriations (+ facts' evidence and offsets).
 
-    `stories` (doc_id, story_id) helps merging; `documents` (doc_id, body) narrows each figure's cues to its
-    clause (without it, to its sentence). A pure function of its inputs: the same rows in any order give the
-    same tables and ids.
+    `stories` (doc_id, story_id) helps merging; `documents` (doc_id, body; or a `Bodies` function that reads
+    them a batch at a time) narrows each figure's cues to its clause (without it, to its sentence). A pure
+    function of its inputs: the same rows in any order give the same tables and ids.
     """
     mentions = mentions_of(repatriations, facts, stories, documents)
     clusters = merge_mentions(mentions)
@@ -56,7 +64,7 @@ def build_events(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.D
 
 
 def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.DataFrame | None = None,
-                documents: pd.DataFrame | None = None) -> list[Mention]:
+                documents: pd.DataFrame | Bodies | None = None) -> list[Mention]:
     """Every document's mentions, in a fixed order (by key)."""
     if repatriations is None:
         return []
@@ -66,20 +74,23 @@ def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.Da
     rows = rows.merge(facts[fact_columns].drop_duplicates("fact_id"), on="fact_id", how="inner")
     if stories is not None and len(stories):
         rows = rows.merge(stories[["doc_id", "story_id"]].drop_duplicates("doc_id"), on="doc_id", how="left")
-    bodies = {}
-    if documents is not None and "body" in documents.columns:
-        wanted = set(rows["doc_id"])
-        bodies = {d: b for d, b in zip(documents["doc_id"], documents["body"]) if d in wanted}
     rows = rows.astype(object).where(rows.notna(), None)
-    out: list[Mention] = []
     # one conversion to dicts for all documents: a DataFrame sorted and converted per document cost more
     # than reading the mentions
     by_document: dict[str, list[dict]] = {}
     for record in rows.to_dict("records"):
         if record["doc_id"] is not None:
             by_document.setdefault(record["doc_id"], []).append(record)
+    del rows
+    for records in by_document.values():
+        records.sort(key=text_order)
+    # each body is read once, as it comes, and let go: only the mentions are kept
+    read: dict[str, list[Mention]] = {}
+    for doc_id, body in document_bodies(documents, by_document.keys()):
+        read[doc_id] = document_mentions(by_document[doc_id], body)
+    out: list[Mention] = []
     for doc_id in sorted(by_document):
-        out += document_mentions(sorted(by_document[doc_id], key=text_order), bodies.get(doc_id))
+        out += read[doc_id] if doc_id in read else document_mentions(by_document[doc_id], None)
     _totals_stated_elsewhere(out)
     return sorted(out, key=lambda m: m.key)
 

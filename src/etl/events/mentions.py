@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,6 +40,9 @@ from etl.facts.lexicon import CONFLICT_ZONES, has_return_cue
 from etl.facts.reading import clause_spans
 
 SUBGROUPS = ("women", "children", "men", "orphans")
+# the documents' texts for events: a frame (doc_id, body), or a function giving the (doc_id, body) pairs of the
+# doc_ids it is asked for, read a batch at a time, so that a whole warehouse's texts are never in memory at once
+Bodies = Callable[[Collection[str]], Iterable[tuple[str, object]]]
 # subjects whose figure is the whole group ("104 women and children" is everyone who came)
 WHOLE_SUBJECTS = ("persons", "women_and_children")
 
@@ -84,6 +88,18 @@ class Mention:
         if self.people is not None:
             out["people"] = self.people
         return out
+
+
+def document_bodies(documents: pd.DataFrame | Bodies | None, doc_ids: Collection[str]
+                    ) -> Iterator[tuple[str, object]]:
+    """(doc_id, body) of the documents of `doc_ids` in `documents` (a frame or a Bodies function), in its order;
+    a doc_id given twice is read twice (the last one counts); nothing when there are no bodies."""
+    if documents is None or not doc_ids:
+        return
+    if callable(documents):
+        yield from documents(doc_ids)
+    elif "body" in documents.columns:
+        yield from ((d, b) for d, b in zip(documents["doc_id"], documents["body"]) if d in doc_ids)
 
 
 def text_order(row: dict) -> tuple:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from etl.entities.extract import named_operations
 from etl.events.lexicon import DONE_RE, NOT_A_RETURN_RE, PLANNED_RE
-from etl.events.mentions import first_date, operation_name, stated_stage
+from etl.events.mentions import Bodies, document_bodies, first_date, operation_name, stated_stage
 from etl.facts.lexicon import has_return_cue
 from etl.facts.reading import sentence_spans
 
@@ -22,15 +22,17 @@ PASSING_COLUMNS = ["doc_id", "country", "operation", "stage", "month", "year", "
 
 
 def passing_mentions(
-    repatriations: pd.DataFrame, documents: pd.DataFrame | None, wanted: Iterable[tuple[str, str]]
+    repatriations: pd.DataFrame, documents: pd.DataFrame | Bodies | None, wanted: Iterable[tuple[str, str]]
 ) -> pd.DataFrame:
     """Sentences telling a done return of a (country, operation) of `wanted`, one row each (PASSING_COLUMNS).
 
     Read in the dated documents whose repatriations rows name that country and operation; `year` is the year the
     sentence states, else its document's published year; `figures` the repatriations figures of the sentence.
+    `documents` is a frame (doc_id, body) or a `Bodies` function (the texts read a batch at a time).
     """
     wanted = set(wanted)
-    if not wanted or documents is None or "body" not in documents.columns or not len(repatriations):
+    if (not wanted or documents is None or (not callable(documents) and "body" not in documents.columns)
+            or not len(repatriations)):
         return pd.DataFrame(columns=PASSING_COLUMNS)
     rows = repatriations[repatriations["published_date"].notna()]
     pairs = {
@@ -42,12 +44,24 @@ def passing_mentions(
     figures: dict[tuple[str, str], set[int]] = {}
     for doc_id, evidence, value in zip(repatriations["doc_id"], repatriations["evidence"], repatriations["value"]):
         figures.setdefault((doc_id, str(evidence)), set()).add(int(value))
-    bodies = dict(zip(documents["doc_id"], documents["body"]))
-    out = []
+    operations: dict[str, list[tuple[str, str]]] = {}
     for doc_id, country, operation in sorted(pairs):
-        body = bodies.get(doc_id)
-        if not isinstance(body, str):
-            continue
+        operations.setdefault(doc_id, []).append((country, operation))
+    # each body is read once, as it comes, and let go
+    found: dict[str, list[dict]] = {}
+    for doc_id, body in document_bodies(documents, operations.keys()):
+        found[doc_id] = _document_passing(doc_id, body, operations[doc_id], published[doc_id], figures)
+    out = [row for doc_id in sorted(found) for row in found[doc_id]]
+    return pd.DataFrame(out, columns=PASSING_COLUMNS)
+
+
+def _document_passing(doc_id: str, body: object, operations: list[tuple[str, str]], published: object,
+                      figures: dict[tuple[str, str], set[int]]) -> list[dict]:
+    """The passing mentions of one document's (country, operation) pairs, pair by pair in sorted order."""
+    if not isinstance(body, str):
+        return []
+    out = []
+    for country, operation in operations:
         for start, end in sentence_spans(body):
             sentence = body[start:end]
             if operation not in named_operations(sentence) or not _tells_a_done_return(sentence):
@@ -60,11 +74,11 @@ def passing_mentions(
                     "operation": operation,
                     "stage": stated_stage(sentence, operation),
                     "month": month,
-                    "year": year if year is not None else pd.Timestamp(published[doc_id]).year,
+                    "year": year if year is not None else pd.Timestamp(published).year,
                     "figures": tuple(sorted(figures.get((doc_id, sentence), ()))),
                 }
             )
-    return pd.DataFrame(out, columns=PASSING_COLUMNS)
+    return out
 
 
 def year_from_passing(

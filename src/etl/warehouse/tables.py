@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as pads
 
 from etl.schemas import TABLES
@@ -109,6 +111,32 @@ def read_table(warehouse: Path, table: str, columns: list[str] | None = None,
     An empty frame with the table's columns when it has no rows. Raises WarehouseDamaged when a part of the
     table is missing or differs from the manifest, SchemaDrift when its parts have another schema than the code's.
     """
+    dataset, schema = _table_dataset(warehouse, table)
+    if dataset is None:
+        if schema is None:
+            return pd.DataFrame(columns=columns or [])
+        empty = schema.empty_table()
+        return empty.select(columns).to_pandas() if columns else empty.to_pandas()
+    expression = pads.field("doc_id").isin(filter_ids) if filter_ids is not None else None
+    return dataset.to_table(columns=columns, filter=expression).to_pandas()
+
+
+def scan_table(warehouse: Path, table: str, columns: list[str], filter_ids: Collection[str] | None = None,
+               batch_rows: int = 1_000) -> Iterator[pa.RecordBatch]:
+    """The rows of `read_table` (same checks and errors) as Arrow record batches of at most `batch_rows` rows, in
+    the table's order: a whole table's column (every document's text) is never in memory at once."""
+    dataset, _ = _table_dataset(warehouse, table)
+    if dataset is None:
+        return
+    expression = pads.field("doc_id").isin(list(filter_ids)) if filter_ids is not None else None
+    for batch in dataset.to_batches(columns=columns, filter=expression, batch_size=batch_rows):
+        if batch.num_rows:
+            yield batch
+
+
+def _table_dataset(warehouse: Path, table: str) -> tuple[pads.Dataset | None, pa.Schema | None]:
+    """(the table's parts in the current snapshot as a dataset, or None without any; the table's schema),
+    checked: WarehouseDamaged or SchemaDrift as `read_table` says."""
     snapshot = current_snapshot(warehouse)
     schema = TABLES.get(table)
     if snapshot is not None:
@@ -118,13 +146,8 @@ def read_table(warehouse: Path, table: str, columns: list[str] | None = None,
     folder = snapshot / table if snapshot else None
     parts = sorted(folder.glob("*.parquet")) if folder and folder.is_dir() else []
     if not parts:
-        if schema is None:
-            return pd.DataFrame(columns=columns or [])
-        empty = schema.empty_table()
-        return empty.select(columns).to_pandas() if columns else empty.to_pandas()
-    dataset = pads.dataset([str(p) for p in parts], format="parquet", schema=schema)
-    expression = pads.field("doc_id").isin(filter_ids) if filter_ids is not None else None
-    return dataset.to_table(columns=columns, filter=expression).to_pandas()
+        return None, schema
+    return pads.dataset([str(p) for p in parts], format="parquet", schema=schema), schema
 
 
 def snapshot_tables(warehouse: Path) -> dict[str, list[Path]]:
