@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from etl.fields.phrases import PHRASES, WORD_RE, fold
 
@@ -310,6 +311,11 @@ def extract_source_agency(text: str) -> str | None:
     return next(iter(weak.values())) if len(weak) == 1 else None
 
 
+# Short lines judged per process: the headline search, the title's suffix and the body ask about the same lines.
+LINE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_agency_only(line: str) -> bool:
     """True for a line naming only an agency ("Kazinform", "— Tengrinews.kz", "Информационное агентство Кабар")."""
     if len(line) > MAX_AGENCY_LINE_CHARS:
@@ -321,6 +327,7 @@ def is_agency_only(line: str) -> bool:
     return all(fold(word) in _AGENCY_WORDS for word in WORD_RE.findall(rest))
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_site_tagline(line: str) -> bool:
     """True for a short site header that opens with the outlet's name ("24.kg — Новости Кыргызстана")."""
     if len(line.split()) > MAX_TAGLINE_WORDS:
