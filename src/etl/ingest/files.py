@@ -244,9 +244,15 @@ def read_limited(path: str, max_bytes: int, input_root: str | None = None) -> by
     descriptor = _open_beneath(input_root, path) if input_root else os.open(
         path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        raw = handle.read(max_bytes + 1)
+        # A read of max_bytes + 1 allocates that much; read the size stat gave (and one byte more, to see a file
+        # that grew since), then on up to the limit only if it did grow.
+        wanted = max_bytes + 1
+        raw = handle.read(min(wanted, info.st_size + 1))
+        if len(raw) == info.st_size + 1 and len(raw) < wanted:
+            raw += handle.read(wanted - len(raw))
     return None if len(raw) > max_bytes else raw
 
 
