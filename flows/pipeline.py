@@ -30,6 +30,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from etl.config import DEFAULT_MAX_BYTES, DEFAULT_SHARD_SIZE, PIPELINE_VERSION, RunParameters, load_settings
 from etl.ingest.files import InputFile, discover_files
 from etl.quality.gate import GateBlocked
+from etl.quality.gx import load_great_expectations
 from etl.quality.results import aggregate_gates
 from etl.quality.suites import SuiteSpec, default_expectations_dir, load_suites
 from etl.run.events import events_step
@@ -74,7 +75,7 @@ def prepared_task_runner(kind: str, workers: int, dask_address: str | None = Non
     the process runner's share), the stages' models are loaded; the process runner's worker processes are then
     forked from this process, so they start with the libraries and models loaded (runners.fork_workers).
     """
-    import great_expectations  # noqa: F401
+    load_great_expectations()
 
     runner = task_runner_for(kind, workers, dask_address, shards)
     if isinstance(runner, (ThreadPoolTaskRunner, FlowAndProcessPoolTaskRunner)):

@@ -16,6 +16,13 @@ from pathlib import Path
 
 log = logging.getLogger("etl.server")
 
+# The run stores its task results through an unsaved LocalFileSystem and saves no block, so the temporary server
+# skips registering block types at start-up: to check that they are registered, it imports every installed Prefect
+# collection first (prefect-dask, and with it Dask's distributed), about a sixth of its boot, on the run's way to
+# its first task. A setting in the environment wins.
+_LEAN_SERVER_DEFAULTS = {"PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+                         "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false"}
+
 # uvicorn exits with 3 when it cannot bind its port (taken between our probe and its bind): try another.
 _PORT_TAKEN = 3
 _PORT_ATTEMPTS = 3
@@ -64,7 +71,8 @@ class TemporaryServer:
         self.url = f"http://127.0.0.1:{self.port}/api"
         prefect_parent = Path(importlib.util.find_spec("prefect").origin).parent.parent
         # The environment of Prefect's own ephemeral server (prefect.server.api.server.SubprocessASGIServer).
-        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        env = {**_LEAN_SERVER_DEFAULTS, **os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}
         env.pop("PREFECT_API_URL", None)
         # Ended by SIGTERM when this process ends, even by kill -9 (etl_flows.signals); in a process group of its
         # own, so a Ctrl-C at the terminal reaches only `etl`, which still needs the server to record how it ended.

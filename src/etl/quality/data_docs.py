@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from html import escape as html_escape
 from pathlib import Path
 
-from etl.quality.gx import GX_LOCK, new_context
+from etl.quality.gx import GX_LOCK, load_great_expectations, new_context
 from etl.quality.suites import SuiteSpec
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 def build_data_docs(validations: Iterable[tuple[str, dict]], suites: Iterable[SuiteSpec], out_dir: Path, run_id: str) -> None:
     """Render GX Data Docs for `validations` ((batch name, stored result JSON) pairs) into `out_dir`."""
+    load_great_expectations()
     from great_expectations.core import ExpectationSuite
     from great_expectations.core.expectation_validation_result import (
         expectationSuiteValidationResultSchema,

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from etl.quality.gx import GX_LOCK
+from etl.quality.gx import GX_LOCK, load_great_expectations
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def default_expectations_dir() -> Path:
 
 def load_suites(directory: Path) -> dict[str, SuiteSpec]:
     """Load every suite in `directory`, keyed by stage; raise SuiteError when GX would silently drop anything."""
+    load_great_expectations()
     from great_expectations.core import ExpectationSuite
 
     suites: dict[str, SuiteSpec] = {}

@@ -161,8 +161,7 @@ def _for_data_docs(result, shard: int) -> dict | None:
     Outputs of every shard stay in the flow's memory until publish; hundreds of passing validations
     would only grow it (Data Docs show failures and one pass per stage, see publish.docs_validations).
     """
-    stored = result.validation_json
-    return stored if stored is not None and (not stored.get("success", True) or shard == 0) else None
+    return result.validation_json if not result.success or shard == 0 else None
 
 
 def ingest_key(files: list[InputFile], max_bytes: int, suite: SuiteSpec) -> str:
