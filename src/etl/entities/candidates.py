@@ -14,7 +14,7 @@ from etl.entities.canonical import (
     qualified_org_name,
 )
 from etl.entities.gazetteer import gazetteer
-from etl.entities.lexicon import CAPS_RUN_WORD, QUOTE_PAIRS, gazetteer_data, rule_words
+from etl.entities.lexicon import CAPS_RUN_WORD, QUOTE_PAIRS, gazetteer_data, leading_letters, rule_words
 from etl.entities.matcher import GazetteerHit
 from etl.entities.models import nominative_ru
 from etl.entities.thresholds import (
@@ -89,12 +89,11 @@ def caps_runs(text: str, offset: int, connectors: Collection[str]) -> list[list[
     for word in words:
         word_start, word_end, surface = word
         gap = text[prev_end - offset:word_start - offset] if prev_end is not None else " "
-        joined = _RUN_GAP.fullmatch(gap) is not None
-        if not joined:
+        if gap != " " and _RUN_GAP.fullmatch(gap) is None:  # one space, the usual gap, joins
             if current:
                 runs.append(current)
             current, pending = [], []
-        if is_capitalised(surface) and surface not in "«»“”\"„":
+        if surface[:1].isupper() and surface not in "«»“”\"„":  # is_capitalised
             if current and pending:
                 current.extend(pending)
             elif not current:
@@ -237,7 +236,7 @@ def _operation_words() -> tuple[re.Pattern[str], dict[str, str]]:
     words = {normalize_token(alias): operation["id"] for operation in gazetteer_data()["operations"]
              for alias in operation["aliases"] if re.fullmatch(r"[^\W\d_]+", alias)}
     alternation = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?!\w)", re.IGNORECASE), words
+    return re.compile(rf"(?<![\w-]){leading_letters(words)}(?:{alternation})(?!\w)", re.IGNORECASE), words
 
 
 def _lowercase_operation_hits(body: str) -> list[GazetteerHit]:
@@ -258,14 +257,39 @@ def _next_to_facility(body: str, start: int, end: int) -> bool:
     return any(word.startswith(rules.facility_words) and word not in rules.not_facility_words for word in words)
 
 
+@dataclass(frozen=True)
+class _OperationPatterns:
+    """The operation rules' regexes, compiled once (the cues come from the gazetteer)."""
+
+    cue_then_quoted: re.Pattern[str]  # операция «Жусан», operation "Zhusan", операциясы «Жусан»
+    quoted_then_cue: re.Pattern[str]  # the “Zhusan” humanitarian operation, «Жусан» операциясы
+    cue_before: re.Pattern[str]  # a cue ending the text before a gazetteer name
+    cue_after: re.Pattern[str]  # a cue opening the text after it (one word may come between)
+
+
+_OPERATION_CAPITALISED = re.compile(r"\bOperation\s+([A-Z][\w’'\-]+)")  # Operation Zhusan (English, unquoted)
+
+
+@lru_cache(maxsize=1)
+def _operation_patterns() -> _OperationPatterns:
+    # the cues are folded (ё as е): the pattern takes either letter, so 'амалиёти' matches too
+    cues = rule_words().operation_cues
+    cue_pattern = "|".join(re.escape(cue).replace("е", "[её]") for cue in cues)
+    quoted = r"([«“„\"'])\s*([^\W\d_][\w’'ʻ\- ]{1,40}?)\s*([»”“\"'])"
+    return _OperationPatterns(
+        cue_then_quoted=re.compile(rf"(?i)\b{leading_letters(cues)}(?:{cue_pattern})\s+{quoted}"),
+        quoted_then_cue=re.compile(rf"{quoted}\s+(?:(?:[\w-]+)\s+)?(?i:{cue_pattern})\b"),
+        cue_before=re.compile(rf"(?i){leading_letters(cues)}(?:{cue_pattern})\W*$"),
+        cue_after=re.compile(rf"(?i)^\W*(?:\w+\s+)?(?:{cue_pattern})"))
+
+
 def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]:
     """Named operations: a quoted name next to an operation word, or a gazetteer name in that context.
 
     A known name in lower case counts only next to an operation word; a stage written onto the name is part of
-    the mention ('Айкөл-3'); a name next to a prison, camp or city word is that place (LOC), not the operation."""
-    # the cues are folded (ё as е): the pattern takes either letter, so 'амалиёти' matches too
-    cue_pattern = "|".join(re.escape(cue).replace("е", "[её]") for cue in rule_words().operation_cues)
-    quoted = r"([«“„\"'])\s*([^\W\d_][\w’'ʻ\- ]{1,40}?)\s*([»”“\"'])"
+    the mention ('Айкөл-3'); a name next to a prison, camp or city word is that place (LOC), not the operation.
+    Only the hits of kind 'op' are read."""
+    patterns = _operation_patterns()
     out: list[Candidate] = []
     seen: set[tuple[int, int]] = set()
 
@@ -286,16 +310,16 @@ def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
                              priority=OPERATION_PRIORITY))
 
     # cue then quoted name: операция «Жусан», operation "Zhusan", операциясы «Жусан»
-    for match in re.finditer(rf"(?i)\b(?:{cue_pattern})\s+{quoted}", body):
+    for match in patterns.cue_then_quoted.finditer(body):
         if QUOTE_PAIRS.get(match.group(1)) == match.group(3) or match.group(3) in "»”\"":
             add(match.start(2), match.start(2) + len(match.group(2).rstrip()), "rule:operation",
                 OPERATION_CUE_THEN_NAME_CONFIDENCE)
     # quoted name then cue: the “Zhusan” humanitarian operation, «Жусан» операциясы
-    for match in re.finditer(rf"{quoted}\s+(?:(?:[\w-]+)\s+)?(?i:{cue_pattern})\b", body):
+    for match in patterns.quoted_then_cue.finditer(body):
         add(match.start(2), match.start(2) + len(match.group(2).rstrip()), "rule:operation",
             OPERATION_NAME_THEN_CUE_CONFIDENCE)
     # Operation Zhusan (English, capitalised, unquoted)
-    for match in re.finditer(r"\bOperation\s+([A-Z][\w’'\-]+)", body):
+    for match in _OPERATION_CAPITALISED.finditer(body):
         add(match.start(1), match.end(1), "rule:operation", OPERATION_CAPITALISED_CONFIDENCE)
     # gazetteer names: quoted, near a cue, or already confirmed elsewhere in the document
     confirmed = {c.canonical_name for c in out if c.entity_type == "OPERATION"}
@@ -305,8 +329,7 @@ def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
         name = gazetteer().names[("op", hit.key)]
         before, after = body[max(0, hit.start - 30):hit.start], body[hit.end:hit.end + 30]
         is_quoted = before.rstrip().endswith(tuple(QUOTE_PAIRS)) and after.lstrip()[:1] in "»”“\"'"
-        near_cue = (re.search(rf"(?i)(?:{cue_pattern})\W*$", before)
-                    or re.search(rf"(?i)^\W*(?:\w+\s+)?(?:{cue_pattern})", after))
+        near_cue = patterns.cue_before.search(before) or patterns.cue_after.search(after)
         lower_case = body[hit.start:hit.end].islower()
         stage = _OPERATION_STAGE.match(body, hit.end)
         end = stage.end() if stage else hit.end
