@@ -211,6 +211,8 @@ class AliasMatcher:
 
     def _acronyms_of(self, surface: str) -> tuple[Alias, ...]:
         """Acronym aliases a single token is: "UNICEF", or one with a Turkic case ending glued on."""
+        if not surface[0].isupper():  # an acronym's letters are all capitals, and a token opens with a letter or digit
+            return ()
         found = list(self._acronyms.get(surface.translate(APOSTROPHE_TABLE), ()))
         glued = GLUED_CASE_ACRONYM.fullmatch(surface)
         if glued:  # "ЮНИСЕФтин", "БМТнинг", "BMTning", "ТИМдин"
