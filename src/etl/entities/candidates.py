@@ -14,7 +14,7 @@ from etl.entities.canonical import (
     qualified_org_name,
 )
 from etl.entities.gazetteer import gazetteer
-from etl.entities.lexicon import CAPS_RUN_WORD, QUOTE_PAIRS, gazetteer_data, rule_words
+from etl.entities.lexicon import CAPS_RUN_WORD, QUOTE_PAIRS, gazetteer_data, leading_letters, rule_words
 from etl.entities.matcher import GazetteerHit
 from etl.entities.models import nominative_ru
 from etl.entities.thresholds import (
@@ -61,7 +61,10 @@ class Candidate:
 
 def overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     """True when body[start:end] shares a character with any of spans."""
-    return any(span_start < end and start < span_end for span_start, span_end in spans)
+    for span_start, span_end in spans:  # a plain loop: rules ask this of every word
+        if span_start < end and start < span_end:
+            return True
+    return False
 
 
 def overlaps_many(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
@@ -81,31 +84,28 @@ def caps_runs(text: str, offset: int, connectors: Collection[str]) -> list[list[
     """Runs of capitalised words, joined by spaces/hyphens and lower-case connectors (of, the, for...).
 
     text is body[offset:...]; the words' offsets are into body."""
-    words = [(m.start() + offset, m.end() + offset, m.group()) for m in CAPS_RUN_WORD.finditer(text)]
     runs: list[list[Word]] = []
     current: list[Word] = []
     pending: list[Word] = []  # connectors after the run's last capitalised word: kept if another one follows
-    prev_end = None
-    for word in words:
-        word_start, word_end, surface = word
-        gap = text[prev_end - offset:word_start - offset] if prev_end is not None else " "
-        joined = _RUN_GAP.fullmatch(gap) is not None
-        if not joined:
-            if current:
+    prev_end = 0
+    for match in CAPS_RUN_WORD.finditer(text):
+        word_start, word_end = match.span()
+        surface = match.group()
+        # (pending is empty whenever current is: connectors are only kept after a capitalised word)
+        if current:
+            gap = text[prev_end:word_start]
+            if gap != " " and _RUN_GAP.fullmatch(gap) is None:  # one space, the usual gap, joins
                 runs.append(current)
-            current, pending = [], []
-        if is_capitalised(surface) and surface not in "«»“”\"„":
-            if current and pending:
+                current, pending = [], []
+        if surface[:1].isupper() and surface not in "«»“”\"„":  # is_capitalised
+            if pending:
                 current.extend(pending)
-            elif not current:
                 pending = []
-            current.append(word)
-            pending = []
-        elif current and surface.lower() in connectors and len(pending) < 2:
-            pending.append(word)
-        else:
-            if current:
-                runs.append(current)
+            current.append((word_start + offset, word_end + offset, surface))
+        elif current and len(pending) < 2 and surface.lower() in connectors:
+            pending.append((word_start + offset, word_end + offset, surface))
+        elif current:
+            runs.append(current)
             current, pending = [], []
         prev_end = word_end
     if current:
@@ -119,15 +119,19 @@ def sentence_initial(body: str, start: int) -> bool:
     return not before or before.endswith(("\n", ".", "!", "?", ":", ";")) and not before.endswith(("Mr.", "Dr.", "Ms."))
 
 
+_LEADING_THE = re.compile(r"^(?:the|The)\s+")
+_QUOTE_MARKS = re.compile(r"[«»“”„\"]")
+
+
 def org_candidate(start: int, end: int, surface: str, extractor: str, confidence: float, priority: int,
                   lang: str) -> Candidate:
     """An organization mention: its gazetteer identity when it has one, else its own name (nominative) as id."""
-    words = re.sub(r"^(?:the|The)\s+", "", surface).split()
+    words = _LEADING_THE.sub("", surface).split()
     if lang == "ru":
         words = nominative_ru(words, "org")
     elif lang in ("kk", "ky", "uz", "uz-latn"):
         words = words[:-1] + [keyword_form(words[-1])]
-    display = re.sub(r"[«»“”„\"]", "", " ".join(words)).strip()
+    display = _QUOTE_MARKS.sub("", " ".join(words)).strip()
     known = canonical_org(surface, lang)
     if known is not None:
         name, org_id = known
@@ -150,18 +154,23 @@ def keyword_form(word: str) -> str:
 
 # ---------------------------------------------------------------- gazetteer candidates
 
+_POSSESSIVE_GAP = re.compile(r"\s*(?:['’]s\s*)?")  # a country before the institution: 'Kazakhstan's MFA'
+_OF_GAP = re.compile(r"\s*(?:(?:of|of the|in|in the)\s+)?")  # a country after it: 'Ministry of ... of Kazakhstan'
+_WORD_BEFORE = re.compile(r"(?<![\w'ʻ‘’])([^\W\d_]+(?:[ʻ'‘’][^\W\d_]+)?)[ \t]+$")
+
+
 def _adjacent_country(body: str, start: int, end: int, countries: list[GazetteerHit]) -> tuple[GazetteerHit | None, int, int]:
     """A country qualifying the institution at body[start:end], and the span widened to include it."""
     for hit in countries:
         gap = body[hit.end:start]
-        if hit.end <= start and re.fullmatch(r"\s*(?:['’]s\s*)?", gap):
+        if hit.end <= start and _POSSESSIVE_GAP.fullmatch(gap):
             return hit, hit.start, end
     for hit in countries:
         gap = body[end:hit.start]
-        if hit.start >= end and re.fullmatch(r"\s*(?:(?:of|of the|in|in the)\s+)?", gap):
+        if hit.start >= end and _OF_GAP.fullmatch(gap):
             return hit, start, hit.end
     # 'кыргыз өкмөтү', 'oʻzbek hukumati': a lower-case ethnonym right before the institution
-    ethnonym = re.search(r"(?<![\w'ʻ‘’])([^\W\d_]+(?:[ʻ'‘’][^\W\d_]+)?)[ \t]+$", body[max(0, start - 24):start])
+    ethnonym = _WORD_BEFORE.search(body[max(0, start - 24):start])
     code = rule_words().ethnonyms.get(normalize_token(ethnonym.group(1))) if ethnonym else None
     if code:
         ethnonym_start = start - (len(ethnonym.group(0)))
@@ -237,7 +246,7 @@ def _operation_words() -> tuple[re.Pattern[str], dict[str, str]]:
     words = {normalize_token(alias): operation["id"] for operation in gazetteer_data()["operations"]
              for alias in operation["aliases"] if re.fullmatch(r"[^\W\d_]+", alias)}
     alternation = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?!\w)", re.IGNORECASE), words
+    return re.compile(rf"(?<![\w-]){leading_letters(words)}(?:{alternation})(?!\w)", re.IGNORECASE), words
 
 
 def _lowercase_operation_hits(body: str) -> list[GazetteerHit]:
@@ -248,24 +257,53 @@ def _lowercase_operation_hits(body: str) -> list[GazetteerHit]:
             for m in pattern.finditer(body) if m.group().islower() and normalize_token(m.group()) in words]
 
 
+_WORD_AFTER_QUOTE = re.compile(r"[»”“\"'\s]*([^\W\d_]+)")
+_WORD_BEFORE_QUOTE = re.compile(r"([^\W\d_]+)[«“„\"'\s]*$")
+
+
 def _next_to_facility(body: str, start: int, end: int) -> bool:
     """True when a prison, camp or city word stands right before or after body[start:end] ('"Русафа" түрмөсүндө',
     'Rusafa prison', 'тюрьма «Русафа»'): the name is that place's."""
     rules = rule_words()
-    after = re.match(r"[»”“\"'\s]*([^\W\d_]+)", body[end:end + 40])
-    before = re.search(r"([^\W\d_]+)[«“„\"'\s]*$", body[max(0, start - 40):start])
+    after = _WORD_AFTER_QUOTE.match(body[end:end + 40])
+    before = _WORD_BEFORE_QUOTE.search(body[max(0, start - 40):start])
     words = [normalize_token(m.group(1)) for m in (after, before) if m is not None]
     return any(word.startswith(rules.facility_words) and word not in rules.not_facility_words for word in words)
+
+
+@dataclass(frozen=True)
+class _OperationPatterns:
+    """The operation rules' regexes, compiled once (the cues come from the gazetteer)."""
+
+    cue_then_quoted: re.Pattern[str]  # операция «Жусан», operation "Zhusan", операциясы «Жусан»
+    quoted_then_cue: re.Pattern[str]  # the “Zhusan” humanitarian operation, «Жусан» операциясы
+    cue_before: re.Pattern[str]  # a cue ending the text before a gazetteer name
+    cue_after: re.Pattern[str]  # a cue opening the text after it (one word may come between)
+
+
+_OPERATION_CAPITALISED = re.compile(r"\bOperation\s+([A-Z][\w’'\-]+)")  # Operation Zhusan (English, unquoted)
+
+
+@lru_cache(maxsize=1)
+def _operation_patterns() -> _OperationPatterns:
+    # the cues are folded (ё as е): the pattern takes either letter, so 'амалиёти' matches too
+    cues = rule_words().operation_cues
+    cue_pattern = "|".join(re.escape(cue).replace("е", "[её]") for cue in cues)
+    quoted = r"([«“„\"'])\s*([^\W\d_][\w’'ʻ\- ]{1,40}?)\s*([»”“\"'])"
+    return _OperationPatterns(
+        cue_then_quoted=re.compile(rf"(?i)\b{leading_letters(cues)}(?:{cue_pattern})\s+{quoted}"),
+        quoted_then_cue=re.compile(rf"{quoted}\s+(?:(?:[\w-]+)\s+)?(?i:{cue_pattern})\b"),
+        cue_before=re.compile(rf"(?i){leading_letters(cues)}(?:{cue_pattern})\W*$"),
+        cue_after=re.compile(rf"(?i)^\W*(?:\w+\s+)?(?:{cue_pattern})"))
 
 
 def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]:
     """Named operations: a quoted name next to an operation word, or a gazetteer name in that context.
 
     A known name in lower case counts only next to an operation word; a stage written onto the name is part of
-    the mention ('Айкөл-3'); a name next to a prison, camp or city word is that place (LOC), not the operation."""
-    # the cues are folded (ё as е): the pattern takes either letter, so 'амалиёти' matches too
-    cue_pattern = "|".join(re.escape(cue).replace("е", "[её]") for cue in rule_words().operation_cues)
-    quoted = r"([«“„\"'])\s*([^\W\d_][\w’'ʻ\- ]{1,40}?)\s*([»”“\"'])"
+    the mention ('Айкөл-3'); a name next to a prison, camp or city word is that place (LOC), not the operation.
+    Only the hits of kind 'op' are read."""
+    patterns = _operation_patterns()
     out: list[Candidate] = []
     seen: set[tuple[int, int]] = set()
 
@@ -286,16 +324,16 @@ def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
                              priority=OPERATION_PRIORITY))
 
     # cue then quoted name: операция «Жусан», operation "Zhusan", операциясы «Жусан»
-    for match in re.finditer(rf"(?i)\b(?:{cue_pattern})\s+{quoted}", body):
+    for match in patterns.cue_then_quoted.finditer(body):
         if QUOTE_PAIRS.get(match.group(1)) == match.group(3) or match.group(3) in "»”\"":
             add(match.start(2), match.start(2) + len(match.group(2).rstrip()), "rule:operation",
                 OPERATION_CUE_THEN_NAME_CONFIDENCE)
     # quoted name then cue: the “Zhusan” humanitarian operation, «Жусан» операциясы
-    for match in re.finditer(rf"{quoted}\s+(?:(?:[\w-]+)\s+)?(?i:{cue_pattern})\b", body):
+    for match in patterns.quoted_then_cue.finditer(body):
         add(match.start(2), match.start(2) + len(match.group(2).rstrip()), "rule:operation",
             OPERATION_NAME_THEN_CUE_CONFIDENCE)
     # Operation Zhusan (English, capitalised, unquoted)
-    for match in re.finditer(r"\bOperation\s+([A-Z][\w’'\-]+)", body):
+    for match in _OPERATION_CAPITALISED.finditer(body):
         add(match.start(1), match.end(1), "rule:operation", OPERATION_CAPITALISED_CONFIDENCE)
     # gazetteer names: quoted, near a cue, or already confirmed elsewhere in the document
     confirmed = {c.canonical_name for c in out if c.entity_type == "OPERATION"}
@@ -305,8 +343,7 @@ def operation_candidates(body: str, hits: list[GazetteerHit]) -> list[Candidate]
         name = gazetteer().names[("op", hit.key)]
         before, after = body[max(0, hit.start - 30):hit.start], body[hit.end:hit.end + 30]
         is_quoted = before.rstrip().endswith(tuple(QUOTE_PAIRS)) and after.lstrip()[:1] in "»”“\"'"
-        near_cue = (re.search(rf"(?i)(?:{cue_pattern})\W*$", before)
-                    or re.search(rf"(?i)^\W*(?:\w+\s+)?(?:{cue_pattern})", after))
+        near_cue = patterns.cue_before.search(before) or patterns.cue_after.search(after)
         lower_case = body[hit.start:hit.end].islower()
         stage = _OPERATION_STAGE.match(body, hit.end)
         end = stage.end() if stage else hit.end

@@ -23,6 +23,14 @@ from etl.entities.transliteration import transliterate_to_latin
 
 PERSON_KEY_CACHE_NAMES = 20_000  # distinct (name, language) pairs whose person key is kept
 CANONICAL_CACHE_NAMES = 5_000  # distinct organization / operation names whose canonical identity is kept
+NAME_TOKENS_CACHE_NAMES = 20_000  # distinct person mentions whose name parts are kept
+
+_SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын)")
+_NOT_LATIN_LETTER = re.compile(r"[^a-z]")
+_Y_BEFORE_E = re.compile(r"y(?=e)")
+_DOUBLED_LETTER = re.compile(r"(.)\1+")
+_NAME_PART = re.compile(r"[^\W\d_]+(?:[-" + APOSTROPHES + r"][^\W\d_]+)*\.?")
+_QUALIFIED_ORG_ID = re.compile(r"(.+)-([a-z]{2})")
 
 # ---------------------------------------------------------------- countries
 
@@ -54,7 +62,7 @@ def _surname_base(token: str) -> str:
     """A surname without case ending or feminine -а: 'Ашикбаевтың' -> 'ашикбаев', 'Ashikbayevning' -> 'ashikbayev'."""
     low = token.lower()
     if is_cyrillic(low):
-        for ending in re.finditer(r"(?:ов|ев|ёв|ин|ын)", low):
+        for ending in _SURNAME_ENDING.finditer(low):
             stem, tail = low[: ending.end()], low[ending.end():]
             if len(stem) >= 4 and tail in SURNAME_CASE_TAILS:
                 return stem
@@ -68,26 +76,31 @@ def _surname_base(token: str) -> str:
 def _fold(latin: str) -> str:
     """Latin spelling folded so transliteration variants agree: 'Yerzhan' and 'Erjan' -> 'erjan'."""
     folded = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode().lower()
-    folded = re.sub(r"[^a-z]", "", folded)
+    folded = _NOT_LATIN_LETTER.sub("", folded)
     for spelling, common in LATIN_SPELLING_FOLDS:
         folded = folded.replace(spelling, common)
-    folded = re.sub(r"y(?=e)", "", folded)
+    folded = _Y_BEFORE_E.sub("", folded)
     folded = folded.replace("y", "i")
-    folded = re.sub(r"(.)\1+", r"\1", folded)
+    folded = _DOUBLED_LETTER.sub(r"\1", folded)
     return folded
 
 
 def name_tokens(name: str) -> list[str]:
     """Name parts of a person mention, without initials, patronymics and titles' punctuation."""
-    parts = re.findall(r"[^\W\d_]+(?:[-" + APOSTROPHES + r"][^\W\d_]+)*\.?", name)
+    return list(_name_tokens(name))
+
+
+@lru_cache(maxsize=NAME_TOKENS_CACHE_NAMES)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    """name_tokens, kept (a document's mentions of a person repeat their names)."""
     out = []
-    for part in parts:
+    for part in _NAME_PART.findall(name):
         if part.endswith(".") or len(part) == 1:
             continue  # initial
         if PATRONYMIC_ENDING.search(normalize_token(part)):
             continue
         out.append(part)
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=PERSON_KEY_CACHE_NAMES)
@@ -112,9 +125,11 @@ def person_display_name(name: str, lang: str | None = None) -> str:
 
 # ---------------------------------------------------------------- organizations, operations, places
 
+@lru_cache(maxsize=CANONICAL_CACHE_NAMES)
 def is_qualified_org_id(org_id: str) -> str | None:
-    """'mfa-kz' -> 'mfa' when org_id is a per-country institution id, else None."""
-    qualified = re.fullmatch(r"(.+)-([a-z]{2})", org_id)
+    """'mfa-kz' -> 'mfa' when org_id is a per-country institution id, else None (cached: asked of every
+    organization of a document)."""
+    qualified = _QUALIFIED_ORG_ID.fullmatch(org_id)
     if qualified and ("qorg", qualified.group(1)) in gazetteer().names:
         return qualified.group(1)
     return None

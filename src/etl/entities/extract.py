@@ -22,7 +22,7 @@ from etl.entities.candidates import (
     gazetteer_candidates,
     operation_candidates,
 )
-from etl.entities.gazetteer import find_gazetteer_hits, gazetteer
+from etl.entities.gazetteer import find_gazetteer_hits, gazetteer, operation_hits
 from etl.entities.latin import latin_candidates
 from etl.entities.lexicon import rule_words
 from etl.entities.models import NerSpan, natasha_models, natasha_spans_many
@@ -210,5 +210,5 @@ def named_operations(text: str) -> list[str]:
     """Canonical names of the operations `text` names ("Mehr operasiyasi-4" -> ["Mehr"]), in text order."""
     if not text or not text.strip():
         return []
-    candidates = operation_candidates(text, find_gazetteer_hits(text, tokenize(text)))
+    candidates = operation_candidates(text, operation_hits(text, tokenize(text)))
     return list(dict.fromkeys(candidate.canonical_name for candidate in sorted(candidates, key=lambda c: c.start)))

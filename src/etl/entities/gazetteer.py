@@ -194,6 +194,22 @@ def find_gazetteer_hits(text: str, tokens: Sequence[tuple[int, int, str]] | None
     return gazetteer().matcher.find(text, tokens)
 
 
+@lru_cache(maxsize=1)
+def _operations_matcher() -> AliasMatcher:
+    """A matcher of the domain gazetteer's operations alone (what ``operation_hits`` reads)."""
+    matcher = AliasMatcher()
+    for op in gazetteer_data()["operations"]:
+        for alias in op["aliases"]:
+            matcher.add(alias, "op", op["id"])
+    return matcher
+
+
+def operation_hits(text: str, tokens: Sequence[tuple[int, int, str]] | None = None) -> list[GazetteerHit]:
+    """The hits of kind 'op' of ``find_gazetteer_hits`` (the same, in the same order), without matching every other
+    alias: a matcher's hits of one entry do not depend on the other entries."""
+    return _operations_matcher().find(text, tokens)
+
+
 def covering_hits(name: str, kinds: set[str]) -> list[GazetteerHit]:
     """Hits of the given kinds that cover the whole of name (quotes and a leading 'the' aside)."""
     text = name.strip().strip("«»\"“”„'")

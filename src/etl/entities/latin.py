@@ -60,10 +60,11 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
     rules = rule_words()
     out: list[Candidate] = []
     text = body[start:end]
-    letters = [ch for ch in text if ch.isalpha()]
-    if letters and sum(ch.isupper() for ch in letters) > ALL_CAPS_LINE_SHARE * len(letters):
+    letters = list(filter(str.isalpha, text))
+    if letters and sum(map(str.isupper, letters)) > ALL_CAPS_LINE_SHARE * len(letters):
         return out  # ALL-CAPS headline: capitalisation carries no signal
-    for run in caps_runs(text, start, rules.connectors):
+    runs = caps_runs(text, start, rules.connectors)
+    for run in runs:
         run = _trim_run(body, run, rules)
         if not run:
             continue
@@ -88,7 +89,7 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
                                  canonical_id="", confidence=RULE_PERSON_CONFIDENCE, extractor="rule:person",
                                  priority=FOUND_NAME_PRIORITY, lang=route))
     if route == "en":
-        out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs, covered))
+        out.extend(_lower_keyword_org_candidates(body, start, end, route, gaz_orgs, covered, runs))
     if route == "uz-latn":
         out.extend(keyword_org_candidates(body, start, end, route))
         out.extend(coordinated_org_candidates(body, start, end, route))
@@ -104,12 +105,13 @@ def latin_candidates(body: str, start: int, end: int, route: str, covered: list[
 
 
 def _lower_keyword_org_candidates(body: str, start: int, end: int, route: str, gaz_orgs: list[Span],
-                                  covered: list[Span]) -> list[Candidate]:
+                                  covered: list[Span], runs: list[list[Word]]) -> list[Candidate]:
     """'the Aqniet foundation', "Kazakhstan's Rukh foundation", 'the Habsa group': capitalised words, then a
-    lower-case keyword; 'the Tajik group' (a country or demonym and the keyword) is a group of people."""
+    lower-case keyword; 'the Tajik group' (a country or demonym and the keyword) is a group of people. runs are
+    the paragraph's capitalised runs (``caps_runs`` with the English connectors)."""
     rules = rule_words()
     out = []
-    for run in caps_runs(body[start:end], start, rules.connectors):
+    for run in runs:
         keyword = EN_LOWER_ORG_KEYWORD.match(body, run[-1][1], end)
         # a lower-case keyword takes only the capitalised words right before it, not "Volunteers of ..."
         while any(not is_capitalised(surface) for _, _, surface in run):

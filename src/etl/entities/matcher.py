@@ -29,6 +29,8 @@ class Alias:
     kind: str  # country | region | city | camp | org | qorg | op
     key: str  # ISO alpha-2 for countries, gazetteer id otherwise
     acronym: bool
+    # per token, the (stem, endings) pairs it may be written as (``alias_stems``; the first word's own rule)
+    forms: tuple[tuple[tuple[str, frozenset[str]], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,17 @@ def gap_class(gap: str) -> str | None:
     return stripped.translate(APOSTROPHE_TABLE)
 
 
+def _forms(token: str, first: bool) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The (stem, endings) pairs under which an alias token may be written: ``alias_stems`` with the endings of
+    the stem's script."""
+    return tuple((stem, CYRILLIC_NAME_SUFFIXES if is_cyrillic(stem) else LATIN_NAME_SUFFIXES)
+                 for stem, _inflected in alias_stems(token, first))
+
+
+# what a word that opens no alias, is no acronym and no demonym looks up to (one shared value)
+_NO_MATCH: tuple[tuple[Alias, ...], tuple[Alias, ...], str | None] = ((), (), None)
+
+
 def alias_stems(token: str, first: bool = True) -> list[tuple[str, bool]]:
     """(stem, needs_suffix_check) pairs under which an alias token may appear inflected. A short first
     word keeps its vowel (so 'Мали' never reads 'малой'); inside a phrase 'Азия' -> 'Азии' is safe."""
@@ -69,6 +82,14 @@ def alias_stems(token: str, first: bool = True) -> list[tuple[str, bool]]:
     return stems
 
 
+def _written_as(norm: str, forms: tuple[tuple[str, frozenset[str]], ...]) -> bool:
+    """Whether a folded word is one of an alias token's forms: a stem and one of its endings."""
+    for stem, endings in forms:
+        if norm.startswith(stem) and norm[len(stem):] in endings:
+            return True
+    return False
+
+
 class AliasMatcher:
     """Finds gazetteer aliases in text, tolerating case endings on Cyrillic and Uzbek words."""
 
@@ -78,6 +99,8 @@ class AliasMatcher:
         self._adj: dict[str, set[str]] = defaultdict(set)
         self._bare: set[str] = set()
         self._seen: set[tuple[str, str, str]] = set()
+        self._stem_prefixes: set[str] = set()  # every prefix (2 letters or more) of a stem of _by_stem
+        self._adj_heads: set[str] = set()  # the first 4 letters of every demonym stem of _adj
 
     def add(self, raw: str, kind: str, key: str) -> None:
         raw = unicodedata.normalize("NFC", raw.strip())
@@ -92,7 +115,8 @@ class AliasMatcher:
         gaps = tuple(gap_class(raw[toks[i][1]:toks[i + 1][0]]) or "" for i in range(len(toks) - 1))
         letters = [c for c in raw if c.isalpha()]
         acronym = len(toks) == 1 and len(letters) >= 2 and all(c.isupper() for c in letters) and len(raw) <= 8
-        alias = Alias(raw, norm, gaps, kind, key, acronym)
+        forms = tuple(_forms(token, index == 0) for index, token in enumerate(norm))
+        alias = Alias(raw, norm, gaps, kind, key, acronym, forms)
         if acronym:
             self._acronyms[raw.translate(APOSTROPHE_TABLE).replace(".", "")].append(alias)
             return
@@ -100,36 +124,33 @@ class AliasMatcher:
             return
         for stem, inflected in alias_stems(norm[0]):
             self._by_stem[stem].append((alias, inflected))
+            self._stem_prefixes.update(stem[:length] for length in range(2, len(stem) + 1))
 
     def add_adjective_stem(self, stem: str, key: str, bare: bool = False) -> None:
         """Register a demonym stem; bare=True lets the stem stand alone (English 'Kazakh', 'Afghan')."""
         stem = normalize_token(stem)
         if len(stem) >= 4:
             self._adj[stem].add(key)
+            self._adj_heads.add(stem[:4])
             if bare:
                 self._bare.add(stem)
-
-    @staticmethod
-    def _token_matches(surface: str, alias_token: str, first: bool, alias_raw_first_upper: bool) -> bool:
-        norm = normalize_token(surface)
-        if first and alias_raw_first_upper and not surface[0].isupper():
-            return False
-        for stem, _inflected in alias_stems(alias_token, first):
-            if norm.startswith(stem):
-                rest = norm[len(stem):]
-                suffixes = CYRILLIC_NAME_SUFFIXES if is_cyrillic(stem) else LATIN_NAME_SUFFIXES
-                if rest in suffixes:
-                    return True
-        return False
 
     def find(self, text: str, tokens: Sequence[tuple[int, int, str]] | None = None) -> list[GazetteerHit]:
         """All alias hits in text (overlapping hits of different entries are all returned)."""
         toks = tokens if tokens is not None else tokenize(text)
         hits: list[GazetteerHit] = []
         surface_lookup = self._surface_lookup()
+        last = len(toks) - 1
         for i, (start, end, surface) in enumerate(toks):
-            acronyms, candidates, demonym = surface_lookup(surface)
-            if acronyms or (i + 1 < len(toks) and text[end:toks[i + 1][0]] == "."):  # else no acronym starts here
+            found = surface_lookup(surface)
+            # a dotted acronym (U.S.) may start at any word a full stop and the next word follow
+            dotted = i < last and toks[i + 1][0] == end + 1 and text[end] == "."
+            if found is _NO_MATCH:  # most words: nothing else starts here
+                if dotted:
+                    hits.extend(self._acronym_hits(text, toks, i, ()))
+                continue
+            acronyms, candidates, demonym = found
+            if acronyms or dotted:  # else no acronym starts here
                 hits.extend(self._acronym_hits(text, toks, i, acronyms))
             for alias in candidates:
                 hit = self._match_from(text, toks, i, alias)
@@ -153,14 +174,23 @@ class AliasMatcher:
         norm = normalize_token(surface)
         candidates: list[Alias] = []
         tried: set[int] = set()
-        for cut in range(min(9, len(norm) - 1)):
+        # stems are looked up among the word's prefixes of 2+ letters, at most 8 letters cut; none is longer than
+        # the longest prefix that begins some stem
+        longest = 1
+        while longest < len(norm) and norm[:longest + 1] in self._stem_prefixes:
+            longest += 1
+        for cut in range(len(norm) - longest, min(9, len(norm) - 1)):
             prefix = norm[: len(norm) - cut]
             for alias, _inflected in self._by_stem.get(prefix, ()):
                 if id(alias) not in tried:
                     tried.add(id(alias))
-                    if self._token_matches(surface, alias.tokens[0], True, _first_upper(alias)):
+                    if (not (_first_upper(alias) and not surface[0].isupper())
+                            and _written_as(norm, alias.forms[0])):
                         candidates.append(alias)
-        return self._acronyms_of(surface), tuple(candidates), self._demonym(surface, norm)
+        acronyms, demonym = self._acronyms_of(surface), self._demonym(surface, norm)
+        if not acronyms and not candidates and demonym is None:
+            return _NO_MATCH
+        return acronyms, tuple(candidates), demonym
 
     def _acronym_hits(self, text: str, toks: Sequence[tuple[int, int, str]], i: int,
                       acronyms: tuple[Alias, ...]) -> Iterator[GazetteerHit]:
@@ -181,6 +211,8 @@ class AliasMatcher:
 
     def _acronyms_of(self, surface: str) -> tuple[Alias, ...]:
         """Acronym aliases a single token is: "UNICEF", or one with a Turkic case ending glued on."""
+        if not surface[0].isupper():  # an acronym's letters are all capitals, and a token opens with a letter or digit
+            return ()
         found = list(self._acronyms.get(surface.translate(APOSTROPHE_TABLE), ()))
         glued = GLUED_CASE_ACRONYM.fullmatch(surface)
         if glued:  # "ЮНИСЕФтин", "БМТнинг", "BMTning", "ТИМдин"
@@ -192,10 +224,8 @@ class AliasMatcher:
         n = len(alias.tokens)
         if i + n > len(toks):
             return None
-        first_upper = _first_upper(alias)
         for j in range(1, n):
-            surface = toks[i + j][2]
-            if not self._token_matches(surface, alias.tokens[j], False, first_upper):
+            if not _written_as(normalize_token(toks[i + j][2]), alias.forms[j]):
                 return None
             gap = gap_class(text[toks[i + j - 1][1]:toks[i + j][0]])
             if gap is None or gap != alias.gaps[j - 1]:
@@ -204,6 +234,8 @@ class AliasMatcher:
 
     def _demonym(self, surface: str, norm: str) -> str | None:
         """The country key a demonym token names ("казахстанских", "Kazakh", "o'zbekistonlik"), else None."""
+        if norm[:4] not in self._adj_heads:  # every stem looked up below begins with the word's first 4 letters
+            return None
         cyr = is_cyrillic(norm)
         if not cyr and not surface[0].isupper() and not norm.endswith(("lik", "liklar")):
             return None

@@ -17,7 +17,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from etl.entities.candidates import Candidate, org_candidate, sentence_initial
-from etl.entities.lexicon import ACCUSATIVE_ENDING, KK_KY_UZ_SENTENCE_STARTERS, rule_words
+from etl.entities.lexicon import ACCUSATIVE_ENDING, KK_KY_UZ_SENTENCE_STARTERS, leading_letters, rule_words
 from etl.entities.thresholds import GAZETTEER_ORG_PRIORITY, KEYWORD_ORG_CONFIDENCE
 from etl.entities.tokens import normalize_token
 from etl.entities.transliteration import slugify
@@ -59,7 +59,7 @@ def outlet_candidates(body: str, lang: str | None) -> list[Candidate]:
             span = _name_before(body, noun.start(), press)
             if span is not None:
                 out.append(_org(body, *span, lang))
-    for notice in _COPYRIGHT.finditer(body):
+    for notice in _COPYRIGHT.finditer(body) if "©" in body else ():  # a notice has its sign: most texts have none
         name = notice.group(1).rstrip(" .")
         if name[:1].isupper() and normalize_token(name) not in rules.platforms:
             out.append(_org(body, notice.start(1), notice.start(1) + len(name), lang))
@@ -98,7 +98,7 @@ def _listed_outlets(body: str, lang: str | None) -> list[Candidate]:
     aliases = _listed_aliases()
     found: list[tuple[int, int, str]] = []
     # only the aliases whose first word the text holds are tried: one pass over the text's words
-    for word in {word.casefold() for word in _ALIAS_WORD.findall(body)} & aliases.keys():
+    for word in {word.casefold() for word in set(_ALIAS_WORD.findall(body))} & aliases.keys():
         for pattern, name in aliases[word]:
             found += [(m.start(), m.end(), name) for m in pattern.finditer(body)]
     out: list[Candidate] = []
@@ -129,7 +129,8 @@ def _common_word(body: str, start: int, end: int) -> bool:
 def _noun_patterns() -> tuple[tuple[re.Pattern[str], bool], ...]:
     """The outlet nouns and the press-service nouns as two regexes, each with whether it names a press service."""
     rules = rule_words()
-    return tuple((re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in nouns) + r")", re.IGNORECASE), press)
+    return tuple((re.compile(r"(?<![\w-])" + leading_letters(nouns) + "(?:" + "|".join(re.escape(n) for n in nouns) + ")",
+                             re.IGNORECASE), press)
                  for nouns, press in ((rules.outlet_nouns, False), (rules.press_service_nouns, True)))
 
 

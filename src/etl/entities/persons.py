@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -92,6 +93,7 @@ _BYLINE = re.compile(
     r"|(?P<capitals>[^\W\d_][^\W\d_'’-]+[ \t]+[^\W\d_][^\W\d_'’-]+))[ \t]*(?:$|[,|/—–(])")
 _OTHER_SURNAME_ENDING = re.compile(r"(?:зода|zoda|заде|zade|ский|ская|ий|ко|ук|юк|ян|швили|дзе)$")
 BYLINE_MAX_CHARS = 80  # a byline is a short line: the name, the outlet, the date
+ECHO_KEY_CACHE_WORDS = 20_000  # distinct capitalised words whose surname key is kept
 
 
 def _byline_name(line: str) -> list[tuple[int, int]]:
@@ -237,6 +239,13 @@ def _fold_initial(text: str) -> str:
     return {"y": "e", "i": "e", "j": "z"}.get(latin[:1], latin[:1])
 
 
+@lru_cache(maxsize=ECHO_KEY_CACHE_WORDS)
+def _echo_key(word: str) -> str:
+    """person_key of a capitalised word read as a bare surname, in its script's language (cached: every
+    capitalised word of a document with a full name is looked up)."""
+    return person_key(word, "ru" if is_cyrillic(word) else "en")
+
+
 def _surname_echoes(body: str, clusters: list[_PersonCluster], persons: list[Candidate],
                     candidates: list[Candidate]) -> list[Candidate]:
     """Bare surname tokens elsewhere in the text ('said Ashikbaev', 'Ашикбаеву') of a full name already found."""
@@ -248,10 +257,9 @@ def _surname_echoes(body: str, clusters: list[_PersonCluster], persons: list[Can
              + [(p.start, p.end) for p in persons])
     out = []
     for word_start, word_end, word in tokenize(body):
-        if not word[:1].isupper() or word.isupper():
+        if not word[0].isupper() or word.isupper():
             continue
-        lang = "ru" if is_cyrillic(word) else "en"
-        cluster = full.get(person_key(word, lang))
+        cluster = full.get(_echo_key(word))
         if cluster is None or overlaps(word_start, word_end, taken):
             continue
         out.append(Candidate(start=word_start, end=word_end, entity_type="PERSON",

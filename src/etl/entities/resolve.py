@@ -97,17 +97,21 @@ def org_vs_org(candidates: list[Candidate]) -> list[Candidate]:
 
 # ---------------------------------------------------------------- overlaps between all types
 
+_COUNTRY_ID = re.compile(r"[A-Z]{2}")
+
+
 def select_non_overlapping(candidates: list[Candidate]) -> list[Candidate]:
     """Non-overlapping mentions by priority then length; country names may nest inside organizations."""
     chosen: list[Candidate] = []
     for candidate in sorted(candidates, key=lambda c: (c.priority, -(c.end - c.start), c.start)):
-        if candidate.end <= candidate.start:
+        start, end = candidate.start, candidate.end
+        if end <= start:
             continue
         fits = True
         for other in chosen:
-            if _overlap(candidate, other):
-                nested = (candidate.entity_type == "LOC" and re.fullmatch(r"[A-Z]{2}", candidate.canonical_id) and
-                          other.entity_type == "ORG" and other.start <= candidate.start and candidate.end <= other.end)
+            if start < other.end and other.start < end:  # _overlap, inline: every pair is compared
+                nested = (candidate.entity_type == "LOC" and _COUNTRY_ID.fullmatch(candidate.canonical_id) and
+                          other.entity_type == "ORG" and other.start <= start and end <= other.end)
                 if not nested:
                     fits = False
                     break

@@ -17,6 +17,10 @@ from etl.entities.thresholds import RUSSIAN_FUNCTION_WORD_SHARE
 
 Chunk = tuple[str, int, int]  # (route, start, end): consecutive lines of body read by one rule family
 
+# letters counted by runs (one match a word, not a letter)
+_CYRILLIC_RUN = re.compile(r"[\u0400-\u04FF]+")
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
+
 
 def _lines(body: str) -> Iterator[tuple[int, int]]:
     """(start, end) of every non-empty line of body."""
@@ -34,8 +38,8 @@ def _route(line: str, doc_lang: str | None) -> str | None:
 
     Tajik shares ҳ and қ with Uzbek, so its own letters (or a Tajik document) decide first; natasha, trained on
     Russian, never reads a Tajik line (it tags 'Тоҷикистон' as a person)."""
-    cyrillic_letters = len(re.findall(r"[\u0400-\u04FF]", line))
-    latin_letters = len(re.findall(r"[A-Za-z]", line))
+    cyrillic_letters = sum(map(len, _CYRILLIC_RUN.findall(line)))
+    latin_letters = sum(map(len, _LATIN_RUN.findall(line)))
     if cyrillic_letters == 0 and latin_letters == 0:
         return None
     if cyrillic_letters >= latin_letters:

@@ -29,7 +29,7 @@ def normalize_token(token: str) -> str:
 def tokenize(text: str) -> tuple[tuple[int, int, str], ...]:
     """Word tokens of text as (start, end, surface); the last few texts' are kept, as several rules read the same
     document body or paragraph."""
-    return tuple((m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text))
+    return tuple([(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text)])
 
 
 def is_cyrillic(text: str) -> bool:
