@@ -68,6 +68,27 @@ def _run_in_worker(*args: Any, **kwargs: Any) -> Any:
         _trim_heap()
 
 
+def context_for_worker() -> dict[str, Any]:
+    """Prefect's serialize_context() of the current context, with the settings context as its objects.
+
+    serialize_context() dumps every Prefect setting, and the worker validates the dump again into a Settings
+    object: about 0.1 s of CPU per task between the two processes, the flow process's share taken from the
+    task it runs meanwhile. The Settings and Profile objects themselves pickle in a few milliseconds and pass
+    SettingsContext's validation as they are (pydantic does not revalidate instances).
+    """
+    from prefect.context import SettingsContext, serialize_context
+
+    settings_context = SettingsContext.get()
+    token = SettingsContext.__var__.set(None)  # serialize_context() leaves the settings context out
+    try:
+        context = serialize_context()
+    finally:
+        SettingsContext.__var__.reset(token)
+    if settings_context is not None:
+        context["settings_context"] = {"profile": settings_context.profile, "settings": settings_context.settings}
+    return context
+
+
 @dataclass
 class _ForkedWorkers:
     executor: ProcessPoolExecutor
@@ -201,18 +222,16 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
     def submit(self, task, parameters: dict[str, Any], wait_for=None, dependencies=None) -> PrefectConcurrentFuture:
         if not self._started or self._resolver_executor is None or (self._executor is None and not self._retired):
             raise RuntimeError("Task runner is not started")
-        from prefect.context import serialize_context
-
         task_run_id = uuid7()
-        # As ProcessPoolTaskRunner.submit (3.9): the context (tags, settings) is serialized at every submit, since
-        # it can change between submits; the environment is rebuilt only when the settings object changes.
+        # As ProcessPoolTaskRunner.submit (3.9): the context (tags, settings) is taken at every submit, since it
+        # can change between submits (copy_context; serialized only for a task that goes to a worker); the
+        # environment is rebuilt only when the settings object changes.
         settings = get_current_settings()
         if self._worker_env is None or self._worker_env_settings is not settings:
             self._worker_env = settings.to_environment_variables(exclude_unset=True) | os.environ
             self._worker_env_settings = settings
         dispatched = self._resolver_executor.submit(self._dispatch, task, task_run_id, parameters, wait_for,
-                                                    dependencies, copy_context(), serialize_context(),
-                                                    self._worker_env)
+                                                    dependencies, copy_context(), self._worker_env)
         return PrefectConcurrentFuture(task_run_id=task_run_id,
                                        wrapped_future=_UnpicklingFuture(_ChainedFuture(dispatched)))
 
@@ -242,7 +261,7 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
             return taken
 
     def _dispatch(self, task, task_run_id, parameters: dict, wait_for, dependencies, caller: Context,
-                  context: dict[str, Any], env: dict[str, str]) -> concurrent.futures.Future[bytes]:
+                  env: dict[str, str]) -> concurrent.futures.Future[bytes]:
         """Wait for the task's inputs and a free slot; run it here or send it to a worker; a future of its state."""
         from prefect.utilities.engine import resolve_inputs_sync
 
@@ -261,7 +280,7 @@ class FlowAndProcessPoolTaskRunner(ProcessPoolTaskRunner):
         call = cloudpickle_wrapped_call(
             _run_in_worker, env=env, task=task, task_run_id=task_run_id,
             parameters=resolved, wait_for=[f.state for f in wait_for] or None, return_type="state",
-            dependencies=dependencies, context=context)
+            dependencies=dependencies, context=caller.run(context_for_worker))
         log.debug("%s goes to a worker process", task.name)
         try:
             sent = self._executor.submit(call)

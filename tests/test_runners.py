@@ -161,8 +161,45 @@ def test_private_prefect_names() -> None:
     assert parameters(_UnpicklingFuture) == ["wrapped_future"]
     assert uuid7().version == 7
     runner = ProcessPoolTaskRunner(max_workers=1)
+    from prefect.context import SettingsContext
+
+    assert SettingsContext.__var__.get(None) is SettingsContext.get()  # runners.context_for_worker sets it
     for attribute in ("_started", "_max_workers", "_executor", "_resolver_executor", "_subprocess_message_queue",
                       "_message_forwarding_thread"):
         assert hasattr(runner, attribute), f"ProcessPoolTaskRunner has no {attribute} any more"
     for method in ("_forward_subprocess_messages", "_stop_message_forwarding"):
         assert callable(getattr(runner, method, None)), f"ProcessPoolTaskRunner has no {method}() any more"
+
+
+@task
+def context_seen(number: int, folder: str, flow_pid: int, total: int) -> dict:
+    """wait_for_the_others, plus what the task sees of its flow's context: tags, settings and flow run."""
+    from prefect.context import TagsContext, TaskRunContext
+    from prefect.settings import get_current_settings
+
+    ran = wait_for_the_others.fn(number, folder, flow_pid, total)
+    return {**ran, "tags": sorted(TagsContext.get().current_tags),
+            "retry_delay": get_current_settings().tasks.default_retry_delay_seconds,
+            "flow_run_id": str(TaskRunContext.get().task_run.flow_run_id)}
+
+
+@flow
+def context_in_tasks(count: int, folder: str) -> dict:
+    from prefect import tags
+    from prefect.settings import PREFECT_TASKS_DEFAULT_RETRY_DELAY_SECONDS, temporary_settings
+
+    with tags("shard-batch"), temporary_settings({PREFECT_TASKS_DEFAULT_RETRY_DELAY_SECONDS: 7}):
+        runs = [f.result() for f in context_seen.map(list(range(count)), folder, os.getpid(), count)]
+    return {"runs": runs, "flow_run_id": str(FlowRunContext.get().flow_run.id)}
+
+
+def test_tasks_in_the_worker_see_the_flows_tags_settings_and_run(tmp_path: Path) -> None:
+    """The worker gets the context of the submit (runners.context_for_worker): its tags, its settings and the
+    flow run it belongs to."""
+    outcome = context_in_tasks.with_options(task_runner=FlowAndProcessPoolTaskRunner(max_workers=2))(4, str(tmp_path))
+    in_worker = [run for run in outcome["runs"] if not run["holder"]]
+    assert len(in_worker) == 3 and all(run["pid"] != outcome["runs"][0]["pid"] or run["holder"] for run in in_worker)
+    for run in outcome["runs"]:
+        assert "shard-batch" in run["tags"]
+        assert run["retry_delay"] == 7
+        assert run["flow_run_id"] == outcome["flow_run_id"]
