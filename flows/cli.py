@@ -43,6 +43,7 @@ def prepare_environment(state_dir: Path) -> None:
     defaults = {
         "PREFECT_HOME": str(state_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",  # Prefect's client-side telemetry (3.9 sends events from interactive terminals)
         "PREFECT_LOGGING_EXTRA_LOGGERS": "etl",
         "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "60",

@@ -23,6 +23,7 @@ from etl.run.shards import (
     entities_stage,
     facts_stage,
     ingest_shard,
+    load_models,
     plan_new_documents,
     staged_tables,
     warehouse_signal_parts,
@@ -35,6 +36,7 @@ def run_in_process(settings: Settings) -> RunSummary:
     """Run every stage over `settings.input_dir` in this process and publish; the summary has stage_seconds."""
     clock = time.monotonic()
     started_at = datetime.now(timezone.utc)
+    load_models()  # as `etl run` does before its flow starts
     settings = settings.resolved()
     summary = RunSummary(run_id=new_run_id(started_at))
     summary.mark("flow_started")
