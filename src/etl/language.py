@@ -341,8 +341,8 @@ def _read_segment(segment: str) -> _SegmentReading:
 class _SegmentCache:
     """Readings of recent segments, the least recently used dropped first beyond `max_entries` or `max_chars`.
 
-    Bounded by characters as well as entries: most segments are short lines, so a budget of characters keeps
-    four times more of them than an entry count sized for the longest ones, in the same memory.
+    Bounded by characters as well as entries: most segments are short lines, so a budget of characters holds far
+    more of them than an entry count sized for the longest ones (4,096 of MAX_CACHED_SEGMENT_CHARS) in no more memory.
     """
 
     def __init__(self, max_entries: int, max_chars: int) -> None:
