@@ -115,7 +115,7 @@ def test_a_documents_language_does_not_depend_on_the_documents_read_before() -> 
              f"Казахстан вернул из Сирии еще 37 граждан, сообщили в министерстве.\n{footer}",
              "x" * (language.MAX_CACHED_SEGMENT_CHARS + 1) + f"\n{footer}"]
     first = [detect_language(page) for page in pages]
-    language._read_repeated_segment.cache_clear()
+    language._SEGMENT_CACHE.clear()
     assert [detect_language(page) for page in reversed(pages)][::-1] == first
     assert [guess.lang for guess in first[:3]] == ["en", "kk", "ru"]
 

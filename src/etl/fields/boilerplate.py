@@ -146,12 +146,18 @@ def is_end_marker(line: str) -> bool:
 LINE_CACHE_SIZE = 8192
 
 
-@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_boilerplate_line(line: str) -> bool:
     """True when the whole line is site furniture (navigation, sharing, photo credit, slug, read-also link, ...)."""
     text = strip_line(line)
     if not text or len(text) > MAX_BOILERPLATE_CHARS:
         return False
+    return _is_boilerplate_text(text)
+
+
+# Keyed by the stripped line and only for lines short enough to be furniture: article paragraphs, each seen once,
+# would push the repeated furniture out of the cache.
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def _is_boilerplate_text(text: str) -> bool:
     key = phrase_key(text)
     if not key:
         return False

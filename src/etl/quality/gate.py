@@ -85,8 +85,7 @@ def run_gate(frame: pd.DataFrame, suite: SuiteSpec,
     source_paths = source_paths or {}
     frame = frame.reset_index(drop=True)
     with GX_LOCK:
-        # GX's pandas backend cannot hash python objects such as dates or lists: validate a view without them.
-        batch = gx_batch(_validation_view(frame))
+        batch = gx_batch(_validation_view(frame, suite))
         gx_suite = ExpectationSuite(name=suite.name, expectations=[dict(e) for e in suite.expectations])
         result = batch.validate(
             gx_suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [suite.row_id]})
@@ -133,10 +132,41 @@ def run_gate(frame: pd.DataFrame, suite: SuiteSpec,
     return GateResult(passed, quarantine_frame(quarantined), dq_frame(dq_rows), blocked_by, result)
 
 
-def _validation_view(frame: pd.DataFrame) -> pd.DataFrame:
-    view = frame.copy()
+# Expectations on the table as a whole that read only its shape (column names, row count), never a value.
+_SHAPE_EXPECTATIONS = frozenset({
+    "expect_table_columns_to_match_set", "expect_table_columns_to_match_ordered_list",
+    "expect_table_column_count_to_equal", "expect_table_column_count_to_be_between",
+    "expect_table_row_count_to_equal", "expect_table_row_count_to_be_between",
+})
+
+
+def _columns_read(suite: SuiteSpec) -> frozenset[str] | None:
+    """The columns whose values `suite` reads (its row id included); None when an expectation may read any."""
+    columns = {suite.row_id}
+    for expectation in suite.expectations:
+        kwargs = expectation.get("kwargs") or {}
+        if expectation.get("type") in _SHAPE_EXPECTATIONS and "row_condition" not in kwargs:
+            continue
+        if not expectation.get("type", "").startswith("expect_column_") or "row_condition" in kwargs \
+                or not isinstance(kwargs.get("column"), str):
+            return None
+        columns.add(kwargs["column"])
+    return frozenset(columns)
+
+
+def _validation_view(frame: pd.DataFrame, suite: SuiteSpec) -> pd.DataFrame:
+    """What GX validates: `frame` with the columns the suite never reads emptied, python objects as strings.
+
+    Every column keeps its name and place (a shape expectation sees the table as it is), but GX fingerprints
+    each batch by hashing all its values, twice per validation: long texts it never reads cost most of a gate.
+    GX's pandas backend cannot hash python objects such as dates or lists: those become strings.
+    """
+    read = _columns_read(suite)
+    view = frame.copy(deep=False) if read is not None else frame.copy()
     for column in view.columns:
-        if view[column].dtype == object:
+        if read is not None and column not in read:
+            view[column] = pd.Series([None] * len(view), index=view.index, dtype=object)
+        elif view[column].dtype == object:
             sample = view[column].dropna()
             if len(sample) and not isinstance(sample.iloc[0], str):
                 view[column] = view[column].map(lambda value: None if value is None or value is pd.NA else str(value))
