@@ -7,6 +7,7 @@ Words are matched after `numbers.normalize_word` (lower case, ё as е, one apos
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from etl.facts.numbers import APOSTROPHES, TURKIC_POSSESSIVE_SUFFIX
 
@@ -393,6 +394,11 @@ def last_words_start(text: str, words: int) -> int:
     return len(pieces[0]) if len(pieces) > words else 0
 
 
+# a sentence is asked again for each of its figures, and again when the table is read back; bounded for long runs
+CUE_CACHE_SIZE = 1 << 12
+
+
+@lru_cache(maxsize=CUE_CACHE_SIZE)
 def has_return_cue(text: str) -> bool:
     """True when `text` says people were (or are to be) returned, repatriated, brought back or evacuated; a wish or
     an appeal to return ("wanted to return home", "просят вернуть") is none."""
@@ -400,6 +406,7 @@ def has_return_cue(text: str) -> bool:
                for match in RETURN_CUE_RE.finditer(text))
 
 
+@lru_cache(maxsize=CUE_CACHE_SIZE)
 def has_planned_cue(text: str) -> bool:
     """True when `text` announces a return to come ("will be repatriated", "намерены вернуть", "қайтаради")."""
     return bool(PLANNED_CUE_RE.search(text))
