@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,8 +93,9 @@ Token = tuple[str, int, int]  # (text, start, end), offsets into the body
 Mention = tuple[int, int, str]  # (start, end, ISO2 code or operation name), offsets into the body
 Span = tuple[int, int]  # (start, end), offsets into the body
 
-# razdel's sentence delimiters and the characters it looks at on either side of one
-_SENTENCE_DELIMITER_RE = sentenize.split.re
+# razdel's sentence delimiters followed by a space (the only ones judged), and the characters it looks at on
+# either side of one
+_SENTENCE_DELIMITER_RE = re.compile(rf"(?:{sentenize.split.re.pattern})(?=\s)")
 _SENTENCE_WINDOW = sentenize.split.window
 _SENTENCE_RULES = tuple(rule.function for rule in sentenize.rules)
 
@@ -122,8 +124,6 @@ def _line_sentences(line: str, offset: int) -> list[Span]:
     chunk_start = 0
     for match in _SENTENCE_DELIMITER_RE.finditer(line):
         start, stop = match.span()
-        if not line[stop:stop + 1].isspace():
-            continue
         split = SentSplit(line[max(0, start - _SENTENCE_WINDOW):start], match.group(1),
                           line[stop:stop + _SENTENCE_WINDOW], line[chunk_start:start])
         if _joins(split):
@@ -228,9 +228,8 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     more = RUSSIAN_MORE_AFTER_RE.match(masked, after_number)
     if more and more.end() <= sentence_end:
         qualifier, after_number = "more_than", more.end()
-    window = masked[after_number:min(sentence_end, after_number + TOKEN_WINDOW_CHARS)]
-    tokens = [(match.group(), after_number + match.start(), after_number + match.end())
-              for match in TOKEN_RE.finditer(window)]
+    tokens = [(match.group(), match.start(), match.end())
+              for match in TOKEN_RE.finditer(masked, after_number, min(sentence_end, after_number + TOKEN_WINDOW_CHARS))]
     cursor = 0
     possessive = bool(POSSESSIVE_NUMBER_RE.search(number_text)) or (
         bool(tokens) and normalize_word(tokens[0][0]) in POSSESSIVE_MEASURE_WORDS)
