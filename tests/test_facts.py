@@ -22,7 +22,15 @@ from etl.facts.extract import (
     facts_frame,
     repatriations_frame,
 )
-from etl.facts.lexicon import QUALIFIERS, SUBJECTS
+from etl.facts.lexicon import (
+    GENITIVE_BEFORE_RE,
+    GENITIVE_BEFORE_WORDS,
+    QUALIFIER_PHRASE_WORDS,
+    QUALIFIERS,
+    QUALIFIERS_BEFORE,
+    SUBJECTS,
+    last_words_start,
+)
 from etl.facts.numbers import find_numbers, parse_number_words
 from etl.facts.reading import sentence_spans
 
@@ -127,6 +135,30 @@ def test_sentence_spans_are_razdels(body: str) -> None:
 def test_any_text_splits_into_razdels_sentences(body: str) -> None:
     """`sentence_spans` judges only the delimiters razdel could split at: its sentences stay razdel's."""
     assert sentence_spans(body) == _razdel_spans(body)
+
+
+_LEFT_CONTEXT_WORDS = st.sampled_from(
+    ["более", "чем", "не", "менее", "по", "меньшей", "мере", "more", "than", "at", "least", "up", "to", "аз", "12",
+     "зиёд", "балалардың", "ularning", "жаңы", "of", "(около", "over,", "'over", "Свыше", "İ", "Σ", "ё", "до"])
+
+
+_LEFT_CONTEXT_ENDINGS = st.sampled_from(
+    ["более чем", "не менее чем", "по меньшей мере", "no fewer than", "in all over", "аз 12 зиёд", "as many as",
+     "балалардың жаңы", "ularning", "Балалардың", "up to", "до", ""])
+_SPACES = st.sampled_from([" ", "  ", "\u00a0", "\t", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_LEFT_CONTEXT_WORDS, _SPACES), max_size=8), _LEFT_CONTEXT_ENDINGS, _SPACES)
+def test_end_anchored_searches_over_the_last_words_find_what_whole_searches_find(parts, ending, trailing) -> None:
+    """A qualifier or genitive before a number is looked for in the last words it can span only: same answer."""
+    left = "".join(word + space for word, space in parts) + ending + trailing
+    for pattern, words in [*((pattern, QUALIFIER_PHRASE_WORDS) for _, pattern in QUALIFIERS_BEFORE),
+                           (GENITIVE_BEFORE_RE, GENITIVE_BEFORE_WORDS)]:
+        for text in (left, left.lower()):
+            whole, bounded = pattern.search(text), pattern.search(text, last_words_start(text, words))
+            assert (whole and whole.span(), whole and whole.groups()) == (bounded and bounded.span(),
+                                                                          bounded and bounded.groups())
 
 
 # --- one sentence, one fact ------------------------------------------------------------------------------

@@ -121,9 +121,12 @@ def extract_facts(doc_id: str, body: str, lang: str | None, entities: pd.DataFra
         parents.update(family_parents(drafts, parents))
         parents.update(group_parents(drafts, masked, sentences, parents))
         totals = [is_stated_total(masked, draft, sentences[draft.sentence_index]) for draft in drafts]
+        clauses_of: dict[int, list[tuple[int, int]]] = {}  # a sentence's clauses, split once for all its figures
         for index, draft in enumerate(drafts):
             sentence = sentences[draft.sentence_index]
-            clause = next(candidate for candidate in clause_spans(body[sentence[0]:sentence[1]], sentence[0])
+            if draft.sentence_index not in clauses_of:
+                clauses_of[draft.sentence_index] = clause_spans(body[sentence[0]:sentence[1]], sentence[0])
+            clause = next(candidate for candidate in clauses_of[draft.sentence_index]
                           if candidate[0] <= draft.start <= candidate[1])
             year_from, year_to = pick_year(body, draft, sentence, clause, drafts)
             regional = bool(REGION_RE.search(body, *sentence))

@@ -7,6 +7,7 @@ Words are matched after `numbers.normalize_word` (lower case, ё as е, one apos
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from etl.facts.numbers import APOSTROPHES, TURKIC_POSSESSIVE_SUFFIX
 
@@ -205,6 +206,17 @@ _QUALIFIER_PHRASES_BEFORE: list[tuple[str, str]] = [
               r"qariyb|taxminan|тахминан|қарийб|тахминан|тақрибан|таќрибан|наздики|тахминан|наздик ба|қариб ба"),
 ]
 QUALIFIERS_BEFORE = [(q, re.compile(rf"(?<![\w'])(?:{p})[\s\u00a0]*$")) for q, p in _QUALIFIER_PHRASES_BEFORE]
+
+
+def _phrase_words(phrases: str) -> int:
+    """The most words one alternative of `phrases` spans: its words are parted by single literal spaces only."""
+    if re.search(r"\\s|[()*{]", phrases):
+        raise ValueError("a phrase with groups or flexible spaces needs its own bound")
+    return max(alternative.count(" ") + 1 for alternative in phrases.split("|"))
+
+
+# the most words a QUALIFIERS_BEFORE match spans (trailing spaces aside): it lies in the number's last few words
+QUALIFIER_PHRASE_WORDS = max(_phrase_words(phrases) for _, phrases in _QUALIFIER_PHRASES_BEFORE)
 QUALIFIERS_AFTER: dict[str, str] = {
     **dict.fromkeys(["астам", "артық", "көп", "ашык", "ашуун", "көбүрөөк", "ortiq", "ziyod", "ko'p", "ko'proq",
                      "ортиқ", "зиёд", "кўп", "кўпроқ"], "more_than"),
@@ -229,6 +241,8 @@ POSSESSIVE_NUMBER_RE = re.compile(rf"\d[-‐‑]?(?:{TURKIC_POSSESSIVE_SUFFIX})$
 # a Turkic genitive noun right before a possessive number names what is counted: "балалардың 30-ы"
 GENITIVE_BEFORE_RE = re.compile(r"([^\W\d_']+(?:ның|нің|дың|дің|тың|тің|нын|нин|дын|дин|тын|тин|нун|нүн|дун|дүн|тун|"
                                 r"түн|ning|нинг))[\s\u00a0]*(?:[^\W\d_']+[\s\u00a0]+)?$", re.I)
+# the most words a GENITIVE_BEFORE_RE match spans: the genitive and one word after it
+GENITIVE_BEFORE_WORDS = 2
 # "Qaytarilganlarning 22 nafari", "Оралғандардың 30-ы": those who were returned (never a proper name)
 PARTICIPLE_GENITIVE_RE = re.compile(
     r"(?:gan|kan|qan|ган|ған|ген|қан|кен|кан|гөн|гон)(?:lar|лар|лер|дар|дер|тар|тер|дор|дөр)?"
@@ -370,6 +384,21 @@ OPERATION_ANAPHOR_RE = re.compile(
 # a state verb right after these describes the people in a relative clause: "47 people who are held ... returned"
 RELATIVE_BEFORE_RE = re.compile(r"(?<![\w'])(?:who|that|which|которые|которых|кто)[\s\u00a0]*$", re.IGNORECASE)
 
+def last_words_start(text: str, words: int) -> int:
+    """Where the whitespace before the last `words` words of `text` begins (0 when it has no more words).
+
+    A regex anchored at the end of `text` whose match spans at most `words` words, searched from there, finds what
+    a search of all of `text` finds (lookbehinds still see the text before), without trying every earlier start.
+    """
+    pieces = text.rsplit(None, words)
+    return len(pieces[0]) if len(pieces) > words else 0
+
+
+# a sentence is asked again for each of its figures, and again when the table is read back; bounded for long runs
+CUE_CACHE_SIZE = 1 << 12
+
+
+@lru_cache(maxsize=CUE_CACHE_SIZE)
 def has_return_cue(text: str) -> bool:
     """True when `text` says people were (or are to be) returned, repatriated, brought back or evacuated; a wish or
     an appeal to return ("wanted to return home", "просят вернуть") is none."""
@@ -377,6 +406,7 @@ def has_return_cue(text: str) -> bool:
                for match in RETURN_CUE_RE.finditer(text))
 
 
+@lru_cache(maxsize=CUE_CACHE_SIZE)
 def has_planned_cue(text: str) -> bool:
     """True when `text` announces a return to come ("will be repatriated", "намерены вернуть", "қайтаради")."""
     return bool(PLANNED_CUE_RE.search(text))

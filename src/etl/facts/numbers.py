@@ -243,7 +243,10 @@ def _blank(match: re.Match) -> str:
 
 def mask_non_counts(text: str) -> str:
     """`text` with dates, times, phones, URLs and percentages blanked out (same length, offsets kept)."""
-    url, phone, percent = "://" in text or "www." in text, "+" in text or "(" in text, "%" in text
+    url = "://" in text or "www." in text
+    if not _DIGIT_RE.search(text):  # every pattern but the URL's needs a digit (most sentences have none)
+        return _MASK_RES[0].sub(_blank, text) if url else text
+    phone, percent = "+" in text or "(" in text, "%" in text
     date_or_time = bool(_DATE_OR_TIME_NEEDS_RE.search(text))
     if not (url or phone or percent or date_or_time):
         return text
@@ -271,7 +274,8 @@ def find_numbers(text: str, lang: str | None = None) -> list[NumberSpan]:
     if not _has_number_word(words):  # most sentences hold no number word: no word tables to choose
         return spans
     taken = [(s.start, s.end) for s in spans]
-    for span in _word_numbers(masked, active_languages(masked, lang), words):
+    number_words = _NUMBER_TOKENS.intersection(words)  # the others read as no number in any language
+    for span in _word_numbers(masked, active_languages(masked, lang), words, number_words):
         if not any(s < span.end and span.start < e for s, e in taken):
             spans.append(span)
     return sorted(spans, key=lambda s: s.start)
@@ -451,9 +455,14 @@ def _consume(values: list[tuple[int, str]]) -> tuple[int, int | None]:
     return best
 
 
-def _word_numbers(text: str, langs: tuple[str, ...], words: list[str]) -> Iterator[NumberSpan]:
-    """The number words of `text` (`words`: its `_WORD_RE` tokens) read as numbers in `langs`."""
-    token_values = [_token_values(word, langs) for word in words]
+def _word_numbers(text: str, langs: tuple[str, ...], words: list[str],
+                  number_words: set[str] | None = None) -> Iterator[NumberSpan]:
+    """The number words of `text` (`words`: its `_WORD_RE` tokens) read as numbers in `langs`.
+
+    `number_words`: the tokens of `words` that `_NUMBER_TOKEN_RE` reads (the others are looked up in no table).
+    """
+    token_values = [_token_values(word, langs) if number_words is None or word in number_words else None
+                    for word in words]
     if not any(token_values):  # most sentences hold no number word
         return
     tokens = list(_WORD_RE.finditer(text))

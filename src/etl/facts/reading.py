@@ -13,10 +13,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 from razdel import sentenize
+from razdel.rule import JOIN
 from razdel.segmenters.sentenize import SentSplit
 
 from etl.facts.lexicon import (
@@ -40,6 +43,7 @@ from etl.facts.lexicon import (
     ENGLISH_MODIFIERS,
     ENGLISH_OF_DETERMINERS,
     GENITIVE_BEFORE_RE,
+    GENITIVE_BEFORE_WORDS,
     GENITIVE_PRONOUNS,
     LESS_AFTER_ABLATIVE_ONLY,
     MEASURE_WORDS,
@@ -55,6 +59,7 @@ from etl.facts.lexicon import (
     POSSESSIVE_NOUN_RE,
     POSSESSIVE_NUMBER_RE,
     POSSESSIVE_QUALIFIERS_AFTER,
+    QUALIFIER_PHRASE_WORDS,
     QUALIFIERS_AFTER,
     QUALIFIERS_BEFORE,
     RETURN_VERB_AFTER_RE,
@@ -70,6 +75,7 @@ from etl.facts.lexicon import (
     YEAR_PATTERNS,
     YEAR_PREPOSITION_BEFORE_RE,
     YOUNG_WORDS,
+    last_words_start,
 )
 from etl.facts.numbers import NumberSpan, normalize_word
 from etl.facts.records import Draft
@@ -87,9 +93,11 @@ Token = tuple[str, int, int]  # (text, start, end), offsets into the body
 Mention = tuple[int, int, str]  # (start, end, ISO2 code or operation name), offsets into the body
 Span = tuple[int, int]  # (start, end), offsets into the body
 
-# razdel's sentence delimiters and the characters it looks at on either side of one
-_SENTENCE_DELIMITER_RE = sentenize.split.re
+# razdel's sentence delimiters followed by a space (the only ones judged), and the characters it looks at on
+# either side of one
+_SENTENCE_DELIMITER_RE = re.compile(rf"(?:{sentenize.split.re.pattern})(?=\s)")
 _SENTENCE_WINDOW = sentenize.split.window
+_SENTENCE_RULES = tuple(rule.function for rule in sentenize.rules)
 
 
 # --- sentences, clauses, brackets ------------------------------------------------------------------------
@@ -116,16 +124,23 @@ def _line_sentences(line: str, offset: int) -> list[Span]:
     chunk_start = 0
     for match in _SENTENCE_DELIMITER_RE.finditer(line):
         start, stop = match.span()
-        if not line[stop:stop + 1].isspace():
-            continue
         split = SentSplit(line[max(0, start - _SENTENCE_WINDOW):start], match.group(1),
                           line[stop:stop + _SENTENCE_WINDOW], line[chunk_start:start])
-        if sentenize.join(split):
+        if _joins(split):
             continue
         spans.append(_stripped(line, chunk_start, stop, offset))
         chunk_start = stop
     spans.append(_stripped(line, chunk_start, len(line), offset))
     return spans
+
+
+def _joins(split: SentSplit) -> bool:
+    """`sentenize.join`: the first of razdel's rules with an answer decides (called directly, without its wrappers)."""
+    for rule in _SENTENCE_RULES:
+        action = rule(split)
+        if action:
+            return action == JOIN
+    return False
 
 
 def _stripped(line: str, start: int, end: int, offset: int) -> Span:
@@ -195,12 +210,16 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     if (span.kind == "digits" and YEAR_DIGITS_RE.fullmatch(number_text)
             and YEAR_PREPOSITION_BEFORE_RE.search(masked[sentence_start:span.start])):
         return None
-    left = masked[sentence_start:span.start].lower().replace("ё", "е")
+    left_text = masked[sentence_start:span.start]
+    # a qualifier ends the left context and spans a few words: only those are lowered and searched
+    tail_start = last_words_start(left_text, QUALIFIER_PHRASE_WORDS)
+    phrase_tail = left_text[tail_start:].lower().replace("ё", "е")
     qualifier = "less_than" if span.is_range else "exact"
     for name, pattern in QUALIFIERS_BEFORE:
-        if pattern.search(left):
+        if pattern.search(phrase_tail):
             qualifier = name
             break
+    left = phrase_tail if tail_start == 0 else left_text.lower().replace("ё", "е")
     if qualifier == "less_than" and CHANGE_TO_LEVEL_RE.search(left):
         qualifier = "exact"  # "выросло до 832", "rose to 832": the new level, not an upper bound
     if qualifier == "exact" and ABOUT_NUMBER_RE.search(number_text):
@@ -209,9 +228,8 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     more = RUSSIAN_MORE_AFTER_RE.match(masked, after_number)
     if more and more.end() <= sentence_end:
         qualifier, after_number = "more_than", more.end()
-    window = masked[after_number:min(sentence_end, after_number + TOKEN_WINDOW_CHARS)]
-    tokens = [(match.group(), after_number + match.start(), after_number + match.end())
-              for match in TOKEN_RE.finditer(window)]
+    tokens = [(match.group(), match.start(), match.end())
+              for match in TOKEN_RE.finditer(masked, after_number, min(sentence_end, after_number + TOKEN_WINDOW_CHARS))]
     cursor = 0
     possessive = bool(POSSESSIVE_NUMBER_RE.search(number_text)) or (
         bool(tokens) and normalize_word(tokens[0][0]) in POSSESSIVE_MEASURE_WORDS)
@@ -250,8 +268,8 @@ def read_count(masked: str, span: NumberSpan, sentence_start: int, sentence_end:
     if possessive and subject not in PEOPLE:
         # N of the group named before: "балалардың 30-ы", "boladan 140 nafari maktabga bordi" (a place after it
         # is no counted noun)
-        genitive = (GENITIVE_BEFORE_RE.search(masked[sentence_start:span.start])
-                    or ABLATIVE_BEFORE_RE.search(masked[sentence_start:span.start]))
+        genitive = (GENITIVE_BEFORE_RE.search(left_text, last_words_start(left_text, GENITIVE_BEFORE_WORDS))
+                    or ABLATIVE_BEFORE_RE.search(left_text))
         before = noun_subject(genitive.group(1)) if genitive else None
         if genitive and normalize_word(genitive.group(1)) in GENITIVE_PRONOUNS:
             before = "persons"  # "алардын 200гө чамалуусу": about 200 of them (people named before)
@@ -528,7 +546,12 @@ def pick_year(body: str, draft: Draft, sentence: Span, clause: Span,
     return None, None
 
 
-def _year_expressions(text: str) -> list[tuple[int, int, int, int | None]]:
+# each figure of a sentence reads the sentence's years again; the bound keeps memory flat over a long run
+YEAR_CACHE_SIZE = 1 << 10
+
+
+@lru_cache(maxsize=YEAR_CACHE_SIZE)
+def _year_expressions(text: str) -> tuple[tuple[int, int, int, int | None], ...]:
     """(start, end, year_from, year_to) of every year expression in `text`; ranges before single years."""
     found: list[tuple[int, int, int, int | None]] = []
     for kind, pattern in YEAR_PATTERNS:
@@ -542,4 +565,4 @@ def _year_expressions(text: str) -> list[tuple[int, int, int, int | None]]:
                 found.append((match.start(), match.end(), first, None))
             else:
                 found.append((match.start(), match.end(), first, first))
-    return sorted(found)
+    return tuple(sorted(found))

@@ -25,6 +25,7 @@ from etl.facts.lexicon import (
     BREAKDOWN_MARKER_RE,
     CLAUSE_BREAK_RE,
     GENITIVE_BEFORE_RE,
+    GENITIVE_BEFORE_WORDS,
     GENITIVE_PRONOUNS,
     GROUP_WORD_RE,
     OF_THE_AFTER_NUMBER_RE,
@@ -41,6 +42,7 @@ from etl.facts.lexicon import (
     TOTAL_BEFORE_RE,
     has_return_cue,
     held_where_they_are,
+    last_words_start,
 )
 from etl.facts.numbers import APOSTROPHES, NumberSpan, find_numbers, mask_non_counts, normalize_word
 from etl.facts.reading import Span, bracket_spans, noun_subject, read_count
@@ -168,7 +170,7 @@ def breakdown_parents(drafts: list[Draft], masked: str, sentences: list[Span]) -
         for position, index in enumerate(members):
             draft = drafts[index]
             left = masked[sentence_start:draft.start]
-            genitive = GENITIVE_BEFORE_RE.search(left)
+            genitive = GENITIVE_BEFORE_RE.search(left, last_words_start(left, GENITIVE_BEFORE_WORDS))
             if genitive is None and _possessive_count(masked, draft):
                 genitive = ABLATIVE_BEFORE_RE.search(left)  # "boladan 140 nafari", "Болалардан ўн нафари"
             # a word cut at an apostrophe is the tail of a name ("O'zbekistonning")
