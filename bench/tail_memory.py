@@ -34,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 COPY_DAYS = 30  # > LINK_MAX_DAYS and MAX_DAY_GAP: copies are never one story
 REPLICATED = ("documents", "entities", "facts", "repatriations", "story_signals", "stories", "events",
