@@ -217,7 +217,9 @@ def _new_mention(head: dict, member_ids: list[str], by_id: dict, body: str | Non
     cumulative = (bool(CUMULATIVE_RE.search(scope)) or span is not None
                   or (year_from is not None and (year_to is None or year_to != year_from))
                   or ((bool(head.get("is_total")) or bool(TOTAL_MARKER_RE.search(scope))) and not parts))
-    month, days, date_year = first_date(scope) if first_date(scope)[0] is not None else first_date(part)
+    month, days, date_year = first_date(scope)
+    if month is None:
+        month, days, date_year = first_date(part)
     stage = stated_stage(scope, operation_name(head.get("operation"))) or stated_stage(part, None)
     cumulative = (cumulative or bool(MULTI_STAGE_RE.search(scope))
                   # "more than 700 were brought back": a rounded figure with no date and no stage sums returns

@@ -60,11 +60,14 @@ def _document_passing(doc_id: str, body: object, operations: list[tuple[str, str
     """The passing mentions of one document's (country, operation) pairs, pair by pair in sorted order."""
     if not isinstance(body, str):
         return []
+    # the body is split, and each sentence telling a done return read for operations, once for all the pairs
+    telling = [(sentence, named_operations(sentence)) for sentence in (body[start:end] for start, end
+                                                                       in sentence_spans(body))
+               if _tells_a_done_return(sentence)]
     out = []
     for country, operation in operations:
-        for start, end in sentence_spans(body):
-            sentence = body[start:end]
-            if operation not in named_operations(sentence) or not _tells_a_done_return(sentence):
+        for sentence, named in telling:
+            if operation not in named:
                 continue
             month, _, year = first_date(sentence)
             out.append(
