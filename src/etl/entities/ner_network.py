@@ -2,11 +2,10 @@
 
 The forward pass does slovnet's float32 operations on the same operands in the same order (the convolution as one
 matrix product over the windows of each word, ReLU, batch norm, the tag projection), so each text's emissions equal
-slovnet's bit for bit (slovnet's on one BLAS thread, as ours run); what it leaves out is slovnet's copying: the
-activations stay one word per row, so a layer's windows are three slices of the previous output instead of a padded
-transposed copy gathered again, and the word embeddings of a group of texts are looked up once per distinct word.
-The Viterbi decoding of many texts runs one step per word position for all of them and follows the back-pointers
-of all of them at once.
+slovnet's bit for bit; what it leaves out is slovnet's copying: the activations stay one word per row, so a layer's
+windows are three slices of the previous output instead of a padded transposed copy gathered again, and the word
+embeddings of a group of texts are looked up once per distinct word. The Viterbi decoding of many texts runs one
+step per word position for all of them and follows the back-pointers of all of them at once.
 tests/test_ner_network.py checks both against slovnet; the pin of slovnet in pyproject.toml keeps the network the
 one read here.
 """
@@ -15,22 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 Encoded = tuple[np.ndarray, np.ndarray]  # (word ids, shape ids) of a text's tokens
-
-
-@lru_cache(maxsize=1)
-def _blas() -> ThreadpoolController:
-    """The BLAS libraries numpy loaded, to run the network's products on one thread: a text's products are small
-    (its words x a thousand channels), and OpenBLAS's threads spent four times the CPU of the products themselves
-    (43 s against 9 s on 3,000 news texts), competing with the run's other processes for the same cores. One
-    thread also makes the emissions the same on any machine's core count: OpenBLAS's float32 products differ in
-    the last bit between 1, 2 and 4 threads (the tags read from them did not, on the corpora we checked)."""
-    return ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -102,14 +89,9 @@ class NerNetwork:
                    pad_word_id=tagger.infer.encoder.words_vocab.pad_id)
 
     def emissions(self, texts: Sequence[Encoded]) -> list[np.ndarray]:
-        """Tag scores (words x tags) of each text, each read alone as slovnet reads a batch of one; the matrix
-        products run on one BLAS thread (``_blas``)."""
+        """Tag scores (words x tags) of each text, each read alone as slovnet reads a batch of one."""
         if not texts:
             return []
-        with _blas().limit(limits=1, user_api="blas"):
-            return self._emissions(texts)
-
-    def _emissions(self, texts: Sequence[Encoded]) -> list[np.ndarray]:
         distinct, rows = np.unique(np.concatenate([word_ids for word_ids, _ in texts]), return_inverse=True)
         vectors = self.codes[self.word_centroids[distinct].astype(np.intp) + self.code_offsets]
         vectors = vectors.reshape(len(distinct), -1)
