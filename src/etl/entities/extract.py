@@ -13,10 +13,12 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import pandas as pd
 
 from etl.entities.candidates import (
+    Candidate,
     Span,
     all_countries,
     gazetteer_candidates,
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 ENTITY_COLUMNS = ["entity_id", "doc_id", "entity_type", "text", "start", "end", "canonical_name", "canonical_id",
                   "confidence", "extractor", "in_title"]
 ENTITY_TYPES = ("PERSON", "ORG", "LOC", "OPERATION")
+ENTITY_ID_CACHE_ENTITIES = 20_000  # distinct (type, canonical id) pairs whose entity id is kept
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,9 @@ class Entity:
     in_title: bool = False  # start/end point into the document's title, not its body
 
 
+@lru_cache(maxsize=ENTITY_ID_CACHE_ENTITIES)
 def entity_id_for(entity_type: str, canonical_id: str) -> str:
-    """Stable id of a canonical entity across documents and runs."""
+    """Stable id of a canonical entity across documents and runs (cached: countries and names recur)."""
     return hashlib.sha1(f"{entity_type}|{canonical_id}".encode()).hexdigest()[:16]
 
 
@@ -113,28 +117,37 @@ def _document_entities(doc_id: str, body: str, lang: str | None, title: str | No
                        russian_ner: dict[Span, list[NerSpan]]) -> list[Entity]:
     """extract_entities, given the chunks of _read_text(body, title) and natasha's spans of its Russian chunks."""
     if not title or not title.strip():
-        return _text_entities(doc_id, body, lang, chunks, russian_ner)
+        return [_entity(doc_id, body, c) for c in _text_mentions(doc_id, body, lang, chunks, russian_ner)]
     text, offset = _read_text(body, title)
     offset += 2  # the blank line after the headline
-    both = _text_entities(doc_id, text, lang, chunks, russian_ner)
-    found = [replace(entity, start=entity.start - offset, end=entity.end - offset) for entity in both
-             if entity.start >= offset]
+    both = _text_mentions(doc_id, text, lang, chunks, russian_ner)
+    found = [_entity(doc_id, text, c, shift=offset) for c in both if c.start >= offset]
     named = {(entity.entity_type, entity.canonical_id) for entity in found}
     named |= {(kind, qualified.group(1)) for kind, canonical_id in named
               if (qualified := re.fullmatch(r"(org:.+)-[a-z]{2}", canonical_id))}
-    for entity in both:
-        if entity.end > len(title):
+    for c in both:
+        if c.end > len(title):
             continue
-        if (entity.entity_type, entity.canonical_id) not in named:
-            named.add((entity.entity_type, entity.canonical_id))
-            found.append(replace(entity, in_title=True))
+        if (c.entity_type, c.canonical_id) not in named:
+            named.add((c.entity_type, c.canonical_id))
+            found.append(_entity(doc_id, text, c, in_title=True))
     return found
 
 
-def _text_entities(doc_id: str, body: str, lang: str | None, chunks: list[Chunk],
-                   russian_ner: dict[Span, list[NerSpan]]) -> list[Entity]:
-    """PERSON / ORG / LOC / OPERATION mentions of one text, each with offsets into it, given its chunks
-    (``_chunks``) and natasha's spans of the Russian ones."""
+def _entity(doc_id: str, text: str, c: Candidate, shift: int = 0, in_title: bool = False) -> Entity:
+    """The Entity of a selected mention of text, its offsets moved back by shift (text[c.start:c.end] is the
+    mention either way)."""
+    return Entity(entity_id=entity_id_for(c.entity_type, c.canonical_id), doc_id=doc_id, entity_type=c.entity_type,
+                  text=text[c.start:c.end], start=c.start - shift, end=c.end - shift, canonical_name=c.canonical_name,
+                  canonical_id=c.canonical_id, confidence=round(float(c.confidence), 3), extractor=c.extractor,
+                  in_title=in_title)
+
+
+def _text_mentions(doc_id: str, body: str, lang: str | None, chunks: list[Chunk],
+                   russian_ner: dict[Span, list[NerSpan]]) -> list[Candidate]:
+    """The PERSON / ORG / LOC / OPERATION mentions of one text that become entities (non-overlapping, with a
+    canonical id), each with offsets into it, given its chunks (``_chunks``) and natasha's spans of the Russian
+    ones."""
     if not body or not body.strip():
         return []
     tokens = tokenize(body)
@@ -164,10 +177,7 @@ def _text_entities(doc_id: str, body: str, lang: str | None, chunks: list[Chunk]
     persons = resolve_persons(body, candidates, lang)
     candidates = [c for c in candidates if c.entity_type != "PERSON"] + persons
     candidates = resolve_orgs(body, candidates)
-    return [Entity(entity_id=entity_id_for(c.entity_type, c.canonical_id), doc_id=doc_id, entity_type=c.entity_type,
-                   text=body[c.start:c.end], start=c.start, end=c.end, canonical_name=c.canonical_name,
-                   canonical_id=c.canonical_id, confidence=round(float(c.confidence), 3), extractor=c.extractor)
-            for c in select_non_overlapping(candidates) if c.canonical_id]
+    return [c for c in select_non_overlapping(candidates) if c.canonical_id]
 
 
 def _platform(body: str, start: int, end: int) -> bool:

@@ -94,6 +94,7 @@ _BYLINE = re.compile(
 _OTHER_SURNAME_ENDING = re.compile(r"(?:зода|zoda|заде|zade|ский|ская|ий|ко|ук|юк|ян|швили|дзе)$")
 BYLINE_MAX_CHARS = 80  # a byline is a short line: the name, the outlet, the date
 ECHO_KEY_CACHE_WORDS = 20_000  # distinct capitalised words whose surname key is kept
+PERSON_DISPLAY_CACHE_NAMES = 20_000  # distinct (mention, language) pairs whose dictionary form is kept
 
 
 def _byline_name(line: str) -> list[tuple[int, int]]:
@@ -138,9 +139,11 @@ def _initial(text: str) -> str | None:
     return normalize_token(initial.group(1)) if initial else None
 
 
+@lru_cache(maxsize=PERSON_DISPLAY_CACHE_NAMES)
 def _person_display(text: str, lang: str) -> str:
     """A person mention's name parts in their dictionary form: nominative (ru), case ending dropped (kk/ky/uz), a
-    part in capitals (a byline's 'ОРАЗБАЕВА') in title case."""
+    part in capitals (a byline's 'ОРАЗБАЕВА') in title case (cached: resolve_persons asks twice for a name, and
+    news repeats its names)."""
     parts = [part.title() if part.isupper() and len(part) > 2 else part for part in name_tokens(text)]
     if lang == "ru" and is_cyrillic(text):
         parts = nominative_ru(parts, "name")
