@@ -12,7 +12,9 @@ from pathlib import Path
 # over 1 worker against 1.53x); peak memory was the same.
 DEFAULT_SHARD_SIZE = 1000
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_STORIES_MEMORY = "128MB"
+# DuckDB's memory cap for the stories step. 128MB ran out of memory in a real 100,000-document run
+# (2026-12-07: "failed to allocate 32.0 MiB (108.0/122.0 MiB used)"), which a replicated warehouse did not show.
+DEFAULT_STORIES_MEMORY = "256MB"
 # The shards are the parallelism: BLAS threads inside each worker only contend with them (natasha's NER ran
 # 3.5x slower with OpenBLAS's default threads than with one). Set by the application before numpy loads.
 NATIVE_THREAD_LIMITS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
