@@ -430,3 +430,70 @@ def test_the_year_from_passing_mentions_does_not_depend_on_order_or_duplicates(o
         texts.append(("uz_later_copy", *LATER[1:]))
     # OTHER_MONTH's March mention does not fit the February return; LATER's does, alone
     assert _undated_event(texts)["date_from"] == date(2022, 2, 5)
+
+
+_mention_values = st.fixed_dictionaries({  # few values each, so that groups often agree on all but one
+    "doc_id": st.sampled_from(["d1", "d2", "d3", "d4"]), "story_id": st.sampled_from([None, "s1", "s2"]),
+    "kind": st.sampled_from(["return", "return", "return", "total"]), "country": st.sampled_from(["KZ"] * 5 + [None]),
+    "operation": st.sampled_from([None] * 4 + ["Zhusan", "Mehr"]), "stage": st.sampled_from([None] * 4 + [1, 2]),
+    "year": st.sampled_from([None] * 4 + [2019, 2020]), "month": st.sampled_from([None, None, 5, 6]),
+    "days": st.sampled_from([None, (1, 1), (3, 4), (6, 9)]), "origin": st.sampled_from([None] * 4 + ["SY", "IQ"]),
+    "total": st.sampled_from([None, 12, 12, 40]), "children": st.sampled_from([None, 5, 7])})
+
+
+def _mention(number: int, values: dict):
+    from etl.events.mentions import Mention
+
+    subgroups = {"children": values["children"]} if values["children"] is not None else {}
+    return Mention(key=f"f{number:03d}", doc_id=values["doc_id"], lang="en", story_id=values["story_id"],
+                   published_date=None, kind=values["kind"], country=values["country"],
+                   operation=values["operation"], stage=values["stage"], year=values["year"],
+                   month=values["month"], days=values["days"], origin=values["origin"], total=values["total"],
+                   qualifier="exact", subgroups=subgroups, evidence=f"text {number}", start=number)
+
+
+def _groups_compared(values: list[dict], split: int) -> tuple[bool, bool, bool]:
+    """Two groups grown as merge_mentions grows them (the mentions of values[:split], then the rest, each member
+    joining while it is compatible with every member so far): (pairwise, summary, summary the other way)."""
+    from etl.events.build import _Cluster, compatible
+
+    mentions = [_mention(number, v) for number, v in enumerate(values)]
+
+    def group(indexes: range) -> _Cluster:
+        cluster = _Cluster.of(indexes[0], mentions[indexes[0]])
+        for index in indexes[1:]:
+            if all(compatible(mentions[index], mentions[other]) for other in cluster.members):
+                cluster.absorb(_Cluster.of(index, mentions[index]))
+        return cluster
+
+    split = max(1, min(split, len(mentions) - 1))
+    first, second = group(range(split)), group(range(split, len(mentions)))
+    pairwise = all(compatible(mentions[x], mentions[y]) for x in first.members for y in second.members)
+    return pairwise, first.compatible_with(second, mentions), second.compatible_with(first, mentions)
+
+
+def _values(**changes) -> dict:
+    return {"doc_id": "d1", "story_id": None, "kind": "return", "country": "KZ", "operation": None, "stage": None,
+            "year": None, "month": None, "days": None, "origin": None, "total": 12, "children": None, **changes}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_mention_values, min_size=2, max_size=12), st.integers(min_value=1, max_value=11))
+def test_two_groups_are_compared_by_their_summaries_as_member_by_member(values, split) -> None:
+    # merge_mentions asks whether every member of one group is compatible with every member of the other; it
+    # answers from each group's summary (a return reprinted thousands of times made the pairwise test minutes)
+    pairwise, summary, other_way = _groups_compared(values, split)
+    assert summary == pairwise and other_way == pairwise
+
+
+@pytest.mark.parametrize("values", [
+    # the days a later member adds to a group count: (1, 1) and (6, 9) are too far apart
+    [_values(days=(3, 4)), _values(doc_id="d2", days=(1, 1)), _values(doc_id="d3", days=(6, 9))],
+    # a member's document counts: two groups of one document with different figures are two returns
+    [_values(), _values(doc_id="d2"), _values(doc_id="d2", total=40)],
+    # and a value a later member states: Zhusan against Mehr
+    [_values(), _values(doc_id="d2", operation="Zhusan"), _values(doc_id="d3", operation="Mehr")],
+])
+def test_what_a_group_learns_from_each_member_keeps_it_apart(values) -> None:
+    pairwise, summary, other_way = _groups_compared(values, 2)
+    assert not pairwise and not summary and not other_way

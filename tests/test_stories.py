@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from hand_entities import hand_entities
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl.facts.extract import facts_frame
 from etl.stories import (
@@ -331,3 +333,24 @@ def test_large_blocks_linked_through_representatives_group_like_all_pairs(monkey
     through_representatives = stories_from_signals(signals)
     assert all_pairs["story_id"].nunique() == 3 + 4
     assert through_representatives.equals(all_pairs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=40, unique=True),
+       st.lists(st.one_of(st.none(), st.lists(st.integers(min_value=0, max_value=60), max_size=40, unique=True)),
+                min_size=1, max_size=30))
+def test_members_a_large_block_tests_in_python_include_every_near_duplicate(rep, members) -> None:
+    # _split_large_blocks counts the hashes a member shares with the representative for a whole batch at once;
+    # only the members that count keeps get the exact test, so the count must keep every one it would pass
+    import numpy as np
+    import pyarrow as pa
+
+    from etl.stories.near import NEAR_DUPLICATE, SKETCH_SIZE, _may_be_alike
+
+    # a batch's list column need not start at offset 0: a slice of a longer one
+    sketches = pa.array([[1, 2, 3]] + [sorted(m) if m is not None else None for m in members], pa.list_(pa.int64()))
+    kept = set(_may_be_alike(np.array(sorted(rep), dtype=np.int64), sketches.slice(1)))
+    for number, sketch in enumerate(members):
+        needed = NEAR_DUPLICATE * min(SKETCH_SIZE, max(len(rep), len(sketch or [])))
+        passes = bool(sketch) and len(set(rep) & set(sketch)) >= needed
+        assert (number in kept) == passes

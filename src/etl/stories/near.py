@@ -14,7 +14,7 @@ the block's size.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ NEAR_DUPLICATE = 0.7  # 5-gram Jaccard of two same-language bodies
 BLOCK_MAX_MEMBERS = 200
 MAX_REPRESENTATIVES = 16  # texts one large block is split into before its rest is given up
 NEAR_PAIRS_PER_CHUNK = 50_000
+MEMBERS_PER_BATCH = 10_000  # members of a large block compared with its representative at once
 
 DATES_CLOSE_SQL = ("(a.published_date IS NULL OR b.published_date IS NULL OR abs(date_diff('day', "
                    "CAST(a.published_date AS DATE), CAST(b.published_date AS DATE))) <= {max_days})")
@@ -90,6 +91,28 @@ def _dates_close(a: dt.date | None, b: dt.date | None, max_days: int) -> bool:
     return a is None or b is None or abs((a - b).days) <= max_days
 
 
+def _arrow_batches(relation, rows: int) -> Iterator[pa.RecordBatch]:
+    """The rows of a DuckDB relation as Arrow record batches of `rows` rows (DuckDB 2 renamed fetch_arrow_reader)."""
+    reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_arrow_reader
+    return iter(reader(rows))
+
+
+def _may_be_alike(rep_sketch: np.ndarray, sketches: pa.ListArray) -> list[int]:
+    """Row numbers of the `sketches` that may be near-duplicates of `rep_sketch` (sorted, non-empty): the non-empty
+    ones holding at least NEAR_DUPLICATE of the hashes the bottom-k of their union could hold. The cheap test of
+    `_split_large_blocks`, counted for a whole batch at once (sketches hold distinct hashes, so it keeps every
+    member that test keeps; a member's Python list is made only for these)."""
+    offsets = sketches.offsets.to_numpy()
+    hashes = sketches.values.to_numpy(zero_copy_only=False)[offsets[0]:offsets[-1]]  # a null sketch: None below
+    offsets = offsets - offsets[0]
+    lengths = np.diff(offsets)
+    found = rep_sketch[np.minimum(np.searchsorted(rep_sketch, hashes), len(rep_sketch) - 1)] == hashes
+    hits = np.concatenate([[0], np.cumsum(found)])
+    shared = hits[offsets[1:]] - hits[offsets[:-1]]
+    needed = NEAR_DUPLICATE * np.minimum(SKETCH_SIZE, np.maximum(len(rep_sketch), lengths))
+    return np.flatnonzero((lengths > 0) & (shared >= needed)).tolist()
+
+
 def _split_large_blocks(con, on_near_duplicate: Callable[[int, int, float], None], max_days: int) -> None:
     """Link the members of every block over BLOCK_MAX_MEMBERS to representatives; leave the rest's pairs in `rest`.
 
@@ -98,21 +121,22 @@ def _split_large_blocks(con, on_near_duplicate: Callable[[int, int, float], None
     for lang, h in con.execute("SELECT DISTINCT lang, h FROM pending ORDER BY lang, h").fetchall():
         block = {"lang": lang, "h": h}
         for _ in range(MAX_REPRESENTATIVES):
-            members, rep, group_size = con.execute(_REPRESENTATIVE_SQL, block).fetchone()
+            members, rep, group_size = con.execute(_REPRESENTATIVE_SQL, block).fetchall()[0]  # fetched to the end
             if members <= BLOCK_MAX_MEMBERS or group_size < 2:  # small enough to pair out, or no reposts left
                 break
             rep_sketch, rep_date = con.execute("SELECT sketch, published_date FROM sig WHERE idx = $rep",
-                                               {"rep": rep}).fetchone()
-            rep_hashes, alike = set(rep_sketch), []
-            cursor = con.execute(_MEMBERS_SQL, block | {"rep": rep})
-            while batch := cursor.fetchmany(1_000):
-                for idx, sketch, date in batch:
+                                               {"rep": rep}).fetchall()[0]
+            rep_hashes, rep_sorted, alike = set(rep_sketch), np.sort(np.asarray(rep_sketch, dtype=np.int64)), []
+            for batch in _arrow_batches(con.sql(_MEMBERS_SQL, params=block | {"rep": rep}), MEMBERS_PER_BATCH):
+                for k in _may_be_alike(rep_sorted, batch.column("sketch")):
+                    idx, sketch = batch.column("idx")[k].as_py(), batch.column("sketch")[k].as_py()
                     # the bottom-k of the union holds at most the shared hashes: most members fail this cheap test
                     needed = NEAR_DUPLICATE * min(SKETCH_SIZE, max(len(rep_sketch), len(sketch)))
                     if not sketch or len(rep_hashes.intersection(sketch)) < needed:
                         continue
                     similarity = sketch_similarity(rep_sketch, sketch)
-                    if similarity >= NEAR_DUPLICATE and _dates_close(rep_date, date, max_days):
+                    if similarity >= NEAR_DUPLICATE and _dates_close(rep_date, batch.column("published_date")[k].as_py(),
+                                                                    max_days):
                         on_near_duplicate(min(rep, idx), max(rep, idx), similarity)
                         alike.append(idx)
             con.register("alike", pd.DataFrame({"idx": pd.Series(alike, dtype="int64")}))
