@@ -6,6 +6,11 @@ copy so copies are no stories of each other; sketch hashes remixed per copy so c
 of each other) and runs the tail's functions alone over it, the way `etl.run.baseline.run_in_process` calls them
 when every document is published already (nothing staged, nothing superseded).
 
+Copies are not real data: they have none of the reposts and shared figures across copies that a real archive
+(or bench/run.py's corpus) has, so their candidate pairs, near-duplicate blocks and event groups are smaller.
+A memory cap chosen here was too small for a real 100,000-document run (DuckDB 128 MB for stories: enough for
+copies, out of memory on the real warehouse); check any such setting with bench/run.py at that size.
+
     # once: a small warehouse
     .venv/bin/python -m etl run --input /work/corpus1500 --warehouse /tmp/w1500 --state-dir /tmp/w1500-state \
         --workers 1

@@ -384,6 +384,7 @@ OPERATION_ANAPHOR_RE = re.compile(
 # a state verb right after these describes the people in a relative clause: "47 people who are held ... returned"
 RELATIVE_BEFORE_RE = re.compile(r"(?<![\w'])(?:who|that|which|которые|которых|кто)[\s\u00a0]*$", re.IGNORECASE)
 
+
 def last_words_start(text: str, words: int) -> int:
     """Where the whitespace before the last `words` words of `text` begins (0 when it has no more words).
 
