@@ -33,7 +33,7 @@ from etl.events.mentions import (
     document_mentions,
     text_order,
 )
-from etl.events.passing import passing_mentions, year_from_passing
+from etl.events.passing import passing_by_operation, passing_mentions, year_from_passing
 
 log = logging.getLogger(__name__)
 
@@ -411,6 +411,7 @@ def event_years(clusters: list[list[Mention]], passing: pd.DataFrame | None = No
             for m in cluster:
                 dated_in_doc.setdefault(m.doc_id, []).append((stated[index], month[index]))
     years = []
+    passing_rows = passing_by_operation(passing) if passing is not None and len(passing) else {}
     for index, cluster in enumerate(clusters):
         year = stated[index]
         if year is None and month[index] is not None:
@@ -420,11 +421,11 @@ def event_years(clusters: list[list[Mention]], passing: pd.DataFrame | None = No
             hinted = sorted((m.published_date, m.year_hint) for m in cluster if m.year_hint is not None)
             year = hinted[0][1] if hinted else None
         if year is None and passing is not None and cluster[0].kind == "return":
+            country, operation = cluster[0].country, _operation(cluster)
             year = year_from_passing(
-                country=cluster[0].country, operation=_operation(cluster),
-                stage=next((m.stage for m in cluster if m.stage), None), month=month[index],
-                people={m.people for m in cluster if m.people is not None}, doc_ids={m.doc_id for m in cluster},
-                passing=passing)
+                country=country, operation=operation, stage=next((m.stage for m in cluster if m.stage), None),
+                month=month[index], people={m.people for m in cluster if m.people is not None},
+                doc_ids={m.doc_id for m in cluster}, passing=passing_rows.get((country, operation), []))
         years.append(year)
     return years
 

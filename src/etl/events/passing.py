@@ -91,14 +91,17 @@ def year_from_passing(
     month: int | None,
     people: set[int],
     doc_ids: set[str],
-    passing: pd.DataFrame,
+    passing: pd.DataFrame | list,
 ) -> int | None:
-    """The one year that other documents' passing mentions give an undated return (module docstring), else None."""
+    """The one year that other documents' passing mentions give an undated return (module docstring), else None.
+
+    `passing`: the passing mentions, or a list of their rows (`itertuples`), e.g. those of this country and
+    operation only (`passing_by_operation`: one pass over them for all the events of a run)."""
     if country is None or operation is None or not len(passing):
         return None
     years = {
         int(row.year)
-        for row in passing.itertuples(index=False)
+        for row in (passing.itertuples(index=False) if isinstance(passing, pd.DataFrame) else passing)
         if row.country == country
         and row.operation == operation
         and row.doc_id not in doc_ids
@@ -107,6 +110,14 @@ def year_from_passing(
         and (not row.figures or bool(people & set(row.figures)))
     }
     return years.pop() if len(years) == 1 else None
+
+
+def passing_by_operation(passing: pd.DataFrame) -> dict[tuple, list]:
+    """The passing mentions' rows (`itertuples`) by (country, operation)."""
+    rows: dict[tuple, list] = {}
+    for row in passing.itertuples(index=False):
+        rows.setdefault((row.country, row.operation), []).append(row)
+    return rows
 
 
 def _tells_a_done_return(sentence: str) -> bool:
