@@ -99,9 +99,9 @@ def _arrow_batches(relation, rows: int) -> Iterator[pa.RecordBatch]:
 
 def _may_be_alike(rep_sketch: np.ndarray, sketches: pa.ListArray) -> list[int]:
     """Row numbers of the `sketches` that may be near-duplicates of `rep_sketch` (sorted, non-empty): the non-empty
-    ones holding at least NEAR_DUPLICATE of the hashes the bottom-k of their union could hold. The cheap test of
-    `_split_large_blocks`, counted for a whole batch at once (sketches hold distinct hashes, so it keeps every
-    member that test keeps; a member's Python list is made only for these)."""
+    ones holding at least NEAR_DUPLICATE of the hashes the bottom-k of their union could hold (it holds at most the
+    shared ones: most members fail this cheap bound). Counted for a whole batch at once (sketches hold distinct
+    hashes); only these members become Python lists for `sketch_similarity`."""
     offsets = sketches.offsets.to_numpy()
     hashes = sketches.values.to_numpy(zero_copy_only=False)[offsets[0]:offsets[-1]]  # a null sketch: None below
     offsets = offsets - offsets[0]
@@ -116,8 +116,9 @@ def _may_be_alike(rep_sketch: np.ndarray, sketches: pa.ListArray) -> list[int]:
 def _split_large_blocks(con, on_near_duplicate: Callable[[int, int, float], None], max_days: int) -> None:
     """Link the members of every block over BLOCK_MAX_MEMBERS to representatives; leave the rest's pairs in `rest`.
 
-    A representative is compared with the block's members in Python, a batch of sketches at a time (DuckDB's
-    list lambdas took 0.2 ms a pair)."""
+    A representative is compared with the block's members an Arrow batch at a time: a numpy bound first
+    (`_may_be_alike`), then `sketch_similarity` in Python for the members that pass it (DuckDB's list lambdas
+    took 0.2 ms a pair)."""
     for lang, h in con.execute("SELECT DISTINCT lang, h FROM pending ORDER BY lang, h").fetchall():
         block = {"lang": lang, "h": h}
         for _ in range(MAX_REPRESENTATIVES):
@@ -126,14 +127,10 @@ def _split_large_blocks(con, on_near_duplicate: Callable[[int, int, float], None
                 break
             rep_sketch, rep_date = con.execute("SELECT sketch, published_date FROM sig WHERE idx = $rep",
                                                {"rep": rep}).fetchall()[0]
-            rep_hashes, rep_sorted, alike = set(rep_sketch), np.sort(np.asarray(rep_sketch, dtype=np.int64)), []
+            rep_sorted, alike = np.sort(np.asarray(rep_sketch, dtype=np.int64)), []
             for batch in _arrow_batches(con.sql(_MEMBERS_SQL, params=block | {"rep": rep}), MEMBERS_PER_BATCH):
                 for k in _may_be_alike(rep_sorted, batch.column("sketch")):
                     idx, sketch = batch.column("idx")[k].as_py(), batch.column("sketch")[k].as_py()
-                    # the bottom-k of the union holds at most the shared hashes: most members fail this cheap test
-                    needed = NEAR_DUPLICATE * min(SKETCH_SIZE, max(len(rep_sketch), len(sketch)))
-                    if not sketch or len(rep_hashes.intersection(sketch)) < needed:
-                        continue
                     similarity = sketch_similarity(rep_sketch, sketch)
                     if similarity >= NEAR_DUPLICATE and _dates_close(rep_date, batch.column("published_date")[k].as_py(),
                                                                     max_days):
