@@ -226,9 +226,9 @@ def stories_task(warehouse_dir: str, new_signals: list[str], superseded: set[str
 
 
 @task(name="events")
-def events_task(warehouse_dir: str, staged: dict[str, list[str]], documents: list[str], stories: pd.DataFrame,
-                superseded: set[str], suites: dict[str, SuiteSpec], staging: str) -> list[StageOutput]:
-    return events_step(Path(warehouse_dir), staged, documents, stories, superseded, suites, Path(staging))
+def events_task(warehouse_dir: str, staged: dict[str, list[str]], stories: pd.DataFrame, superseded: set[str],
+                suites: dict[str, SuiteSpec], staging: str) -> list[StageOutput]:
+    return events_step(Path(warehouse_dir), staged, stories, superseded, suites, Path(staging))
 
 
 @task(name="publish")
@@ -436,12 +436,13 @@ def _run_stages(parameters: RunParameters, summary: RunSummary, results: list[St
         summary.stage_seconds["stories"] = time.perf_counter() - clock_stories
         summary.mark("stories_done")
         clock_events = time.perf_counter()
-        event_outputs = events_task.submit(parameters.warehouse_dir, staged, documents, replaced["stories"],
-                                           superseded, {stage: suites[stage] for stage in ("events", "event_sources")},
+        event_outputs = events_task.submit(parameters.warehouse_dir, staged, replaced["stories"], superseded,
+                                           {stage: suites[stage] for stage in ("events", "event_sources")},
                                            staging).result()
         results += event_outputs
         for output in event_outputs:
             replaced[output.stage] = output.read()
+            staged["event_mentions"] += [output.tables["event_mentions"]] if "event_mentions" in output.tables else []
         summary.stage_seconds["events"] = time.perf_counter() - clock_events
         summary.mark("events_done")
     summary.duration_s = time.monotonic() - clock

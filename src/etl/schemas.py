@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import pandas as pd
 import pyarrow as pa
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -57,6 +57,22 @@ TABLES: dict[str, pa.Schema] = {
         ("orgs", pa.list_(pa.string())), ("operations", pa.list_(pa.string())), ("years", pa.list_(pa.int64())),
         ("sketch", pa.list_(pa.int64())), ("facts", pa.list_(pa.string())), ("event_days", pa.list_(pa.string())),
         ("stages", pa.list_(pa.string())), ("places", pa.list_(pa.string())),
+    ]),
+    "event_mentions": pa.schema([
+        ("doc_id", pa.string()),
+        ("mentions", pa.list_(pa.struct([
+            ("key", pa.string()), ("lang", pa.string()), ("published_date", pa.date32()), ("kind", pa.string()),
+            ("country", pa.string()), ("operation", pa.string()), ("stage", pa.string()), ("year", pa.int64()),
+            ("month", pa.int64()), ("day_from", pa.int64()), ("day_to", pa.int64()), ("origin", pa.string()),
+            ("total", pa.int64()), ("qualifier", pa.string()),
+            ("subgroups", pa.list_(pa.struct([("name", pa.string()), ("value", pa.int64())]))),
+            ("evidence", pa.string()), ("start", pa.int64()), ("fact_ids", pa.list_(pa.string())),
+            ("year_hint", pa.int64()),
+        ]))),
+        ("passing", pa.list_(pa.struct([
+            ("country", pa.string()), ("operation", pa.string()), ("stage", pa.string()), ("month", pa.int64()),
+            ("year", pa.int64()), ("figures", pa.list_(pa.int64())),
+        ]))),
     ]),
     # events.py: one row per real-world return, merged across documents and languages
     "events": pa.schema([
@@ -193,6 +209,13 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "event_days": "days of the month the text names, as MM-DD (\"22 октября\" -> \"10-22\"), the publication day left out",
         "stages": "operation stages named, as operation id and stage (\"Mehr-4\" -> \"mehr:4\")",
         "places": "places other than countries (canonical id, or Latin key)",
+    },
+    "event_mentions": {
+        "doc_id": "document (join documents.doc_id); one row per document with repatriations rows",
+        "mentions": "its groups of people returned, planned or counted in total, as the events step reads them: "
+                    "kind, country, operation, stage, date, origin, figures, evidence, the fact_ids stating them",
+        "passing": "its sentences telling a done return of an operation (country, operation, stage, month, year, "
+                   "the sentence's figures): they date returns other reports give without a year",
     },
     "events": {
         "event_id": "stable id of the return (the same sources give the same id); join event_sources.event_id",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,13 +27,14 @@ import pandas as pd
 from etl.events.mentions import (
     SUBGROUPS,
     Bodies,
+    DocumentEvents,
     Mention,
     date_range,
     document_bodies,
     document_mentions,
-    text_order,
+    mention_records,
 )
-from etl.events.passing import passing_by_operation, passing_mentions, year_from_passing
+from etl.events.passing import PASSING_COLUMNS, PassingInput, passing_by_operation, year_from_passing
 
 log = logging.getLogger(__name__)
 
@@ -54,46 +55,53 @@ def build_events(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.D
     """The events and event_sources tables from the published repatriations (+ facts' evidence and offsets).
 
     `stories` (doc_id, story_id) helps merging; `documents` (doc_id, body; or a `Bodies` function that reads
-    them a batch at a time) narrows each figure's cues to its clause (without it, to its sentence). A pure
-    function of its inputs: the same rows in any order give the same tables and ids.
+    them a batch at a time) narrows each figure's cues to its clause (without it, to its sentence) and gives the
+    passing mentions. A pure function of its inputs: the same rows in any order give the same tables and ids.
     """
-    mentions = mentions_of(repatriations, facts, stories, documents)
+    return events_from_documents(document_events(repatriations, facts, documents), stories)
+
+
+def document_events(repatriations: pd.DataFrame, facts: pd.DataFrame,
+                    documents: pd.DataFrame | Bodies | None = None) -> dict[str, DocumentEvents]:
+    """What each document with repatriations rows tells the events: its mentions and passing mentions (story
+    ids not set). Everything in it is the document's own: computed once, with the document, and stored."""
+    if repatriations is None or not len(repatriations):
+        return {}
+    by_document = mention_records(repatriations, facts)
+    passing_input = PassingInput.of(_with_evidence(repatriations, facts))
+    # each body is read once, as it comes, and let go: only the mentions are kept
+    out: dict[str, DocumentEvents] = {}
+    for doc_id, body in document_bodies(documents, by_document.keys()):
+        out[doc_id] = DocumentEvents(document_mentions(by_document[doc_id], body),
+                                     passing_input.document_rows(doc_id, body))
+    for doc_id in by_document.keys() - out.keys():
+        out[doc_id] = DocumentEvents(document_mentions(by_document[doc_id], None), [])
+    return out
+
+
+def events_from_documents(documents: Mapping[str, DocumentEvents], stories: pd.DataFrame | None = None
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The events and event_sources tables from every document's mentions and passing mentions (by doc_id).
+
+    The cross-document steps: story ids, totals another report states, merging, and the years passing
+    mentions give undated returns. The mentions get their story id and, when another report states them as a
+    total, kind 'total' in place."""
+    story_of: dict[str, object] = {}
+    if stories is not None and len(stories):
+        story_of = dict(stories[["doc_id", "story_id"]].drop_duplicates("doc_id").itertuples(index=False, name=None))
+    mentions: list[Mention] = []
+    for doc_id in sorted(documents):
+        story_id = story_of.get(doc_id)
+        for m in documents[doc_id].mentions:
+            m.story_id = story_id if isinstance(story_id, str) else None
+        mentions += documents[doc_id].mentions
+    _totals_stated_elsewhere(mentions)
+    mentions.sort(key=lambda m: m.key)
     clusters = merge_mentions(mentions)
     undated = {(c[0].country, _operation(c)) for c in clusters if c[0].kind == "return" and _undated(c)}
-    passing = passing_mentions(_with_evidence(repatriations, facts), documents, undated)
+    passing = pd.DataFrame([row for doc_id in sorted(documents) for row in documents[doc_id].passing
+                            if (row["country"], row["operation"]) in undated], columns=PASSING_COLUMNS)
     return events_frames(clusters, passing)
-
-
-def mentions_of(repatriations: pd.DataFrame, facts: pd.DataFrame, stories: pd.DataFrame | None = None,
-                documents: pd.DataFrame | Bodies | None = None) -> list[Mention]:
-    """Every document's mentions, in a fixed order (by key)."""
-    if repatriations is None:
-        return []
-    fact_columns = [c for c in ("fact_id", "evidence", "start", "same_as_fact_id") if c in facts.columns]
-    rows = repatriations.drop(columns=[c for c in ("same_as_fact_id",) if c in repatriations.columns
-                                       and "same_as_fact_id" in fact_columns])
-    rows = rows.merge(facts[fact_columns].drop_duplicates("fact_id"), on="fact_id", how="inner")
-    if stories is not None and len(stories):
-        rows = rows.merge(stories[["doc_id", "story_id"]].drop_duplicates("doc_id"), on="doc_id", how="left")
-    rows = rows.astype(object).where(rows.notna(), None)
-    # one conversion to dicts for all documents: a DataFrame sorted and converted per document cost more
-    # than reading the mentions
-    by_document: dict[str, list[dict]] = {}
-    for record in rows.to_dict("records"):
-        if record["doc_id"] is not None:
-            by_document.setdefault(record["doc_id"], []).append(record)
-    del rows
-    for records in by_document.values():
-        records.sort(key=text_order)
-    # each body is read once, as it comes, and let go: only the mentions are kept
-    read: dict[str, list[Mention]] = {}
-    for doc_id, body in document_bodies(documents, by_document.keys()):
-        read[doc_id] = document_mentions(by_document[doc_id], body)
-    out: list[Mention] = []
-    for doc_id in sorted(by_document):
-        out += read[doc_id] if doc_id in read else document_mentions(by_document[doc_id], None)
-    _totals_stated_elsewhere(out)
-    return sorted(out, key=lambda m: m.key)
 
 
 def _totals_stated_elsewhere(mentions: list[Mention]) -> None:

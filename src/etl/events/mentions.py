@@ -90,6 +90,34 @@ class Mention:
         return out
 
 
+@dataclass
+class DocumentEvents:
+    """What one document tells the events: its mentions (story ids not set) and its passing mentions (rows of
+    `etl.events.passing.PASSING_COLUMNS` but doc_id, as dicts)."""
+
+    mentions: list[Mention]
+    passing: list[dict]
+
+
+def mention_records(repatriations: pd.DataFrame, facts: pd.DataFrame) -> dict[str, list[dict]]:
+    """Each document's repatriations rows joined with their facts' evidence, offsets and repeats: dicts (missing
+    values None) in `text_order`, by doc_id; rows without a fact left out."""
+    fact_columns = [c for c in ("fact_id", "evidence", "start", "same_as_fact_id") if c in facts.columns]
+    rows = repatriations.drop(columns=[c for c in ("same_as_fact_id",) if c in repatriations.columns
+                                       and "same_as_fact_id" in fact_columns])
+    rows = rows.merge(facts[fact_columns].drop_duplicates("fact_id"), on="fact_id", how="inner")
+    rows = rows.astype(object).where(rows.notna(), None)
+    # one conversion to dicts for all documents: a DataFrame sorted and converted per document cost more
+    # than reading the mentions
+    by_document: dict[str, list[dict]] = {}
+    for record in rows.to_dict("records"):
+        if record["doc_id"] is not None:
+            by_document.setdefault(record["doc_id"], []).append(record)
+    for records in by_document.values():
+        records.sort(key=text_order)
+    return by_document
+
+
 def document_bodies(documents: pd.DataFrame | Bodies | None, doc_ids: Collection[str]
                     ) -> Iterator[tuple[str, object]]:
     """(doc_id, body) of the documents of `doc_ids` in `documents` (a frame or a Bodies function), in its order;

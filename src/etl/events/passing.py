@@ -9,6 +9,7 @@ figure or with one of the event's figures, and Y is the only such year, the even
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -34,25 +35,48 @@ def passing_mentions(
     if (not wanted or documents is None or (not callable(documents) and "body" not in documents.columns)
             or not len(repatriations)):
         return pd.DataFrame(columns=PASSING_COLUMNS)
-    rows = repatriations[repatriations["published_date"].notna()]
-    pairs = {
-        (doc_id, country, operation)
-        for doc_id, country, operation in zip(rows["doc_id"], rows["country"], rows["operation"].map(operation_name))
-        if (country, operation) in wanted
-    }
-    published = dict(zip(rows["doc_id"], rows["published_date"]))
-    figures: dict[tuple[str, str], set[int]] = {}
-    for doc_id, evidence, value in zip(repatriations["doc_id"], repatriations["evidence"], repatriations["value"]):
-        figures.setdefault((doc_id, str(evidence)), set()).add(int(value))
-    operations: dict[str, list[tuple[str, str]]] = {}
-    for doc_id, country, operation in sorted(pairs):
-        operations.setdefault(doc_id, []).append((country, operation))
-    # each body is read once, as it comes, and let go
-    found: dict[str, list[dict]] = {}
-    for doc_id, body in document_bodies(documents, operations.keys()):
-        found[doc_id] = _document_passing(doc_id, body, operations[doc_id], published[doc_id], figures)
-    out = [row for doc_id in sorted(found) for row in found[doc_id]]
+    source = PassingInput.of(repatriations)
+    found = {doc_id: source.document_rows(doc_id, body)
+             for doc_id, body in document_bodies(documents, source.operations.keys())}
+    out = [row for doc_id in sorted(found) for row in found[doc_id] if (row["country"], row["operation"]) in wanted]
     return pd.DataFrame(out, columns=PASSING_COLUMNS)
+
+
+@dataclass
+class PassingInput:
+    """What the passing mentions of each document are read with, from the repatriations rows (with evidence)."""
+
+    operations: dict[str, list[tuple[str, str]]]  # doc_id -> its (country, operation) pairs, sorted
+    published: dict[str, object]  # doc_id -> published date
+    figures: dict[tuple[str, str], set[int]]  # (doc_id, evidence) -> the figures of that sentence
+
+    @classmethod
+    def of(cls, repatriations: pd.DataFrame) -> PassingInput:
+        """From the repatriations rows of any documents: pairs of the dated ones that name a country (a passing
+        mention gives no year to a return of no country) and an operation."""
+        if repatriations is None or not len(repatriations) or "evidence" not in repatriations.columns:
+            return cls({}, {}, {})
+        rows = repatriations[repatriations["published_date"].notna()]
+        pairs = {
+            (doc_id, country, operation)
+            for doc_id, country, operation in zip(rows["doc_id"], rows["country"],
+                                                  rows["operation"].map(operation_name))
+            if isinstance(country, str) and isinstance(operation, str)
+        }
+        figures: dict[tuple[str, str], set[int]] = {}
+        for doc_id, evidence, value in zip(repatriations["doc_id"], repatriations["evidence"],
+                                           repatriations["value"]):
+            figures.setdefault((doc_id, str(evidence)), set()).add(int(value))
+        operations: dict[str, list[tuple[str, str]]] = {}
+        for doc_id, country, operation in sorted(pairs):
+            operations.setdefault(doc_id, []).append((country, operation))
+        return cls(operations, dict(zip(rows["doc_id"], rows["published_date"])), figures)
+
+    def document_rows(self, doc_id: str, body: object) -> list[dict]:
+        """The document's passing mentions (PASSING_COLUMNS), pair by pair in sorted order."""
+        if doc_id not in self.operations:
+            return []
+        return _document_passing(doc_id, body, self.operations[doc_id], self.published[doc_id], self.figures)
 
 
 def _document_passing(doc_id: str, body: object, operations: list[tuple[str, str]], published: object,

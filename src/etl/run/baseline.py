@@ -85,11 +85,11 @@ def run_in_process(settings: Settings) -> RunSummary:
             seconds["stories"] = time.perf_counter() - clock_stories
             summary.mark("stories_done")
             clock_events = time.perf_counter()
-            documents = [o.path for o in validated if o.path]
-            for output in events_step(settings.warehouse_dir, staged, documents, replaced["stories"], superseded,
-                                      suites, staging):
+            for output in events_step(settings.warehouse_dir, staged, replaced["stories"], superseded, suites, staging):
                 results.append(output)
                 replaced[output.stage] = output.read()
+                staged["event_mentions"] += ([output.tables["event_mentions"]] if "event_mentions" in output.tables
+                                             else [])
             seconds["events"] = time.perf_counter() - clock_events
             summary.mark("events_done")
         clock_publish = time.perf_counter()

@@ -1,97 +1,73 @@
 """The events step of a run: events over the whole warehouse (published + this run's rows), gated, staged.
 
 Events can join a new document's figures to a return other documents reported, so, like stories, they are
-recomputed from the published `repatriations` and `facts` rows (not the texts) whenever a run adds or replaces
-documents. They are a deterministic function of those rows: a run that changes nothing gives the same rows and
+recomputed over the whole warehouse whenever a run adds or replaces documents: from the `event_mentions` rows
+(what each document tells the events, computed with the document by the facts task), not from the texts. They
+are a deterministic function of those rows and the stories: a run that changes nothing gives the same rows and
 ids, and a new document changes only the events its figures join (every other event keeps its sources, figures
 and id; see `etl.events.build`).
 """
 
 from __future__ import annotations
 
-import itertools
+import logging
 import time
-from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from etl.events.build import build_events
-from etl.events.mentions import Bodies
+from etl.events.build import document_events, events_from_documents
+from etl.events.mentions import DocumentEvents
+from etl.events.stored import EVENT_MENTION_COLUMNS, documents_from_rows, event_mention_rows
 from etl.quality.checks import with_event_check_columns, with_event_source_check_columns
 from etl.quality.suites import SuiteSpec
 from etl.run.fingerprint import content_key
-from etl.run.shards import StageOutput, gate, stage_output
+from etl.run.shards import StageOutput, gate, stage_output, write_staged
 from etl.warehouse.tables import read_table, scan_table
+
+log = logging.getLogger(__name__)
 
 FACT_COLUMNS = ["fact_id", "doc_id", "evidence", "start", "same_as_fact_id"]
 DOCUMENT_COLUMNS = ["doc_id", "body"]
 
 
-def _staged(paths: list[str], columns: list[str] | None = None, doc_ids: Collection[str] | None = None
-            ) -> pd.DataFrame:
-    """The staged files' rows (of `doc_ids` only when given: filtered file by file, before pandas sees them)."""
-    wanted = pa.array(sorted(doc_ids), pa.string()) if doc_ids is not None else None
-    frames = []
-    for path in paths:
-        available = pq.read_schema(path).names
-        table = pq.read_table(path, columns=[c for c in columns if c in available] if columns else None)
-        if wanted is not None:
-            table = table.filter(pc.is_in(table["doc_id"], value_set=wanted))
-        frames.append(table.to_pandas())
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns or [])
+def told_by_documents(warehouse: Path, staged: list[str], superseded: set[str], staging: Path,
+                      batch_size: int = 1_000) -> tuple[dict[str, DocumentEvents], str | None]:
+    """What every current document tells the events (published `event_mentions` rows but the superseded
+    documents', plus this run's staged rows), and the staged file of rows computed here for published
+    documents that have none (None when all have rows): a warehouse published before the table existed gets
+    them once, from its texts, a batch at a time, and the run publishes them."""
+    published = documents_from_rows(scan_table(warehouse, "event_mentions", EVENT_MENTION_COLUMNS), superseded)
+    missing = sorted(set(read_table(warehouse, "repatriations", ["doc_id"])["doc_id"].dropna())
+                     - published.keys() - superseded)
+    computed: dict[str, DocumentEvents] = {}
+    for start in range(0, len(missing), batch_size):
+        ids = missing[start:start + batch_size]
+        computed.update(document_events(read_table(warehouse, "repatriations", filter_ids=ids),
+                                        read_table(warehouse, "facts", FACT_COLUMNS, filter_ids=ids),
+                                        read_table(warehouse, "documents", DOCUMENT_COLUMNS, filter_ids=ids)))
+    backfilled = None
+    if missing:
+        log.info("event mentions computed from the texts of %d published documents that had none", len(missing))
+        backfilled = write_staged(event_mention_rows(computed), staging, "event_mentions",
+                                  content_key("backfill-events", *missing), "event_mentions")
+    told = {**published, **computed}
+    told.update(documents_from_rows(pq.read_table(path, columns=EVENT_MENTION_COLUMNS) for path in staged))
+    return told, backfilled
 
 
-def event_inputs(warehouse: Path, staged: dict[str, list[str]], documents: list[str],
-                 superseded: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, Bodies]:
-    """(repatriations, facts, bodies) the events are built from: the published rows of documents still current
-    plus this run's staged rows; facts only of documents with a repatriations row, and `bodies` reads the texts
-    of the documents it is asked for (published, then staged) a batch at a time, never all at once."""
-    published = read_table(warehouse, "repatriations")
-    repatriations = _concat(published[~published["doc_id"].isin(superseded)],
-                            _staged(staged.get("repatriations", [])))
-    del published
-    ids = sorted(set(repatriations["doc_id"]))
-    facts = _concat(read_table(warehouse, "facts", FACT_COLUMNS, filter_ids=ids),
-                    _staged(staged.get("facts", []), FACT_COLUMNS, ids))
-
-    def bodies(doc_ids: Collection[str]) -> Iterator[tuple[str, object]]:
-        wanted = pa.array(sorted(doc_ids), pa.string())
-        batches = scan_table(warehouse, "documents", DOCUMENT_COLUMNS, filter_ids=wanted.to_pylist())
-        for path in documents:
-            batches = itertools.chain(batches, _staged_batches(path, wanted))
-        for batch in batches:
-            yield from zip(batch.column("doc_id").to_pylist(), batch.column("body").to_pylist())
-
-    return repatriations, facts, bodies
-
-
-def _staged_batches(path: str, wanted: pa.Array, batch_rows: int = 1_000) -> Iterator[pa.RecordBatch]:
-    """A staged documents file's (doc_id, body) rows of the doc_ids `wanted`, in batches."""
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=DOCUMENT_COLUMNS):
-        batch = batch.filter(pc.is_in(batch.column("doc_id"), value_set=wanted))
-        if batch.num_rows:
-            yield batch
-
-
-def _concat(published: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat([published, new], ignore_index=True) if len(new) else published
-
-
-def events_step(warehouse: Path, staged: dict[str, list[str]], documents: list[str], stories: pd.DataFrame,
-                superseded: set[str], suites: dict[str, SuiteSpec], staging: Path) -> list[StageOutput]:
+def events_step(warehouse: Path, staged: dict[str, list[str]], stories: pd.DataFrame, superseded: set[str],
+                suites: dict[str, SuiteSpec], staging: Path) -> list[StageOutput]:
     """Build, gate (suites `events` and `event_sources`) and stage the events tables; GateBlocked on a block.
 
-    Returns the two stage outputs (events, event_sources): their `path` holds the rows that passed.
+    Returns the two stage outputs (events, event_sources): their `path` holds the rows that passed; the events
+    output's `tables["event_mentions"]`, when there, the rows to publish for documents that had none.
     """
     clock = time.perf_counter()
-    repatriations, facts, bodies = event_inputs(warehouse, staged, documents, superseded)
-    events, event_sources = build_events(repatriations, facts, stories, bodies)
-    del repatriations, facts
+    told, backfilled = told_by_documents(warehouse, staged.get("event_mentions", []), superseded, staging)
+    events, event_sources = events_from_documents(told, stories)
+    del told
     key = content_key("events", pd.util.hash_pandas_object(events.astype(str), index=False).sum(),
                       pd.util.hash_pandas_object(event_sources, index=False).sum())
     outputs = []
@@ -99,5 +75,6 @@ def events_step(warehouse: Path, staged: dict[str, list[str]], documents: list[s
                "event_sources": with_event_source_check_columns(event_sources, events)}
     for stage, frame in checked.items():
         result = gate(frame, suites[stage])
-        outputs.append(stage_output(stage, 0, key, staging, result, clock))
+        tables = {"event_mentions": backfilled} if stage == "events" and backfilled else {}
+        outputs.append(stage_output(stage, 0, key, staging, result, clock, tables=tables))
     return outputs

@@ -21,7 +21,7 @@ from etl.warehouse.tables import read_table
 log = logging.getLogger(__name__)
 
 
-DOC_TABLES = ("documents", "entities", "facts", "repatriations", "story_signals")
+DOC_TABLES = ("documents", "entities", "facts", "repatriations", "event_mentions", "story_signals")
 # One quarantine row per file (or derived row) and reason: re-runs see the same key and add nothing.
 QUARANTINE_KEY = ["source_path", "doc_id", "stage", "reason", "raw_sha256", "detail"]
 

@@ -25,6 +25,8 @@ import pyarrow.parquet as pq
 from etl import language as _language
 from etl.entities import extract as _entities
 from etl.entities.extract import entities_frame
+from etl.events.build import document_events
+from etl.events.stored import event_mention_rows
 from etl.facts.extract import consistency_checks, facts_frame, repatriations_frame
 from etl.fields.extract import add_fields
 from etl.ingest.documents import (
@@ -262,7 +264,8 @@ def facts_key(documents: StageOutput, entities: StageOutput, suite: SuiteSpec) -
 
 def facts_stage(documents: StageOutput, entities: StageOutput, suite: SuiteSpec, staging: Path,
                 shard: int = 0) -> StageOutput:
-    """Counted facts of the shard's documents (gated, with consistency checks), its repatriations and story signals."""
+    """Counted facts of the shard's documents (gated, with consistency checks), its repatriations, event mentions
+    and story signals."""
     clock = time.perf_counter()
     key = facts_key(documents, entities, suite)
     if documents.rows == 0:
@@ -276,6 +279,11 @@ def facts_stage(documents: StageOutput, entities: StageOutput, suite: SuiteSpec,
     if len(result.passed):
         repatriations = repatriations_frame(result.passed, docs)
         tables["repatriations"] = write_staged(repatriations, staging, "repatriations", key)
+        # from the rows as they are published (the schemas' types), as a later run would read them
+        told = document_events(to_arrow(repatriations, "repatriations").to_pandas(),
+                               to_arrow(result.passed, "facts").to_pandas(), docs[["doc_id", "body"]])
+        tables["event_mentions"] = write_staged(event_mention_rows(told), staging, "event_mentions", key,
+                                                "event_mentions")
     signals = signals_frame(docs, found, result.passed)
     tables["story_signals"] = write_staged(signals, staging, "story_signals", key, "story_signals")
     return stage_output("facts", shard, key, staging, result, clock,
@@ -352,4 +360,5 @@ def staged_tables(entities: Iterable[StageOutput | None], facts: Iterable[StageO
     facts = [o for o in facts if o is not None]
     return {"entities": [o.path for o in entities if o.path], "facts": [o.path for o in facts if o.path],
             "repatriations": [o.tables["repatriations"] for o in facts if "repatriations" in o.tables],
+            "event_mentions": [o.tables["event_mentions"] for o in facts if "event_mentions" in o.tables],
             "story_signals": [o.tables["story_signals"] for o in facts if "story_signals" in o.tables]}

@@ -65,13 +65,16 @@ class Damage:
 
 
 def schema_columns(schema: pa.Schema) -> list[list[str]]:
-    """[name, type] of every column, in order; a list's item field name is left out (Parquet renames it)."""
+    """[name, type] of every column, in order; a list's item field name is left out (Parquet renames it), at
+    any depth."""
     return [[f.name, _type_name(f.type)] for f in schema]
 
 
 def _type_name(arrow_type: pa.DataType) -> str:
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
         return f"list<{_type_name(arrow_type.value_type)}>"
+    if pa.types.is_struct(arrow_type):  # lists inside a struct are renamed too
+        return "struct<" + ", ".join(f"{f.name}: {_type_name(f.type)}" for f in arrow_type) + ">"
     return str(arrow_type)
 
 

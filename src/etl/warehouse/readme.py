@@ -31,6 +31,8 @@ _TABLE_PURPOSE = {
     "events": "a real-world return (or a planned return, or a cumulative total), merged across documents and "
               "languages, with its figures, dates and how sure they are",
     "event_sources": "a fact (in one document) that reports an event",
+    "event_mentions": "a published document's return figures as the events step reads them (mentions and passing "
+                      "mentions), so events are recomputed without reading the texts",
     "story_signals": "a published document's compact clues for story matching (names, figures, places, a body "
                      "sketch), so stories are recomputed without reading the texts",
 }
