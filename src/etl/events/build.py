@@ -400,7 +400,7 @@ def _undated(cluster: list[Mention]) -> bool:
 
 
 def _with_evidence(repatriations: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
-    """The repatriations rows with their facts' evidence sentence (for `passing_mentions`)."""
+    """The repatriations rows with their facts' evidence sentence (for `PassingInput`)."""
     if repatriations is None or "evidence" in repatriations.columns or "evidence" not in facts.columns:
         return repatriations if repatriations is not None else pd.DataFrame()
     return repatriations.merge(facts[["fact_id", "evidence"]].drop_duplicates("fact_id"), on="fact_id", how="inner")

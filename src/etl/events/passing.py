@@ -8,43 +8,26 @@ figure or with one of the event's figures, and Y is the only such year, the even
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from etl.entities.extract import named_operations
 from etl.events.lexicon import DONE_RE, NOT_A_RETURN_RE, PLANNED_RE
-from etl.events.mentions import Bodies, document_bodies, first_date, operation_name, stated_stage
+from etl.events.mentions import first_date, operation_name, stated_stage
 from etl.facts.lexicon import has_return_cue
 from etl.facts.reading import sentence_spans
 
 PASSING_COLUMNS = ["doc_id", "country", "operation", "stage", "month", "year", "figures"]
 
 
-def passing_mentions(
-    repatriations: pd.DataFrame, documents: pd.DataFrame | Bodies | None, wanted: Iterable[tuple[str, str]]
-) -> pd.DataFrame:
-    """Sentences telling a done return of a (country, operation) of `wanted`, one row each (PASSING_COLUMNS).
-
-    Read in the dated documents whose repatriations rows name that country and operation; `year` is the year the
-    sentence states, else its document's published year; `figures` the repatriations figures of the sentence.
-    `documents` is a frame (doc_id, body) or a `Bodies` function (the texts read a batch at a time).
-    """
-    wanted = set(wanted)
-    if (not wanted or documents is None or (not callable(documents) and "body" not in documents.columns)
-            or not len(repatriations)):
-        return pd.DataFrame(columns=PASSING_COLUMNS)
-    source = PassingInput.of(repatriations)
-    found = {doc_id: source.document_rows(doc_id, body)
-             for doc_id, body in document_bodies(documents, source.operations.keys())}
-    out = [row for doc_id in sorted(found) for row in found[doc_id] if (row["country"], row["operation"]) in wanted]
-    return pd.DataFrame(out, columns=PASSING_COLUMNS)
-
-
 @dataclass
 class PassingInput:
-    """What the passing mentions of each document are read with, from the repatriations rows (with evidence)."""
+    """What the passing mentions of each document are read with, from the repatriations rows (with evidence).
+
+    A passing mention is a sentence of a dated document telling a done return of a (country, operation) its
+    repatriations rows name; `year` is the year the sentence states, else the document's published year;
+    `figures` the repatriations figures of the sentence."""
 
     operations: dict[str, list[tuple[str, str]]]  # doc_id -> its (country, operation) pairs, sorted
     published: dict[str, object]  # doc_id -> published date
