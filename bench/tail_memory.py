@@ -9,7 +9,9 @@ when every document is published already (nothing staged, nothing superseded).
 Copies are not real data: they have none of the reposts and shared figures across copies that a real archive
 (or bench/run.py's corpus) has, so their candidate pairs, near-duplicate blocks and event groups are smaller.
 A memory cap chosen here was too small for a real 100,000-document run (DuckDB 128 MB for stories: enough for
-copies, out of memory on the real warehouse); check any such setting with bench/run.py at that size.
+copies, out of memory on the real warehouse); check any such setting with bench/run.py at that size. `event_mentions` is not copied: the first events step
+over the copies computes those rows from the texts, as for a warehouse published before that table existed
+(run the events step twice and read the second).
 
     # once: a small warehouse
     .venv/bin/python -m etl run --input /work/corpus1500 --warehouse /tmp/w1500 --state-dir /tmp/w1500-state \
@@ -119,7 +121,7 @@ def tail(warehouse: Path, steps: list[str], stories_memory: str | None) -> None:
             stories = replaced.get("stories")
             if stories is None:
                 stories = read_table(warehouse, "stories", ["story_id", "doc_id", "lang"]).astype("string")
-            for output in events_step(warehouse, {}, [], stories, set(), suites, staging):
+            for output in events_step(warehouse, {}, stories, set(), suites, staging):
                 results.append(output)
                 replaced[output.stage] = output.read()
             del stories
